@@ -1,0 +1,114 @@
+"""Build the small real sample shipped in src/papertide/sample/ from ../shared/data.
+
+arXiv metadata is CC0. Hugging Face daily-papers entries carry public user handles, names and
+avatar URLs: every person-identifying field of a submitter or linked author account is replaced by
+a pseudonym from a salted hash whose salt is thrown away, so the mapping cannot be reversed.
+
+Run: python scripts/make_sample.py [--days 30] [--extra 2500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import secrets
+from pathlib import Path
+from typing import Any
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+OUT = Path(__file__).resolve().parents[1] / "src" / "papertide" / "sample"
+SALT = secrets.token_bytes(16)
+
+
+def pseudonym(handle: str) -> str:
+    return "reader-" + hashlib.sha256(SALT + handle.encode()).hexdigest()[:8]
+
+
+def scrub_user(user: dict[str, Any]) -> dict[str, Any]:
+    handle = str(user.get("user") or user.get("name") or user.get("_id") or "anon")
+    alias = pseudonym(handle)
+    return {
+        "_id": hashlib.sha256(SALT + b"id" + handle.encode()).hexdigest()[:24],
+        "avatarUrl": None,
+        "isPro": False,
+        "fullname": alias,
+        "user": alias,
+        "name": alias,
+        "type": "user",
+    }
+
+
+def scrub_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    paper = dict(entry["paper"])
+    paper["authors"] = [
+        {"_id": a.get("_id"), "name": a.get("name"), "hidden": a.get("hidden", False)}
+        for a in paper.get("authors", [])
+    ]
+    for key in ("submittedOnDailyBy",):
+        if isinstance(paper.get(key), dict):
+            paper[key] = scrub_user(paper[key])
+    out = dict(entry)
+    out["paper"] = paper
+    if isinstance(out.get("submittedBy"), dict):
+        out["submittedBy"] = scrub_user(out["submittedBy"])
+    out.pop("thumbnail", None)  # a hub URL; not needed
+    out.pop("organization", None)
+    paper.pop("organization", None)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--days", type=int, default=30, help="latest feed days of HF data to keep")
+    ap.add_argument("--extra", type=int, default=2500, help="other arXiv papers to add")
+    args = ap.parse_args()
+
+    with gzip.open(SHARED / "hf_daily_papers" / "daily_papers_snapshots.jsonl.gz", "rt") as fh:
+        rows = [json.loads(line) for line in fh]
+    days = sorted({r["feed_date"] for r in rows})[-args.days :]
+    keep_days = set(days)
+    hf = [
+        {
+            "feed_date": r["feed_date"],
+            "snapshot_time": r["snapshot_time"],
+            "entry": scrub_entry(r["entry"]),
+        }
+        for r in rows
+        if r["feed_date"] in keep_days
+    ]
+    hf_ids = {r["entry"]["paper"]["id"] for r in hf}
+
+    first_day = days[0]
+    chosen: list[dict[str, Any]] = []
+    extra: list[dict[str, Any]] = []
+    with gzip.open(SHARED / "arxiv" / "arxiv_papers.jsonl.gz", "rt") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            if rec["id"] in hf_ids:
+                chosen.append(rec)
+            elif rec["first_seen"] >= first_day:
+                extra.append(rec)
+    # Evenly spaced over the period so every day has papers, deterministic.
+    step = max(1, len(extra) // args.extra)
+    chosen.extend(extra[::step][: args.extra])
+    chosen.sort(key=lambda r: (r["first_seen"], r["id"]))
+    for rec in chosen:
+        rec["sources"] = rec.get("sources", [])[:1]
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    with gzip.open(OUT / "arxiv_papers.jsonl.gz", "wt", compresslevel=9) as fh:
+        for rec in chosen:
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    with gzip.open(OUT / "hf_daily_papers.jsonl.gz", "wt", compresslevel=9) as fh:
+        for rec in hf:
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    print(
+        f"{len(chosen)} papers ({len(hf_ids & {r['id'] for r in chosen})} on the feed), "
+        f"{len(hf)} feed entries over {len(days)} days {days[0]}..{days[-1]}"
+    )
+
+
+if __name__ == "__main__":
+    main()

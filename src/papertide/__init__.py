@@ -1,0 +1,1 @@
+"""papertide: self-hostable research-paper discovery."""

@@ -1,0 +1,23 @@
+"""The `papertide` command: one entry point, one sub-command module per area.
+
+Heavy libraries are imported inside commands so that `papertide --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from papertide.cli import db as db_commands
+
+app = typer.Typer(
+    name="papertide",
+    help="Self-hostable research-paper discovery: feed, trending, search, feeds and digests.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_commands.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,167 @@
+"""Settings: environment variables (PAPERTIDE_*) and an optional papertide.toml.
+
+Built only when asked for (`load_settings()`), never at import time, and validated at once so a
+wrong database URL or an unusable data folder fails with one line that says what to fix.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+SUPPORTED_DATABASES = ("sqlite", "postgresql")
+
+
+class ConfigError(Exception):
+    """A setting is wrong; the message says which and what to do."""
+
+
+def _toml_path() -> Path:
+    return Path(os.environ.get("PAPERTIDE_CONFIG", "papertide.toml"))
+
+
+class Settings(BaseSettings):
+    """Every setting papertide reads. Environment: PAPERTIDE_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="PAPERTIDE_", extra="forbid")
+
+    data_dir: Path = Field(Path("data"), description="Folder for the SQLite file, indexes, keys.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default: sqlite:///<data_dir>/papertide.db"
+    )
+    index_dir: Path | None = Field(None, description="Search index files; default <data_dir>/index")
+    secret_key: str | None = Field(
+        None,
+        description="Signs cookies and tokens. Default: generated once into <data_dir>/secret_key. "
+        "Set it explicitly (same value) on every node of a multi-node install.",
+    )
+    base_url: str = Field("http://127.0.0.1:8000", description="Public URL, used in mails/feeds.")
+    site_name: str = "papertide"
+    categories: list[str] = Field(
+        default_factory=lambda: ["cs.AI", "cs.CL", "cs.CV", "cs.LG"],
+        description="arXiv categories followed by the feed and the harvester.",
+    )
+    feed_include_new_papers: bool = Field(
+        False, description="Also list every new paper in the followed categories on the daily feed."
+    )
+    submission_max_age_days: int = Field(14, ge=0)
+    # arXiv politeness: arXiv asks for one request every 3 seconds.
+    arxiv_oai_url: str = "https://oaipmh.arxiv.org/oai"
+    arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    arxiv_delay_seconds: float = Field(3.0, ge=0)
+    embed_model: str = "minilm-int8"
+    embed_threads: int = Field(0, ge=0, description="0 = all cores")
+    mail_backend: Literal["smtp", "console", "null"] = "console"
+    mail_from: str = "papertide <papertide@localhost>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    mail_rate_per_second: float = Field(50.0, gt=0)
+    redis_url: str | None = Field(None, description="Shared state for many nodes (rate limits).")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Precedence: explicit arguments, then environment, then the TOML file.
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_toml_path())
+        return (init_settings, env_settings, toml)
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                f"not a database URL: {value!r}; use sqlite:///path/to/file.db or "
+                "postgresql+psycopg://user@host:5432/dbname"
+            ) from None
+        backend = url.get_backend_name()
+        if backend not in SUPPORTED_DATABASES:
+            raise ValueError(
+                f"unsupported database {backend!r} in {value!r}; papertide runs on "
+                "sqlite or postgresql"
+            )
+        if backend == "postgresql" and url.drivername != "postgresql+psycopg":
+            # Only psycopg 3 is installed; a bare postgresql:// would ask for psycopg2.
+            value = url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        return value
+
+    # Derived locations -------------------------------------------------------------------------
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'papertide.db').resolve()}"
+
+    @property
+    def effective_index_dir(self) -> Path:
+        return self.index_dir if self.index_dir is not None else self.data_dir / "index"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return make_url(self.effective_database_url).get_backend_name() == "sqlite"
+
+    def ensure_data_dir(self) -> None:
+        """Create the data folder or fail with a message saying why it is unusable."""
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"data folder {self.data_dir} cannot be created ({exc.strerror}); "
+                "set PAPERTIDE_DATA_DIR to a writable folder"
+            ) from None
+        if not os.access(self.data_dir, os.R_OK | os.W_OK | os.X_OK):
+            raise ConfigError(
+                f"data folder {self.data_dir} is not readable and writable; "
+                "set PAPERTIDE_DATA_DIR to a writable folder"
+            )
+
+    def effective_secret_key(self) -> str:
+        """The configured key, or one generated once and kept in the data folder."""
+        if self.secret_key:
+            return self.secret_key
+        self.ensure_data_dir()
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate settings; raise ConfigError with a one-line reason when wrong."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "settings"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"setting {where}: {message}") from None
+    except (OSError, ValueError) as exc:  # e.g. unreadable or malformed papertide.toml
+        raise ConfigError(f"cannot read configuration {_toml_path()}: {exc}") from None
+    settings.ensure_data_dir()
+    return settings

@@ -1,0 +1,92 @@
+"""Fixtures shared by every test: a real SQLite file and a real PostgreSQL schema.
+
+Storage tests take the `db_url` fixture (or `settings`/`engine`, built on it) and so run twice,
+once per backend. PostgreSQL: PAPERTIDE_TEST_PG_URL, default the local server's `test` database;
+each test gets a fresh schema that is dropped afterwards. With CI=true a missing server fails.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from papertide.config import Settings, load_settings
+from papertide.store.db import make_engine
+from papertide.store.migrate import upgrade
+
+PG_URL = os.environ.get(
+    "PAPERTIDE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+def _pg_available() -> str | None:
+    """None when reachable, else the reason."""
+    engine = make_engine(PG_URL)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        return str(exc).splitlines()[0]
+    finally:
+        engine.dispose()
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_reachable() -> None:
+    reason = _pg_available()
+    if reason is None:
+        return
+    if IN_CI:
+        pytest.fail(f"PostgreSQL is required in CI but not reachable at {PG_URL}: {reason}")
+    pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {reason}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database URL: a SQLite file, or a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'papertide.db'}"
+        return
+    request.getfixturevalue("pg_reachable")
+    schema = f"pt_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings for one test: its own data folder and database, nothing from the environment."""
+    for key in list(os.environ):
+        if key.startswith("PAPERTIDE_") and not key.startswith("PAPERTIDE_TEST_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("PAPERTIDE_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("PAPERTIDE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PAPERTIDE_DATABASE_URL", db_url)
+    monkeypatch.setenv("PAPERTIDE_SECRET_KEY", "test-secret-" + uuid.uuid4().hex)
+    return load_settings()
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    """A migrated database for one test."""
+    eng = make_engine(settings.effective_database_url)
+    upgrade(eng)
+    yield eng
+    eng.dispose()
