@@ -21,5 +21,10 @@ fi
 .venv/bin/ruff format --check src tests bench scripts
 .venv/bin/mypy
 
-# pytest exits 5 when it collects nothing; that must fail too, and it does (set -e).
-.venv/bin/python -m pytest "$@"
+status=0
+.venv/bin/python -m pytest "$@" || status=$?
+if [ "$status" = "5" ]; then
+  echo "error: pytest collected no tests; that is a failure, not a pass" >&2
+  exit 1
+fi
+exit "$status"
