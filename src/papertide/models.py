@@ -1,0 +1,295 @@
+"""Domain types shared by ingestion, storage and the web: plain dataclasses, no database.
+
+`PaperRecord` is what every source produces (one arXiv paper, normalised); `FeedRecord` is one
+paper on one day's community feed (Hugging Face daily papers). The pure normalisation helpers
+live here too so every source cleans ids, titles, abstracts and links the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+__all__ = [
+    "FeedRecord",
+    "PaperRecord",
+    "collapse_whitespace",
+    "content_hash",
+    "extract_code_links",
+    "is_withdrawn_comment",
+    "join_abstract_lines",
+    "normalize_arxiv_id",
+    "parse_datetime",
+    "split_arxiv_id",
+]
+
+# New-style ids (0704.0001 onwards: YYMM.NNNN, YYMM.NNNNN from 1501) and old-style archive ids
+# (hep-th/9901001, math.AG/0601001 as some sources spell them), with an optional version.
+_NEW_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v(?P<v>\d+))?")
+_OLD_ID = re.compile(r"(?P<id>[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+))?")
+_ID_PREFIXES = re.compile(
+    r"^(?:oai:arxiv\.org:|arxiv:|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)",
+    re.IGNORECASE,
+)
+
+
+def split_arxiv_id(raw: str) -> tuple[str, int | None]:
+    """(canonical id without version, version or None) for any common spelling of an arXiv id.
+
+    Accepts `2401.00001`, `2401.00001v3`, `arXiv:2401.00001`, `https://arxiv.org/abs/…`,
+    `oai:arXiv.org:…`, `hep-th/9901001v2`. Raises ValueError for anything else.
+    """
+    text = _ID_PREFIXES.sub("", raw.strip())
+    text = text.removesuffix(".pdf")
+    match = _NEW_ID.fullmatch(text) or _OLD_ID.fullmatch(text)
+    if match is None:
+        raise ValueError(f"not an arXiv id: {raw!r}")
+    arxiv_id = match.group("id")
+    if "/" in arxiv_id:
+        # The subject-class suffix (math.AG/…) is not part of the canonical old-style id.
+        archive, number = arxiv_id.split("/")
+        arxiv_id = f"{archive.split('.')[0]}/{number}"
+    version = match.group("v")
+    return arxiv_id, int(version) if version else None
+
+
+def normalize_arxiv_id(raw: str) -> str:
+    """The canonical arXiv id without version; ValueError if `raw` is not an arXiv id."""
+    return split_arxiv_id(raw)[0]
+
+
+_SPACES = re.compile(r"\s+")
+_INLINE_SPACES = re.compile(r"[ \t\r\f\v]+")
+
+
+def collapse_whitespace(text: str | None) -> str:
+    """One space between words, none at the ends (titles, author names)."""
+    return _SPACES.sub(" ", text or "").strip()
+
+
+def join_abstract_lines(text: str | None) -> str:
+    """Join the hard line wraps of an arXiv abstract; keep paragraph breaks and LaTeX as is.
+
+    arXiv marks a new paragraph by a blank line or by indenting its first line; every other
+    newline is a wrap at ~80 columns. Paragraphs come back separated by one blank line.
+    """
+    if not text:
+        return ""
+    paragraphs: list[list[str]] = []
+    current: list[str] = []
+    for line in text.strip("\n").split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            if current:
+                paragraphs.append(current)
+                current = []
+            continue
+        if current and line[:1] in (" ", "\t") and not current[-1].endswith("\\\\"):
+            paragraphs.append(current)
+            current = []
+        current.append(_INLINE_SPACES.sub(" ", stripped))
+    if current:
+        paragraphs.append(current)
+    return "\n\n".join(" ".join(lines) for lines in paragraphs)
+
+
+# GitHub/GitLab repository links, with or without scheme; owner and repo only (no deep paths).
+_CODE_LINK = re.compile(
+    r"(?:https?://)?(?:www\.)?(?P<host>github\.com|gitlab\.com)/"
+    r"(?P<owner>[A-Za-z0-9](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?)/"
+    r"(?P<repo>[A-Za-z0-9_.\-]+)",
+    re.IGNORECASE,
+)
+_NOT_OWNERS = {"about", "features", "orgs", "topics", "sponsors", "marketplace", "settings"}
+
+
+def extract_code_links(*texts: str | None) -> list[str]:
+    """GitHub/GitLab repository URLs found in the texts, normalised, first-seen order, no dups."""
+    links: list[str] = []
+    seen: set[str] = set()
+    for text in texts:
+        if not text:
+            continue
+        for match in _CODE_LINK.finditer(text):
+            owner = match.group("owner")
+            repo = match.group("repo").rstrip(".-_")
+            repo = repo.removesuffix(".git")
+            if not repo or owner.lower() in _NOT_OWNERS:
+                continue
+            url = f"https://{match.group('host').lower()}/{owner}/{repo}"
+            key = url.lower()
+            if key not in seen:
+                seen.add(key)
+                links.append(url)
+    return links
+
+
+_WITHDRAWN = re.compile(
+    r"(?:this|the)\s+(?:paper|article|manuscript|submission|work)\s+(?:has\s+been|is)\s+withdrawn"
+    r"|withdrawn\s+by\s+(?:the\s+)?(?:authors?|arxiv\s+admin)"
+    r"|^\s*withdrawn\b",
+    re.IGNORECASE,
+)
+
+
+def is_withdrawn_comment(comment: str | None) -> bool:
+    """True when an arXiv comment says so ("This paper has been withdrawn by the author…")."""
+    return bool(comment and _WITHDRAWN.search(comment))
+
+
+def parse_datetime(value: str | None) -> dt.datetime | None:
+    """A timezone-aware UTC datetime from ISO 8601 or RFC 2822 (Kaggle `versions`); None if empty.
+
+    Raises ValueError for text that is neither.
+    """
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            parsed = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            raise ValueError(f"not a date: {text!r}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)
+
+
+def content_hash(title: str, abstract: str) -> str:
+    """sha1 of what gets embedded, so only papers whose text changed are re-embedded."""
+    return hashlib.sha1(f"{title}\n{abstract}".encode()).hexdigest()
+
+
+@dataclass(slots=True)
+class PaperRecord:
+    """One arXiv paper as a source sees it, already normalised (see `PaperRecord.build`)."""
+
+    arxiv_id: str
+    title: str
+    abstract: str = ""
+    authors: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    primary_category: str | None = None
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    license: str | None = None
+    # (version number, submission time) in ascending order; empty when the source has none.
+    versions: list[tuple[int, dt.datetime | None]] = field(default_factory=list)
+    published_at: dt.datetime | None = None  # v1 submission
+    first_announced: dt.date | None = None
+    withdrawn: bool = False
+    code_links: list[str] = field(default_factory=list)
+    project_page: str | None = None
+    github_stars: int | None = None
+
+    @property
+    def latest_version(self) -> int:
+        """Highest version number the source knows; 0 when it does not say."""
+        return max((n for n, _ in self.versions), default=0)
+
+    @property
+    def revised_at(self) -> dt.datetime | None:
+        """Submission time of the latest known version."""
+        if not self.versions:
+            return None
+        return max(self.versions, key=lambda item: item[0])[1]
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.title, self.abstract)
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        arxiv_id: str,
+        title: str | None,
+        abstract: str | None = None,
+        authors: list[str] | None = None,
+        categories: list[str] | None = None,
+        primary_category: str | None = None,
+        comment: str | None = None,
+        journal_ref: str | None = None,
+        doi: str | None = None,
+        license: str | None = None,
+        versions: list[tuple[int, dt.datetime | None]] | None = None,
+        published_at: dt.datetime | None = None,
+        first_announced: dt.date | None = None,
+        withdrawn: bool = False,
+        code_links: list[str] | None = None,
+        project_page: str | None = None,
+        github_stars: int | None = None,
+    ) -> PaperRecord:
+        """Normalise raw source values into a record; ValueError when the id or title is bad."""
+        canonical, id_version = split_arxiv_id(arxiv_id)
+        clean_title = collapse_whitespace(title)
+        if not clean_title:
+            raise ValueError(f"paper {canonical} has no title")
+        clean_abstract = join_abstract_lines(abstract)
+        clean_comment = collapse_whitespace(comment) or None
+        merged: dict[int, dt.datetime | None] = {}
+        for number, when in versions or []:
+            if merged.get(number) is None:
+                merged[number] = when
+        if id_version is not None and id_version not in merged:
+            merged[id_version] = None
+        version_list = sorted(merged.items())
+        if published_at is None and version_list and version_list[0][0] == 1:
+            published_at = version_list[0][1]
+        cats = [c.strip() for c in categories or [] if c and c.strip()]
+        cats = list(dict.fromkeys(cats))
+        primary = (primary_category or "").strip() or (cats[0] if cats else None)
+        if primary and primary not in cats:
+            cats.insert(0, primary)
+        links = extract_code_links(clean_abstract, clean_comment)
+        for link in code_links or []:
+            for found in extract_code_links(link) or []:
+                if found.lower() not in {known.lower() for known in links}:
+                    links.append(found)
+        return cls(
+            arxiv_id=canonical,
+            title=clean_title,
+            abstract=clean_abstract,
+            authors=[name for name in (collapse_whitespace(a) for a in authors or []) if name],
+            categories=cats,
+            primary_category=primary,
+            comment=clean_comment,
+            journal_ref=collapse_whitespace(journal_ref) or None,
+            doi=collapse_whitespace(doi) or None,
+            license=collapse_whitespace(license) or None,
+            versions=version_list,
+            published_at=published_at,
+            first_announced=first_announced,
+            withdrawn=withdrawn or is_withdrawn_comment(clean_comment),
+            code_links=links,
+            project_page=(project_page or "").strip() or None,
+            github_stars=github_stars,
+        )
+
+
+@dataclass(slots=True)
+class FeedRecord:
+    """One paper on one day's community feed (a Hugging Face daily-papers entry)."""
+
+    paper: PaperRecord
+    feed_date: dt.date
+    upvotes: int = 0
+    num_comments: int = 0
+    submitter_handle: str | None = None
+    submitter_name: str | None = None
+    submitted_at: dt.datetime | None = None
+    snapshot_time: dt.datetime | None = None
+    github_repo: str | None = None
+    github_stars: int | None = None
+    project_page: str | None = None
+
+    @property
+    def arxiv_id(self) -> str:
+        return self.paper.arxiv_id
