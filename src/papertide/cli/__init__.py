@@ -8,6 +8,7 @@ from __future__ import annotations
 import typer
 
 from papertide.cli import db as db_commands
+from papertide.cli import dump as dump_commands
 
 app = typer.Typer(
     name="papertide",
@@ -17,6 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 db_commands.register(app)
+dump_commands.register(app)
 
 
 def main() -> None:
