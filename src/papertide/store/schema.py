@@ -336,3 +336,34 @@ class AuditLog(Base):
     target_id: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class JobRun(Base):
+    """One execution attempt of a background job: what the CLI and admin page show."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (Index("ix_job_runs_name_started", "name", "started_at"),)
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    trigger: Mapped[str] = mapped_column(String(16))  # schedule | manual | resume
+    task_id: Mapped[str | None] = mapped_column(String(64))  # the queue's id, stable on retries
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    # running | ok | failed | retrying | skipped | interrupted
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    node: Mapped[str] = mapped_column(String(160))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class JobLock(Base):
+    """A lease on a job name, so the same job never runs twice at once across nodes."""
+
+    __tablename__ = "job_locks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(160))  # host:pid:token
+    acquired_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
