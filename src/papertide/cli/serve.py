@@ -1,0 +1,113 @@
+"""`papertide serve`, `papertide demo` and `papertide admin` (grant or revoke admin rights)."""
+
+from __future__ import annotations
+
+import time
+
+import typer
+
+from papertide.cli.common import CommandError, err_console, handles_errors, open_database, settings
+
+
+@handles_errors
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="Worker processes."),
+) -> None:
+    """Serve the web app and API with uvicorn (migrates the database first)."""
+    import uvicorn
+
+    cfg = settings()
+    engine = open_database(cfg)
+    engine.dispose()
+    cfg.effective_secret_key()  # created once here, not raced by several workers
+    err_console.print(f"serving on http://{host}:{port}")
+    if workers == 1:
+        from papertide.app import create_app
+
+        uvicorn.run(create_app(cfg), host=host, port=port, log_level="warning")
+        return
+    uvicorn.run(
+        "papertide.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
+
+
+def _has_papers(engine) -> bool:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from papertide.store.schema import Paper
+
+    with engine.connect() as conn:
+        return conn.execute(select(Paper.id).limit(1)).first() is not None
+
+
+@handles_errors
+def demo(
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+) -> None:
+    """Load the bundled sample (once) and serve it on http://127.0.0.1:PORT."""
+    import uvicorn
+
+    from papertide.app import create_app
+    from papertide.ingest.sample import load_demo_data
+
+    started = time.monotonic()
+    cfg = settings()
+    engine = open_database(cfg)
+    marker = cfg.data_dir / "demo_loaded"
+    if marker.exists() and _has_papers(engine):
+        # Loading is idempotent anyway; skipping it makes the second start instant.
+        err_console.print("sample already loaded")
+    else:
+        report = load_demo_data(cfg, engine)
+        err_console.print(
+            f"sample loaded: {report.papers.inserted:,} new papers, "
+            f"{report.feed.inserted if report.feed else 0:,} new feed entries"
+        )
+        marker.write_text("the bundled sample is in the database\n")
+    try:
+        from papertide.search.api import prepare_demo_index
+    except ImportError:
+        err_console.print("search is not installed yet: the search page will say so")
+    else:
+        prepare_demo_index(cfg, engine)
+    elapsed = time.monotonic() - started
+    err_console.print(f"ready in {elapsed:.1f} s: open http://{host}:{port}")
+    uvicorn.run(create_app(cfg, engine=engine), host=host, port=port, log_level="warning")
+
+
+@handles_errors
+def admin(
+    name_or_email: str = typer.Argument(..., help="User name or email address."),
+    revoke: bool = typer.Option(False, "--revoke", help="Take admin rights away instead."),
+) -> None:
+    """Give a user admin rights (moderation, audit log), or take them away."""
+    from sqlalchemy import or_, select
+
+    from papertide.store.db import session_factory, transaction
+    from papertide.store.schema import User
+
+    cfg = settings()
+    engine = open_database(cfg)
+    with transaction(session_factory(engine)) as session:
+        key = name_or_email.strip()
+        user = session.scalars(
+            select(User).where(or_(User.name == key, User.email == key.lower()))
+        ).first()
+        if user is None:
+            raise CommandError(f"no user {key!r}; they must sign in once first")
+        user.is_admin = not revoke
+        err_console.print(f"{user.name} is {'no longer ' if revoke else ''}an admin")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.command("demo")(demo)
+    app.command("admin")(admin)

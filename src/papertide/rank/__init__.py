@@ -1,0 +1,1 @@
+"""Ranking: trending scores and feed ordering."""

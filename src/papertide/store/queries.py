@@ -1,0 +1,297 @@
+"""Read queries shared by the web app, feeds and digests: feeds, papers, categories, users.
+
+Every function takes a Session and returns plain data (dataclasses or ORM rows already loaded),
+so callers can cache results and render them after the session is closed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import Session
+
+from papertide.store.schema import (
+    Collection,
+    CollectionItem,
+    Comment,
+    FeedEntry,
+    Paper,
+    PaperCategory,
+    User,
+    Vote,
+)
+
+FeedSort = Literal["votes", "time"]
+# SQLAlchemy 2.1 types a select by its columns; the user name column may be NULL (outer join).
+FeedSelect = Select[FeedEntry, Paper, str]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One paper on one day's feed, with what a listing shows next to it."""
+
+    entry_id: int
+    feed_date: dt.date
+    paper: Paper
+    upvotes: int
+    submitted_by: str | None
+    submitted_at: dt.datetime
+    source: str
+    github_repo: str | None
+    github_stars: int | None
+    project_page: str | None
+    num_comments: int
+    hidden: bool = False
+
+
+def _feed_select() -> FeedSelect:
+    return (
+        select(FeedEntry, Paper, User.name)
+        .join(Paper, Paper.id == FeedEntry.paper_id)
+        .outerjoin(User, User.id == FeedEntry.submitted_by_id)
+    )
+
+
+def comment_counts(session: Session, paper_ids: Iterable[int]) -> dict[int, int]:
+    """Visible local comments per paper."""
+    ids = list(set(paper_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Comment.paper_id, func.count())
+        .where(Comment.paper_id.in_(ids), Comment.hidden.is_(False), Comment.deleted.is_(False))
+        .group_by(Comment.paper_id)
+    )
+    return {paper_id: count for paper_id, count in rows}
+
+
+def _items(session: Session, rows: Sequence[Any]) -> list[FeedItem]:
+    counts = comment_counts(session, (paper.id for _, paper, _ in rows))
+    return [
+        FeedItem(
+            entry_id=entry.id,
+            feed_date=entry.feed_date,
+            paper=paper,
+            upvotes=entry.upvotes,
+            submitted_by=name,
+            submitted_at=entry.submitted_at,
+            source=entry.source,
+            github_repo=entry.github_repo or _first_github(paper.code_links),
+            github_stars=entry.github_stars
+            if entry.github_stars is not None
+            else paper.github_stars,
+            project_page=entry.project_page or paper.project_page,
+            num_comments=entry.imported_comments + counts.get(paper.id, 0),
+            hidden=entry.hidden,
+        )
+        for entry, paper, name in rows
+    ]
+
+
+def _first_github(links: list[str] | None) -> str | None:
+    for link in links or []:
+        if "github.com/" in link:
+            return link
+    return None
+
+
+def _order(stmt: FeedSelect, sort: FeedSort) -> FeedSelect:
+    if sort == "time":
+        return stmt.order_by(FeedEntry.submitted_at.desc(), FeedEntry.id.desc())
+    return stmt.order_by(FeedEntry.upvotes.desc(), FeedEntry.submitted_at.desc(), FeedEntry.id)
+
+
+def feed_for_date(
+    session: Session, day: dt.date, sort: FeedSort = "votes", *, include_hidden: bool = False
+) -> list[FeedItem]:
+    """The papers on `day`'s feed."""
+    return feed_for_range(session, day, day, sort, include_hidden=include_hidden)
+
+
+def feed_for_range(
+    session: Session,
+    start: dt.date,
+    end: dt.date,
+    sort: FeedSort = "votes",
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    submitter: str | None = None,
+    include_hidden: bool = False,
+) -> list[FeedItem]:
+    """Feed entries with `start <= feed_date <= end` (a week or a month view)."""
+    stmt = _feed_select().where(FeedEntry.feed_date >= start, FeedEntry.feed_date <= end)
+    if not include_hidden:
+        stmt = stmt.where(FeedEntry.hidden.is_(False))
+    if submitter is not None:
+        stmt = stmt.where(User.name == submitter)
+    stmt = _order(stmt, sort)
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
+    return _items(session, session.execute(stmt).tuples().all())
+
+
+def count_feed_range(
+    session: Session, start: dt.date, end: dt.date, *, submitter: str | None = None
+) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(FeedEntry)
+        .outerjoin(User, User.id == FeedEntry.submitted_by_id)
+        .where(
+            FeedEntry.feed_date >= start, FeedEntry.feed_date <= end, FeedEntry.hidden.is_(False)
+        )
+    )
+    if submitter is not None:
+        stmt = stmt.where(User.name == submitter)
+    return int(session.scalar(stmt) or 0)
+
+
+def week_bounds(year: int, week: int) -> tuple[dt.date, dt.date]:
+    """Monday and Sunday of ISO week `year-Wweek`; ValueError when it does not exist."""
+    start = dt.date.fromisocalendar(year, week, 1)
+    return start, start + dt.timedelta(days=6)
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    start = dt.date(year, month, 1)
+    following = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return start, following - dt.timedelta(days=1)
+
+
+def latest_feed_date(session: Session, on_or_before: dt.date | None = None) -> dt.date | None:
+    """The newest day with visible feed entries (not after `on_or_before` when given)."""
+    stmt = select(func.max(FeedEntry.feed_date)).where(FeedEntry.hidden.is_(False))
+    if on_or_before is not None:
+        stmt = stmt.where(FeedEntry.feed_date <= on_or_before)
+    return session.scalar(stmt)
+
+
+def adjacent_feed_dates(session: Session, day: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """The nearest earlier and later days that have entries (arXiv skips weekends and holidays)."""
+    visible = FeedEntry.hidden.is_(False)
+    prev = session.scalar(
+        select(func.max(FeedEntry.feed_date)).where(visible, FeedEntry.feed_date < day)
+    )
+    nxt = session.scalar(
+        select(func.min(FeedEntry.feed_date)).where(visible, FeedEntry.feed_date > day)
+    )
+    return prev, nxt
+
+
+def paper_by_arxiv_id(session: Session, arxiv_id: str) -> Paper | None:
+    return session.scalars(select(Paper).where(Paper.arxiv_id == arxiv_id)).one_or_none()
+
+
+def papers_by_ids(session: Session, ids: Iterable[int]) -> dict[int, Paper]:
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    return {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(wanted)))}
+
+
+def feed_entries_for_paper(session: Session, paper_id: int) -> list[FeedItem]:
+    stmt = _feed_select().where(FeedEntry.paper_id == paper_id).order_by(FeedEntry.feed_date)
+    return _items(session, session.execute(stmt).tuples().all())
+
+
+def paper_upvotes(session: Session, paper_id: int) -> int:
+    """Votes shown for a paper: its newest feed entry's total, or local votes when not on a feed."""
+    entry_votes = session.scalar(
+        select(FeedEntry.upvotes)
+        .where(FeedEntry.paper_id == paper_id)
+        .order_by(FeedEntry.feed_date.desc())
+        .limit(1)
+    )
+    if entry_votes is not None:
+        return int(entry_votes)
+    return int(session.scalar(select(func.count()).where(Vote.paper_id == paper_id)) or 0)
+
+
+def category_papers(
+    session: Session, category: str, *, limit: int = 50, offset: int = 0
+) -> list[Paper]:
+    """Papers listed in `category` (cross-lists included), newest first."""
+    stmt = (
+        select(Paper)
+        .join(PaperCategory, PaperCategory.paper_id == Paper.id)
+        .where(PaperCategory.category == category)
+        .order_by(Paper.first_announced.desc().nulls_last(), Paper.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(session.scalars(stmt))
+
+
+def count_category(session: Session, category: str) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(PaperCategory)
+            .where(PaperCategory.category == category)
+        )
+        or 0
+    )
+
+
+def user_by_name(session: Session, name: str) -> User | None:
+    return session.scalars(select(User).where(User.name == name)).one_or_none()
+
+
+def user_submissions(session: Session, user_id: int, *, limit: int = 50) -> list[FeedItem]:
+    stmt = (
+        _feed_select()
+        .where(FeedEntry.submitted_by_id == user_id, FeedEntry.hidden.is_(False))
+        .order_by(FeedEntry.feed_date.desc(), FeedEntry.id.desc())
+        .limit(limit)
+    )
+    return _items(session, session.execute(stmt).tuples().all())
+
+
+def user_collections(session: Session, user_id: int, *, include_private: bool) -> list[Collection]:
+    stmt = select(Collection).where(Collection.user_id == user_id)
+    if not include_private:
+        stmt = stmt.where(Collection.is_public.is_(True))
+    return list(session.scalars(stmt.order_by(Collection.updated_at.desc(), Collection.id.desc())))
+
+
+def collection_by_slug(session: Session, user_id: int, slug: str) -> Collection | None:
+    return session.scalars(
+        select(Collection).where(and_(Collection.user_id == user_id, Collection.slug == slug))
+    ).one_or_none()
+
+
+def collection_papers(session: Session, collection_id: int) -> list[tuple[Paper, CollectionItem]]:
+    stmt = (
+        select(Paper, CollectionItem)
+        .join(CollectionItem, CollectionItem.paper_id == Paper.id)
+        .where(CollectionItem.collection_id == collection_id)
+        .order_by(CollectionItem.added_at.desc(), Paper.id.desc())
+    )
+    return [(paper, item) for paper, item in session.execute(stmt).tuples()]
+
+
+def voted_paper_ids(session: Session, user_id: int, paper_ids: Iterable[int]) -> set[int]:
+    ids = list(set(paper_ids))
+    if not ids:
+        return set()
+    stmt = select(Vote.paper_id).where(Vote.user_id == user_id, Vote.paper_id.in_(ids))
+    return set(session.scalars(stmt))
+
+
+def paper_comments(
+    session: Session, paper_id: int, *, include_hidden: bool = False
+) -> list[tuple[Comment, User]]:
+    stmt = (
+        select(Comment, User)
+        .join(User, User.id == Comment.user_id)
+        .where(Comment.paper_id == paper_id, Comment.deleted.is_(False))
+        .order_by(Comment.created_at, Comment.id)
+    )
+    if not include_hidden:
+        stmt = stmt.where(Comment.hidden.is_(False))
+    return [(c, u) for c, u in session.execute(stmt).tuples()]

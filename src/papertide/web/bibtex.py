@@ -1,0 +1,64 @@
+"""BibTeX and CSV for papers and collections."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+
+from papertide.store.schema import Paper
+
+
+def _key(paper: Paper) -> str:
+    first = (paper.authors or ["anon"])[0].split()
+    surname = re.sub(r"[^A-Za-z]", "", first[-1] if first else "anon") or "anon"
+    year = paper.published_at.year if paper.published_at else ""
+    word = next((re.sub(r"[^A-Za-z]", "", w) for w in paper.title.split() if len(w) > 3), "paper")
+    return f"{surname.lower()}{year}{word.lower()}"
+
+
+def _clean(value: str) -> str:
+    # Balanced braces keep the entry parseable; LaTeX in titles stays as typed.
+    text = " ".join(value.split())
+    return text if text.count("{") == text.count("}") else text.replace("{", "").replace("}", "")
+
+
+def paper_bibtex(paper: Paper) -> str:
+    fields = [
+        ("title", "{" + _clean(paper.title) + "}"),
+        ("author", " and ".join(_clean(a) for a in paper.authors or [])),
+        ("year", str(paper.published_at.year) if paper.published_at else ""),
+        ("eprint", paper.arxiv_id),
+        ("archivePrefix", "arXiv"),
+        ("primaryClass", paper.primary_category or ""),
+        ("url", f"https://arxiv.org/abs/{paper.arxiv_id}"),
+        ("doi", paper.doi or ""),
+        ("journal", _clean(paper.journal_ref) if paper.journal_ref else ""),
+    ]
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
+    return f"@misc{{{_key(paper)},\n{body}\n}}\n"
+
+
+def papers_bibtex(papers: Iterable[Paper]) -> str:
+    return "\n".join(paper_bibtex(p) for p in papers)
+
+
+def papers_csv(papers: Iterable[Paper]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["arxiv_id", "title", "authors", "published", "primary_category", "url"])
+    for p in papers:
+        # A leading =,+,-,@ would run as a formula in a spreadsheet: quote it away.
+        title = "'" + p.title if p.title[:1] in "=+-@" else p.title
+        writer.writerow(
+            [
+                p.arxiv_id,
+                title,
+                "; ".join(p.authors or []),
+                p.published_at.date().isoformat() if p.published_at else "",
+                p.primary_category or "",
+                f"https://arxiv.org/abs/{p.arxiv_id}",
+            ]
+        )
+    return out.getvalue()

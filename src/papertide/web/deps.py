@@ -1,0 +1,89 @@
+"""FastAPI dependencies: database session, current user, sign-in and CSRF requirements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from papertide.store.schema import User
+from papertide.web.errors import WebError
+from papertide.web.security import CSRF_FIELD, CSRF_HEADER, WebSession
+from papertide.web.state import WebState, web_state
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One session per request; routes commit their own writes."""
+    with web_state(request).sessions() as session:
+        yield session
+
+
+Db = Annotated[Session, Depends(get_db)]
+State = Annotated[WebState, Depends(web_state)]
+
+
+def web_session(request: Request) -> WebSession:
+    session = request.state.web_session
+    assert isinstance(session, WebSession)
+    return session
+
+
+def load_user(request: Request, db: Session) -> User | None:
+    """The signed-in user for this request (cached on request.state)."""
+    if hasattr(request.state, "user"):
+        return request.state.user
+    session = web_session(request)
+    user = db.get(User, session.user_id) if session.user_id is not None else None
+    if session.user_id is not None and user is None:
+        session.sign_out()  # the account is gone
+    request.state.user = user
+    return user
+
+
+def current_user(request: Request, db: Db) -> User | None:
+    return load_user(request, db)
+
+
+def require_user(request: Request, db: Db) -> User:
+    user = load_user(request, db)
+    if user is None:
+        raise WebError(401, "sign in first", code="unauthorized")
+    if user.banned:
+        raise WebError(403, "this account is banned", code="banned")
+    return user
+
+
+def require_admin(user: Annotated[User, Depends(require_user)]) -> User:
+    if not user.is_admin:
+        raise WebError(403, "admins only")
+    return user
+
+
+async def require_csrf(request: Request) -> None:
+    """Every state-changing request carries the session's CSRF token (form field or header)."""
+    token = request.headers.get(CSRF_HEADER)
+    if not token:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            token = value if isinstance(value, str) else None
+    codec = web_state(request).codec
+    if not codec.csrf_valid(web_session(request), token):
+        raise WebError(
+            403,
+            "missing or invalid CSRF token; reload the page and try again",
+            code="csrf_failed",
+        )
+
+
+CurrentUser = Annotated[User | None, Depends(current_user)]
+SignedIn = Annotated[User, Depends(require_user)]
+Admin = Annotated[User, Depends(require_admin)]
+Csrf = Depends(require_csrf)
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

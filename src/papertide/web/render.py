@@ -1,0 +1,122 @@
+"""Templates: the Jinja environment, its filters, and `render_page`, the one way to render a page.
+
+Other packages extend `base.html` (blocks: title, head, content) by putting templates in
+`papertide/<package>/templates/`; every such folder is on the template path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from papertide.web.security import CSRF_FIELD
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+def _number(value: int | float | None) -> str:
+    return "" if value is None else f"{value:,}"
+
+
+def _date(value: dt.date | dt.datetime | None, fmt: str = "%b %-d, %Y") -> str:
+    return "" if value is None else value.strftime(fmt)
+
+
+def _authors(names: list[str] | None, limit: int = 6) -> str:
+    names = names or []
+    if len(names) <= limit:
+        return ", ".join(names)
+    return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
+
+
+def _paragraphs(text: str | None) -> Markup:
+    """Escaped text with blank lines as paragraphs; LaTeX stays as typed for KaTeX to render."""
+    from markupsafe import escape
+
+    parts = [p.strip() for p in (text or "").split("\n\n") if p.strip()]
+    return Markup("".join(f"<p>{escape(p)}</p>" for p in parts))
+
+
+def _snippet(html: str | None) -> Markup:
+    """Search snippets come as HTML with highlight marks: keep only those tags."""
+    import nh3
+
+    return Markup(nh3.clean(html or "", tags={"mark", "b", "em", "strong"}, attributes={}))
+
+
+def build_templates() -> Jinja2Templates:
+    folders = [
+        TEMPLATES,
+        *sorted(p for p in PACKAGE_ROOT.glob("*/templates") if p.is_dir() and p != TEMPLATES),
+    ]
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(str(f)) for f in folders]),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        number=_number,
+        snippet=_snippet,
+        date=_date,
+        authors=_authors,
+        paragraphs=_paragraphs,
+        tojson_attr=json.dumps,
+    )
+    return Jinja2Templates(env=env)
+
+
+def common_context(request: Request) -> dict[str, Any]:
+    """What every page can use: site name, signed-in user, CSRF helpers, flash messages."""
+    from papertide.web.deps import load_user, web_session
+    from papertide.web.state import web_state
+
+    state = web_state(request)
+    session = web_session(request)
+    user = getattr(request.state, "user", None)
+    if user is None and session.user_id is not None and not hasattr(request.state, "user"):
+        with state.sessions() as db:
+            user = load_user(request, db)
+
+    def csrf_token() -> str:
+        return state.codec.csrf_token(session)
+
+    def csrf_input() -> Markup:
+        return Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{csrf_token()}">')
+
+    return {
+        "request": request,
+        "site_name": state.settings.site_name,
+        "current_user": user,
+        "csrf_token": csrf_token,
+        "csrf_input": csrf_input,
+        "flash": session.pop_flash() if session.flash else [],
+        "categories": state.settings.categories,
+        "path": request.url.path,
+    }
+
+
+def render_page(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render `template` with the common context plus `context`."""
+    from papertide.web.state import web_state
+
+    merged = common_context(request)
+    merged.update(context or {})
+    html = web_state(request).templates.get_template(template).render(merged)
+    return HTMLResponse(html, status_code=status_code, headers=headers)

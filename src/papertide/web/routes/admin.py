@@ -1,0 +1,97 @@
+"""Moderation: hide a comment or a feed entry, ban a user; every action goes to the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from papertide.store.queries import user_by_name
+from papertide.store.schema import AuditLog, Comment, FeedEntry, Paper, User
+from papertide.web.deps import Admin, Csrf, Db
+from papertide.web.errors import WebError
+from papertide.web.render import render_page
+from papertide.web.routes.common import redirect, utcnow
+from papertide.web.state import web_state
+
+router = APIRouter(prefix="/admin", tags=["admin"], include_in_schema=False)
+
+
+def _audit(
+    db: Db, actor: User, action: str, target_type: str, target_id: Any, **details: Any
+) -> None:
+    db.add(
+        AuditLog(
+            actor_id=actor.id,
+            action=action,
+            target_type=target_type,
+            target_id=str(target_id),
+            details=details,
+            created_at=utcnow(),
+        )
+    )
+
+
+@router.get("")
+def admin_home(request: Request, db: Db, admin: Admin) -> Response:
+    rows = (
+        db.execute(
+            select(AuditLog, User.name)
+            .outerjoin(User, User.id == AuditLog.actor_id)
+            .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
+            .limit(200)
+        )
+        .tuples()
+        .all()
+    )
+    banned = list(db.scalars(select(User).where(User.banned.is_(True)).order_by(User.name)))
+    return render_page(request, "admin.html", {"log": rows, "banned": banned})
+
+
+@router.post("/comments/{comment_id}/hide", dependencies=[Csrf])
+def hide_comment(request: Request, comment_id: int, db: Db, admin: Admin) -> Response:
+    comment = db.get(Comment, comment_id)
+    if comment is None:
+        raise WebError(404, f"no comment {comment_id}", code="not_found")
+    comment.hidden = not comment.hidden
+    _audit(db, admin, "hide_comment" if comment.hidden else "unhide_comment", "comment", comment.id)
+    paper = db.get(Paper, comment.paper_id)
+    db.commit()
+    web_state(request).invalidate()
+    return redirect(f"/papers/{paper.arxiv_id}#comments" if paper else "/admin")
+
+
+@router.post("/entries/{entry_id}/hide", dependencies=[Csrf])
+def hide_entry(request: Request, entry_id: int, db: Db, admin: Admin) -> Response:
+    entry = db.get(FeedEntry, entry_id)
+    if entry is None:
+        raise WebError(404, f"no feed entry {entry_id}", code="not_found")
+    entry.hidden = not entry.hidden
+    paper = db.get(Paper, entry.paper_id)
+    _audit(
+        db,
+        admin,
+        "hide_entry" if entry.hidden else "unhide_entry",
+        "feed_entry",
+        entry.id,
+        paper=paper.arxiv_id if paper else None,
+        date=entry.feed_date.isoformat(),
+    )
+    db.commit()
+    web_state(request).invalidate()
+    return redirect(f"/papers/{paper.arxiv_id}" if paper else "/admin")
+
+
+@router.post("/users/{name}/ban", dependencies=[Csrf])
+def ban_user(request: Request, name: str, db: Db, admin: Admin) -> Response:
+    person = user_by_name(db, name)
+    if person is None:
+        raise WebError(404, f"no user {name!r}", code="not_found")
+    if person.id == admin.id:
+        raise WebError(400, "you cannot ban yourself")
+    person.banned = not person.banned
+    _audit(db, admin, "ban_user" if person.banned else "unban_user", "user", person.id, name=name)
+    db.commit()
+    return redirect(f"/u/{person.name}")

@@ -1,0 +1,210 @@
+"""The JSON API: Hugging Face compatible `/api/daily_papers`, papers and search.
+
+Lists are plain JSON arrays like HF's; paging links travel in the `Link` header (RFC 8288) and
+`X-Total-Count`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
+
+from papertide.rank.trending import Window, score_terms
+from papertide.store.queries import (
+    FeedItem,
+    comment_counts,
+    count_feed_range,
+    feed_entries_for_paper,
+    feed_for_range,
+    latest_feed_date,
+    paper_by_arxiv_id,
+    paper_upvotes,
+)
+from papertide.store.schema import PaperVersion
+from papertide.web.deps import Db
+from papertide.web.errors import WebError
+from papertide.web.params import parse_arxiv_id, parse_day, parse_month, parse_week
+from papertide.web.routes.common import cached_anonymous, page_links, utcnow
+from papertide.web.searching import run_search
+from papertide.web.serialize import feed_entry_json, iso, paper_json, versions_json
+from papertide.web.state import web_state
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": 'Bad input: `{"error": {"code", "message"}}`'},
+    404: {"description": 'Not found: `{"error": {"code", "message"}}`'},
+    422: {"description": 'Invalid parameter: `{"error": {"code", "message"}}`'},
+}
+
+
+def _range(
+    db: Db, date: str | None, week: str | None, month: str | None
+) -> tuple[dt.date, dt.date, Window]:
+    given = [name for name, value in (("date", date), ("week", week), ("month", month)) if value]
+    if len(given) > 1:
+        raise WebError(400, f"give only one of date, week, month (got {', '.join(given)})")
+    if date:
+        day = parse_day(date)
+        return day, day, "day"
+    if week:
+        start, end = parse_week(week)
+        return start, end, "week"
+    if month:
+        start, end = parse_month(month)
+        return start, end, "month"
+    latest = latest_feed_date(db, utcnow().date()) or latest_feed_date(db) or utcnow().date()
+    return latest, latest, "day"
+
+
+def _trending_order(items: list[FeedItem], end: dt.date, window: Window) -> list[FeedItem]:
+    reference = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC)
+
+    def score(item: FeedItem) -> float:
+        age = (reference - dt.datetime.combine(item.feed_date, dt.time(), dt.UTC)).days
+        value, _, _ = score_terms(
+            upvotes=item.upvotes,
+            recent_votes=0,
+            github_stars=item.github_stars,
+            comments=item.num_comments,
+            age_days=float(age),
+            window=window,
+        )
+        return value
+
+    return sorted(items, key=lambda i: (-score(i), i.entry_id))
+
+
+@router.get(
+    "/daily_papers",
+    summary="Daily papers (Hugging Face compatible)",
+    responses=ERROR_RESPONSES,
+)
+def daily_papers(
+    request: Request,
+    db: Db,
+    date: str | None = Query(None, description="YYYY-MM-DD; default: the newest feed day"),
+    week: str | None = Query(None, description="ISO week, YYYY-Www"),
+    month: str | None = Query(None, description="YYYY-MM"),
+    p: int = Query(0, ge=0, le=10_000, description="Page number, from 0"),
+    limit: int = Query(50, ge=1, le=100),
+    sort: Literal["publishedAt", "trending"] = Query("trending"),
+    submitter: str | None = Query(None, max_length=64, description="Only this user's submissions"),
+) -> Response:
+    def make() -> Response:
+        start, end, window = _range(db, date, week, month)
+        offset = p * limit
+        if sort == "trending":
+            # Trending needs every entry of the range scored before paging.
+            everything = feed_for_range(db, start, end, "votes", submitter=submitter)
+            ordered = _trending_order(everything, end, window)
+            total = len(ordered)
+            page = ordered[offset : offset + limit]
+        else:
+            page = feed_for_range(
+                db, start, end, "time", limit=limit, offset=offset, submitter=submitter
+            )
+            page.sort(
+                key=lambda i: i.paper.published_at or dt.datetime.min.replace(tzinfo=dt.UTC),
+                reverse=True,
+            )
+            total = count_feed_range(db, start, end, submitter=submitter)
+        params = {
+            "date": date,
+            "week": week,
+            "month": month,
+            "limit": limit,
+            "sort": sort,
+            "submitter": submitter,
+        }
+        links = page_links("/api/daily_papers", params, p, offset + limit < total)
+        headers = {"X-Total-Count": str(total)}
+        if links:
+            headers["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())
+        return JSONResponse([feed_entry_json(item) for item in page], headers=headers)
+
+    return cached_anonymous(request, make)
+
+
+@router.get("/papers/search", summary="Search papers", responses=ERROR_RESPONSES)
+def search_papers(
+    request: Request,
+    q: str = Query(..., min_length=1, max_length=500),
+    limit: int = Query(20, ge=1, le=100),
+    offset: int = Query(0, ge=0, le=1000),
+    category: list[str] = Query([], max_length=20),
+    date_from: dt.date | None = Query(None, alias="from"),
+    date_to: dt.date | None = Query(None, alias="to"),
+    has_code: bool | None = None,
+    mode: Literal["hybrid", "keyword", "semantic"] = "hybrid",
+) -> Response:
+    state = web_state(request)
+    outcome = run_search(
+        state,
+        q,
+        categories=category,
+        date_from=date_from,
+        date_to=date_to,
+        has_code=has_code,
+        limit=limit,
+        offset=offset,
+        mode=mode,
+    )
+    if outcome.unavailable:
+        raise WebError(503, outcome.unavailable, code="search_unavailable")
+    from papertide.store.queries import papers_by_ids
+
+    with state.sessions() as db:
+        papers = papers_by_ids(db, [r.paper_id for r in outcome.results])
+    body = []
+    for r in outcome.results:
+        paper = papers.get(r.paper_id)
+        if paper is None:
+            continue
+        body.append(
+            {
+                "paper": paper_json(paper),
+                "title": paper.title,
+                "summary": paper.abstract,
+                "publishedAt": iso(paper.published_at),
+                "relevance": r.relevance,
+                "score": r.score,
+                "snippet": r.snippet_html,
+            }
+        )
+    headers = {"X-Total-Count": str(outcome.total)}
+    return JSONResponse(body, headers=headers)
+
+
+@router.get("/papers/{arxiv_id:path}", summary="One paper", responses=ERROR_RESPONSES)
+def paper(db: Db, arxiv_id: str) -> Response:
+    parsed = parse_arxiv_id(arxiv_id)
+    if parsed is None:
+        raise WebError(404, f"not an arXiv id: {arxiv_id!r}", code="not_found")
+    found = paper_by_arxiv_id(db, parsed[0])
+    if found is None:
+        raise WebError(404, f"no paper {parsed[0]} here", code="not_found")
+    versions = list(
+        db.scalars(
+            select(PaperVersion)
+            .where(PaperVersion.paper_id == found.id)
+            .order_by(PaperVersion.version)
+        )
+    )
+    body = paper_json(found, upvotes=paper_upvotes(db, found.id))
+    body["versions"] = versions_json(versions)
+    body["numComments"] = comment_counts(db, [found.id]).get(found.id, 0)
+    body["feed"] = [
+        {
+            "date": item.feed_date.isoformat(),
+            "upvotes": item.upvotes,
+            "submittedBy": item.submitted_by,
+        }
+        for item in feed_entries_for_paper(db, found.id)
+        if not item.hidden
+    ]
+    return JSONResponse(body)

@@ -1,0 +1,71 @@
+"""Helpers the page routes share: cached anonymous pages, vote state, redirects."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from papertide.store.queries import voted_paper_ids
+from papertide.store.schema import User
+from papertide.web.deps import web_session
+from papertide.web.state import web_state
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def cached_anonymous(request: Request, make: Callable[[], Response]) -> Response:
+    """Serve a page from the short page cache when nobody is signed in and nothing is pending.
+
+    Signed-in pages carry vote state and CSRF tokens, so only anonymous pages are shared.
+    """
+    session = web_session(request)
+    if session.user_id is not None or session.flash or session.modified:
+        return make()
+    state = web_state(request)
+    key = (request.url.path, request.url.query)
+    hit = state.pages.get(key)
+    if hit is not None:
+        body, status, media_type, headers = hit
+        return Response(body, status_code=status, media_type=media_type, headers=headers)
+    response = make()
+    if response.status_code == 200 and not session.modified:
+        headers = {
+            k: v for k, v in response.headers.items() if k.lower() not in ("content-length",)
+        }
+        state.pages.set(key, (response.body, response.status_code, response.media_type, headers))
+    return response
+
+
+def voted_ids(db: Session, user: User | None, paper_ids: list[int]) -> set[int]:
+    return voted_paper_ids(db, user.id, paper_ids) if user is not None else set()
+
+
+def redirect(url: str, status: int = 303) -> RedirectResponse:
+    return RedirectResponse(url, status_code=status)
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def page_links(base: str, params: dict[str, Any], page: int, has_next: bool) -> dict[str, str]:
+    from urllib.parse import urlencode
+
+    def url(p: int) -> str:
+        query = {k: v for k, v in params.items() if v not in (None, "")}
+        query["p"] = p
+        return f"{base}?{urlencode(query)}"
+
+    links = {}
+    if page > 0:
+        links["prev"] = url(page - 1)
+    if has_next:
+        links["next"] = url(page + 1)
+    return links

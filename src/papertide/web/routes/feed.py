@@ -1,0 +1,210 @@
+"""The daily feed: `/`, `/papers/date/D`, `/papers/week/YYYY-Www`, `/papers/month/YYYY-MM`.
+
+Each page has a `.json` twin. arXiv announces nothing on weekends, so a weekend (or holiday) day
+without entries says so and links to the nearest days that have entries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from papertide.store.queries import (
+    FeedItem,
+    adjacent_feed_dates,
+    feed_for_date,
+    feed_for_range,
+    latest_feed_date,
+)
+from papertide.web.deps import CurrentUser, Db
+from papertide.web.params import parse_day, parse_month, parse_week, split_json
+from papertide.web.render import render_page
+from papertide.web.routes.common import cached_anonymous, utcnow, voted_ids
+from papertide.web.serialize import feed_entry_json
+
+router = APIRouter(tags=["feed"])
+
+SortParam = Literal["votes", "time"]
+
+
+def _render_feed(
+    request: Request,
+    db: Db,
+    user: CurrentUser,
+    *,
+    items: list[FeedItem],
+    view: str,
+    heading: str,
+    sort: SortParam,
+    as_json: bool,
+    json_url: str,
+    note: str | None = None,
+    prev_url: str | None = None,
+    next_url: str | None = None,
+    extra: dict[str, object] | None = None,
+) -> Response:
+    if as_json:
+        return JSONResponse([feed_entry_json(item) for item in items])
+    context: dict[str, object] = {
+        "items": items,
+        "view": view,
+        "heading": heading,
+        "sort": sort,
+        "note": note,
+        "prev_url": prev_url,
+        "next_url": next_url,
+        "json_url": json_url,
+        "voted": voted_ids(db, user, [i.paper.id for i in items]),
+    }
+    context.update(extra or {})
+    return render_page(request, "feed.html", context)
+
+
+def _day_page(
+    request: Request,
+    db: Db,
+    user: CurrentUser,
+    day: dt.date,
+    sort: SortParam,
+    as_json: bool,
+    *,
+    note: str | None = None,
+) -> Response:
+    items = feed_for_date(db, day, sort)
+    prev_day, next_day = adjacent_feed_dates(db, day)
+    if not items and note is None:
+        note = (
+            "arXiv does not announce new papers on weekends."
+            if day.weekday() >= 5
+            else "No papers on this day's feed yet."
+        )
+    suffix = "" if sort == "votes" else "?sort=time"
+    return _render_feed(
+        request,
+        db,
+        user,
+        items=items,
+        view="day",
+        heading=day.strftime("%A, %B %-d, %Y"),
+        sort=sort,
+        as_json=as_json,
+        json_url=f"/papers/date/{day.isoformat()}.json{suffix}",
+        note=note,
+        prev_url=f"/papers/date/{prev_day.isoformat()}{suffix}" if prev_day else None,
+        next_url=f"/papers/date/{next_day.isoformat()}{suffix}" if next_day else None,
+        extra={
+            "day": day,
+            "week_url": f"/papers/week/{day.isocalendar().year}-W{day.isocalendar().week:02d}",
+            "month_url": f"/papers/month/{day:%Y-%m}",
+        },
+    )
+
+
+@router.get("/", summary="Today's feed (the newest day with papers when today has none)")
+def home(request: Request, db: Db, user: CurrentUser, sort: SortParam = "votes") -> Response:
+    def make() -> Response:
+        today = utcnow().date()
+        items_today = feed_for_date(db, today, sort)
+        if items_today:
+            return _day_page(request, db, user, today, sort, False)
+        latest = latest_feed_date(db, today) or latest_feed_date(db)
+        if latest is None:
+            return _render_feed(
+                request,
+                db,
+                user,
+                items=[],
+                view="day",
+                heading="Today",
+                sort=sort,
+                as_json=False,
+                json_url="/api/daily_papers",
+                note="The feed is empty. Submit a paper, or import a feed (papertide import).",
+            )
+        note = (
+            f"Nothing on today's feed ({today:%B %-d}) yet; "
+            f"showing the latest day with papers, {latest:%A, %B %-d, %Y}."
+        )
+        return _day_page(request, db, user, latest, sort, False, note=note)
+
+    return cached_anonymous(request, make)
+
+
+@router.get("/papers/date/{day}", summary="One day's feed (append .json for JSON)")
+def by_date(
+    request: Request, day: str, db: Db, user: CurrentUser, sort: SortParam = "votes"
+) -> Response:
+    value, as_json = split_json(day)
+    parsed = parse_day(value)
+    return cached_anonymous(request, lambda: _day_page(request, db, user, parsed, sort, as_json))
+
+
+@router.get("/papers/week/{week}", summary="One ISO week's feed (append .json for JSON)")
+def by_week(
+    request: Request,
+    week: str,
+    db: Db,
+    user: CurrentUser,
+    sort: SortParam = "votes",
+    limit: int = Query(100, ge=1, le=500),
+) -> Response:
+    value, as_json = split_json(week)
+    start, end = parse_week(value)
+    iso = start.isocalendar()
+
+    def make() -> Response:
+        items = feed_for_range(db, start, end, sort, limit=limit)
+        prev_start, next_start = start - dt.timedelta(days=7), start + dt.timedelta(days=7)
+        return _render_feed(
+            request,
+            db,
+            user,
+            items=items,
+            view="week",
+            heading=f"Week {iso.week}, {iso.year} ({start:%b %-d} – {end:%b %-d})",
+            sort=sort,
+            as_json=as_json,
+            json_url=f"/papers/week/{value}.json",
+            note=None if items else "No papers on the feed this week.",
+            prev_url=f"/papers/week/{prev_start.isocalendar().year}-W{prev_start.isocalendar().week:02d}",
+            next_url=f"/papers/week/{next_start.isocalendar().year}-W{next_start.isocalendar().week:02d}",
+        )
+
+    return cached_anonymous(request, make)
+
+
+@router.get("/papers/month/{month}", summary="One month's feed (append .json for JSON)")
+def by_month(
+    request: Request,
+    month: str,
+    db: Db,
+    user: CurrentUser,
+    sort: SortParam = "votes",
+    limit: int = Query(100, ge=1, le=500),
+) -> Response:
+    value, as_json = split_json(month)
+    start, end = parse_month(value)
+
+    def make() -> Response:
+        items = feed_for_range(db, start, end, sort, limit=limit)
+        prev_month = (start - dt.timedelta(days=1)).strftime("%Y-%m")
+        next_month = (end + dt.timedelta(days=1)).strftime("%Y-%m")
+        return _render_feed(
+            request,
+            db,
+            user,
+            items=items,
+            view="month",
+            heading=start.strftime("%B %Y"),
+            sort=sort,
+            as_json=as_json,
+            json_url=f"/papers/month/{value}.json",
+            note=None if items else "No papers on the feed this month.",
+            prev_url=f"/papers/month/{prev_month}",
+            next_url=f"/papers/month/{next_month}",
+        )
+
+    return cached_anonymous(request, make)

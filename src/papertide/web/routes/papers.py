@@ -1,0 +1,90 @@
+"""`/papers/{arxiv_id}`: the paper page (`.json` twin, `.bib` citation; versioned ids redirect)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from papertide.store.queries import (
+    feed_entries_for_paper,
+    paper_by_arxiv_id,
+    paper_comments,
+    paper_upvotes,
+    papers_by_ids,
+    user_collections,
+)
+from papertide.store.schema import PaperVersion
+from papertide.web.bibtex import paper_bibtex
+from papertide.web.deps import CurrentUser, Db
+from papertide.web.errors import WebError
+from papertide.web.params import parse_arxiv_id
+from papertide.web.render import render_page
+from papertide.web.routes import api
+from papertide.web.routes.common import cached_anonymous, voted_ids
+from papertide.web.searching import related
+from papertide.web.state import web_state
+
+router = APIRouter(tags=["papers"])
+
+
+@router.get("/papers/{arxiv_id:path}", summary="Paper page (.json and .bib twins)")
+def paper_page(request: Request, arxiv_id: str, db: Db, user: CurrentUser) -> Response:
+    suffix = next((s for s in (".json", ".bib") if arxiv_id.endswith(s)), "")
+    raw = arxiv_id[: -len(suffix)] if suffix else arxiv_id
+    parsed = parse_arxiv_id(raw)
+    if parsed is None:
+        raise WebError(404, f"{raw!r} is not an arXiv id (e.g. 2607.08964)", code="not_found")
+    canonical, version = parsed
+    if version is not None or canonical != raw:
+        return RedirectResponse(f"/papers/{canonical}{suffix}", status_code=301)
+    if suffix == ".json":
+        return api.paper(db, canonical)
+    paper = paper_by_arxiv_id(db, canonical)
+    if paper is None:
+        raise WebError(
+            404,
+            f"no paper {canonical} here yet. Submit it to bring it in from arXiv.",
+            code="not_found",
+        )
+    if suffix == ".bib":
+        return PlainTextResponse(paper_bibtex(paper), media_type="application/x-bibtex")
+
+    def make() -> Response:
+        assert paper is not None
+        state = web_state(request)
+        versions = list(
+            db.scalars(
+                select(PaperVersion)
+                .where(PaperVersion.paper_id == paper.id)
+                .order_by(PaperVersion.version)
+            )
+        )
+        is_admin = bool(user and user.is_admin)
+        comments = paper_comments(db, paper.id, include_hidden=is_admin)
+        entries = [e for e in feed_entries_for_paper(db, paper.id) if is_admin or not e.hidden]
+        related_hits, related_note = related(state, paper.arxiv_id)
+        related_papers = papers_by_ids(db, [r.paper_id for r in related_hits])
+        return render_page(
+            request,
+            "paper.html",
+            {
+                "paper": paper,
+                "versions": versions,
+                "entries": entries,
+                "upvotes": paper_upvotes(db, paper.id),
+                "voted": voted_ids(db, user, [paper.id]),
+                "comments": comments,
+                "bibtex": paper_bibtex(paper),
+                "related": [
+                    (hit, related_papers[hit.paper_id])
+                    for hit in related_hits
+                    if hit.paper_id in related_papers
+                ],
+                "related_note": related_note,
+                "collections": user_collections(db, user.id, include_private=True) if user else [],
+                "github": next((c for c in paper.code_links or [] if "github.com/" in c), None),
+            },
+        )
+
+    return cached_anonymous(request, make)

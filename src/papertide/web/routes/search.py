@@ -1,0 +1,124 @@
+"""`/search?q=`: the shared search function with filters, relevance and paging (`.json` twin)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from papertide.store.queries import papers_by_ids
+from papertide.web.deps import Db
+from papertide.web.params import parse_day
+from papertide.web.render import render_page
+from papertide.web.searching import MAX_QUERY_CHARS, run_search
+from papertide.web.serialize import paper_json
+from papertide.web.state import web_state
+
+router = APIRouter(tags=["search"])
+PAGE_SIZE = 20
+
+
+def _search(
+    request: Request,
+    db: Db,
+    q: str,
+    category: list[str],
+    date_from: str,
+    date_to: str,
+    has_code: bool,
+    page: int,
+    as_json: bool,
+) -> Response:
+    state = web_state(request)
+    q = q.strip()
+    start = parse_day(date_from) if date_from else None
+    end = parse_day(date_to) if date_to else None
+    categories = [c for c in category if c]
+    outcome = None
+    rows = []
+    if q:
+        outcome = run_search(
+            state,
+            q,
+            categories=categories,
+            date_from=start,
+            date_to=end,
+            has_code=True if has_code else None,
+            limit=PAGE_SIZE,
+            offset=page * PAGE_SIZE,
+        )
+        papers = papers_by_ids(db, [r.paper_id for r in outcome.results])
+        rows = [(r, papers[r.paper_id]) for r in outcome.results if r.paper_id in papers]
+    if as_json:
+        return JSONResponse(
+            {
+                "query": q,
+                "total": outcome.total if outcome else 0,
+                "unavailable": outcome.unavailable if outcome else None,
+                "message": outcome.message if outcome else None,
+                "results": [
+                    {
+                        "paper": paper_json(p),
+                        "relevance": r.relevance,
+                        "score": r.score,
+                        "snippet": r.snippet_html,
+                    }
+                    for r, p in rows
+                ],
+            }
+        )
+    params: dict[str, object] = {"q": q, "category": categories, "from": date_from, "to": date_to}
+    if has_code:
+        params["has_code"] = "true"
+
+    def page_url(n: int) -> str:
+        return "/search?" + urlencode({**params, "page": n}, doseq=True)
+
+    total = outcome.total if outcome else 0
+    return render_page(
+        request,
+        "search.html",
+        {
+            "q": q,
+            "rows": rows,
+            "outcome": outcome,
+            "selected": categories,
+            "date_from": date_from,
+            "date_to": date_to,
+            "has_code": has_code,
+            "page": page,
+            "prev_url": page_url(page - 1) if page > 0 else None,
+            "next_url": page_url(page + 1) if (page + 1) * PAGE_SIZE < total else None,
+            "json_url": "/search.json?" + urlencode(params, doseq=True),
+            "max_query": MAX_QUERY_CHARS,
+        },
+    )
+
+
+@router.get("/search", summary="Search page")
+def search_page(
+    request: Request,
+    db: Db,
+    q: str = "",
+    category: list[str] = Query([], max_length=20),
+    date_from: str = Query("", alias="from", max_length=20),
+    date_to: str = Query("", alias="to", max_length=20),
+    has_code: bool = False,
+    page: int = Query(0, ge=0, le=50),
+) -> Response:
+    return _search(request, db, q, category, date_from, date_to, has_code, page, False)
+
+
+@router.get("/search.json", summary="Search results as JSON")
+def search_json(
+    request: Request,
+    db: Db,
+    q: str = "",
+    category: list[str] = Query([], max_length=20),
+    date_from: str = Query("", alias="from", max_length=20),
+    date_to: str = Query("", alias="to", max_length=20),
+    has_code: bool = False,
+    page: int = Query(0, ge=0, le=50),
+) -> Response:
+    return _search(request, db, q, category, date_from, date_to, has_code, page, True)

@@ -1,0 +1,141 @@
+"""Submit a paper to today's feed by arXiv id or URL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
+
+from papertide.store.queries import paper_by_arxiv_id
+from papertide.store.schema import FeedEntry, Paper
+from papertide.web.deps import Csrf, CurrentUser, Db, SignedIn, client_ip
+from papertide.web.errors import WebError, wants_json
+from papertide.web.params import parse_arxiv_id
+from papertide.web.render import render_page
+from papertide.web.routes.common import redirect, utcnow
+from papertide.web.state import web_state
+
+router = APIRouter(tags=["submit"])
+log = logging.getLogger("papertide.web")
+
+
+def _fetch_unknown(request: Request, db: Db, arxiv_id: str) -> Paper | None:
+    """Bring a paper we do not have yet in through the ingestion code (arXiv API)."""
+    settings = web_state(request).settings
+    try:
+        from papertide.ingest.arxiv_api import fetch_papers
+        from papertide.store.papers import upsert_papers
+    except ImportError:
+        raise WebError(
+            503, "fetching new papers from arXiv is not available on this server", code="no_fetch"
+        ) from None
+    try:
+        records = list(fetch_papers(settings, [arxiv_id]))
+    except Exception as exc:  # arXiv down, bad XML: the person gets a reason, not a 500
+        log.warning("fetching %s from arXiv failed: %s", arxiv_id, exc)
+        raise WebError(
+            502,
+            f"could not fetch {arxiv_id} from arXiv ({exc}); try again later",
+            code="fetch_failed",
+        ) from None
+    if not records:
+        return None
+    upsert_papers(db, records)
+    db.flush()
+    return paper_by_arxiv_id(db, arxiv_id)
+
+
+def _paper_date(paper: Paper) -> dt.date | None:
+    if paper.published_at is not None:
+        return paper.published_at.date()
+    return paper.first_announced
+
+
+@router.get("/submit", include_in_schema=False)
+def submit_form(request: Request, user: CurrentUser) -> Response:
+    if user is None:
+        return redirect("/login?next=/submit")
+    max_age = web_state(request).settings.submission_max_age_days
+    return render_page(request, "submit.html", {"max_age": max_age})
+
+
+@router.post("/submit", dependencies=[Csrf], summary="Submit a paper to today's feed")
+def submit(
+    request: Request, db: Db, user: SignedIn, paper: str = Form(..., max_length=300)
+) -> Response:
+    state = web_state(request)
+    max_age = state.settings.submission_max_age_days
+
+    def refuse(status: int, message: str, code: str) -> Response:
+        if wants_json(request):
+            raise WebError(status, message, code=code)
+        return render_page(
+            request,
+            "submit.html",
+            {"max_age": max_age, "error": message, "value": paper},
+            status_code=status,
+        )
+
+    parsed = parse_arxiv_id(paper)
+    if parsed is None:
+        return refuse(400, f"{paper!r} is not an arXiv id or arxiv.org link", "bad_id")
+    arxiv_id = parsed[0]
+    state.limits.hit("submit", ip=client_ip(request), account=str(user.id))
+    found = paper_by_arxiv_id(db, arxiv_id) or _fetch_unknown(request, db, arxiv_id)
+    if found is None:
+        return refuse(404, f"arXiv has no paper {arxiv_id}", "not_found")
+    existing = db.scalars(
+        select(FeedEntry).where(FeedEntry.paper_id == found.id).order_by(FeedEntry.feed_date)
+    ).first()
+    if existing is not None:
+        db.commit()
+        where = f"/papers/date/{existing.feed_date.isoformat()}#p-{found.arxiv_id}"
+        if wants_json(request):
+            return JSONResponse(
+                {
+                    "duplicate": True,
+                    "paper": found.arxiv_id,
+                    "feedDate": existing.feed_date.isoformat(),
+                    "url": where,
+                },
+                status_code=409,
+            )
+        state_session = request.state.web_session
+        state_session.add_flash(
+            f"{found.arxiv_id} is already on the feed of {existing.feed_date:%B %-d, %Y}."
+        )
+        return redirect(where)
+    today = utcnow().date()
+    published = _paper_date(found)
+    if published is not None and (today - published).days > max_age:
+        db.commit()  # keep the fetched paper: it is real data, just too old for the feed
+        return refuse(
+            400,
+            f"{found.arxiv_id} was published on {published:%B %-d, %Y}, more than {max_age} days "
+            "ago; only recent papers can go on the daily feed",
+            "too_old",
+        )
+    entry = FeedEntry(
+        paper_id=found.id,
+        feed_date=today,
+        submitted_by_id=user.id,
+        submitted_at=utcnow(),
+        source="user",
+        imported_upvotes=0,
+        upvotes=0,
+        github_repo=next((c for c in found.code_links or [] if "github.com/" in c), None),
+        github_stars=found.github_stars,
+        project_page=found.project_page,
+    )
+    db.add(entry)
+    db.commit()
+    state.invalidate()
+    if wants_json(request):
+        return JSONResponse(
+            {"paper": found.arxiv_id, "feedDate": today.isoformat()}, status_code=201
+        )
+    request.state.web_session.add_flash(f"Submitted {found.arxiv_id} to today's feed.")
+    return redirect(f"/papers/{found.arxiv_id}")

@@ -1,0 +1,102 @@
+"""The bridge to the search package: one searcher per app, loaded on first use.
+
+Until `papertide.search.api` exists (or when its index is missing) pages show a clear empty state
+with the reason instead of failing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from papertide.web.errors import WebError
+from papertide.web.state import WebState
+
+log = logging.getLogger("papertide.web")
+_lock = threading.Lock()
+MAX_QUERY_CHARS = 500
+
+
+@dataclass
+class SearchOutcome:
+    results: list[Any] = field(default_factory=list)
+    total: int = 0
+    mode: str = ""
+    message: str | None = None
+    unavailable: str | None = None
+
+
+def searcher(state: WebState) -> Any | None:
+    if state.searcher is not None or state.searcher_error is not None:
+        return state.searcher
+    with _lock:
+        if state.searcher is not None or state.searcher_error is not None:
+            return state.searcher
+        try:
+            from papertide.search.api import get_searcher
+        except ImportError:
+            state.searcher_error = "Search is not installed on this server yet."
+            return None
+        try:
+            state.searcher = get_searcher(state.settings)
+        except Exception as exc:  # a missing index must not take the site down
+            log.warning("search unavailable: %s", exc)
+            state.searcher_error = f"Search is unavailable: {exc}"
+    return state.searcher
+
+
+def run_search(
+    state: WebState,
+    q: str,
+    *,
+    categories: list[str] | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    has_code: bool | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    mode: str = "hybrid",
+) -> SearchOutcome:
+    if len(q) > MAX_QUERY_CHARS:
+        raise WebError(400, f"query too long: {len(q)} characters (at most {MAX_QUERY_CHARS})")
+    engine = searcher(state)
+    if engine is None:
+        return SearchOutcome(unavailable=state.searcher_error)
+    from papertide.search import api as search_api
+
+    filters = search_api.SearchFilters(
+        categories=tuple(categories or ()),
+        date_from=date_from,
+        date_to=date_to,
+        has_code=has_code,
+        on_feed=None,
+    )
+    too_long = getattr(search_api, "QueryTooLong", None)
+    try:
+        response = engine.search(q, filters, limit, offset, None, mode)
+    except Exception as exc:
+        if too_long is not None and isinstance(exc, too_long):
+            raise WebError(400, str(exc), code="query_too_long") from None
+        if isinstance(exc, ValueError):
+            raise WebError(400, str(exc)) from None
+        raise
+    return SearchOutcome(
+        results=list(response.results),
+        total=int(getattr(response, "total_candidates", len(response.results))),
+        mode=str(getattr(response, "mode", mode)),
+        message=getattr(response, "message", None),
+    )
+
+
+def related(state: WebState, arxiv_id: str, limit: int = 6) -> tuple[list[Any], str | None]:
+    engine = searcher(state)
+    if engine is None:
+        return [], state.searcher_error
+    try:
+        return list(engine.related(arxiv_id, limit)), None
+    except Exception as exc:  # related papers are a nicety: never break the paper page
+        log.warning("related papers for %s failed: %s", arxiv_id, exc)
+        return [], "Related papers are unavailable right now."

@@ -1,0 +1,87 @@
+"""JSON shapes. Feed entries follow the Hugging Face daily-papers API field names."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from papertide.rank.trending import TrendingItem
+from papertide.store.queries import FeedItem
+from papertide.store.schema import Paper, PaperVersion
+
+
+def iso(value: dt.datetime | dt.date | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return value.isoformat()
+
+
+def paper_json(paper: Paper, *, upvotes: int | None = None) -> dict[str, Any]:
+    """A paper with HF's names (`id`, `authors[{name}]`, `publishedAt`, `summary`) plus ours."""
+    github = next((link for link in paper.code_links or [] if "github.com/" in link), None)
+    return {
+        "id": paper.arxiv_id,
+        "authors": [{"name": name} for name in paper.authors or []],
+        "publishedAt": iso(paper.published_at),
+        "title": paper.title,
+        "summary": paper.abstract,
+        "upvotes": upvotes if upvotes is not None else 0,
+        "githubRepo": github,
+        "githubStars": paper.github_stars,
+        "projectPage": paper.project_page,
+        "categories": list(paper.categories or []),
+        "primaryCategory": paper.primary_category,
+        "version": paper.latest_version or None,
+        "updatedAt": iso(paper.revised_at),
+        "withdrawn": paper.withdrawn,
+        "codeLinks": list(paper.code_links or []),
+        "comment": paper.comment,
+        "journalRef": paper.journal_ref,
+        "doi": paper.doi,
+    }
+
+
+def feed_entry_json(item: FeedItem, trending: TrendingItem | None = None) -> dict[str, Any]:
+    paper = paper_json(item.paper, upvotes=item.upvotes)
+    paper.update(
+        githubRepo=item.github_repo,
+        githubStars=item.github_stars,
+        projectPage=item.project_page,
+        submittedOnDailyAt=iso(item.submitted_at),
+    )
+    body: dict[str, Any] = {
+        "paper": paper,
+        "publishedAt": iso(item.paper.published_at),
+        "title": item.paper.title,
+        "summary": item.paper.abstract,
+        "numComments": item.num_comments,
+        "submittedBy": {"user": item.submitted_by} if item.submitted_by else None,
+        "feedDate": item.feed_date.isoformat(),
+    }
+    if trending is not None:
+        body["trending"] = trending_json(trending)
+    return body
+
+
+def trending_json(t: TrendingItem) -> dict[str, Any]:
+    return {
+        "score": t.score,
+        "ageDays": t.age_days,
+        "terms": [
+            {
+                "name": term.name,
+                "value": term.value,
+                "contribution": term.contribution,
+                "explanation": term.explanation,
+            }
+            for term in t.terms
+        ],
+    }
+
+
+def versions_json(versions: list[PaperVersion]) -> list[dict[str, Any]]:
+    return [
+        {"version": v.version, "submittedAt": iso(v.submitted_at), "size": v.size} for v in versions
+    ]
