@@ -10,7 +10,6 @@ import typer
 from papertide.cli import db as db_commands
 from papertide.cli import dump as dump_commands
 from papertide.cli import worker as worker_commands
-from papertide.cli import worker as worker_commands
 from papertide.cli import serve as serve_commands
 
 app = typer.Typer(
@@ -22,7 +21,6 @@ app = typer.Typer(
 )
 db_commands.register(app)
 dump_commands.register(app)
-worker_commands.register(app)
 worker_commands.register(app)
 serve_commands.register(app)
 
