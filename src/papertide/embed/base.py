@@ -1,0 +1,31 @@
+"""The embedder interface and the text a paper is embedded from."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Anything that turns texts into L2-normalised float32 vectors of a fixed size."""
+
+    name: str  # stored with every vector, so vectors of different models never mix
+    dim: int
+
+    def embed(self, texts: list[str]) -> npt.NDArray[np.float32]:
+        """Vectors for `texts`, shape [len(texts), dim], each of unit length."""
+        ...
+
+
+def paper_text(title: str, abstract: str) -> str:
+    """The text a paper is embedded from: title and abstract, whitespace collapsed."""
+    return " ".join(f"{title}. {abstract}".split())
+
+
+def content_hash(title: str, abstract: str) -> str:
+    """sha1 of the embedded text: a paper is re-embedded only when this changes."""
+    return hashlib.sha1(paper_text(title, abstract).encode("utf-8")).hexdigest()

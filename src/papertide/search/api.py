@@ -1,0 +1,312 @@
+"""The one search API used by the web app, feeds and digests alike.
+
+    searcher = get_searcher(settings)
+    response = searcher.search("graph neural networks", SearchFilters(categories=("cs.LG",)))
+
+`relevance` of each result is a calibrated probability that it is relevant (fit on SciFact
+train); `min_relevance=None` applies the default cutoff fitted to maximise set-F1, so a list can
+be short or empty; pass `min_relevance=0.0` for a plain ranked list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from sqlalchemy import Engine
+
+from papertide.config import Settings
+from papertide.embed.base import Embedder
+from papertide.search.engine import HybridEngine, Mode, Ranked
+from papertide.search.keyword import Filter, KeywordIndex
+from papertide.search.params import SearchParams, load_params
+from papertide.search.query import MAX_QUERY_CHARS, QueryTooLong, parse_query
+from papertide.search.sync import SyncReport, read_state, rebuild_index, sync_index
+from papertide.search.vectors import VectorIndex
+
+__all__ = [
+    "MAX_QUERY_CHARS",
+    "QueryTooLong",
+    "SearchFilters",
+    "SearchResponse",
+    "SearchResult",
+    "Searcher",
+    "SyncReport",
+    "get_searcher",
+    "prepare_demo_index",
+]
+
+MAX_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    categories: tuple[str, ...] = ()  # any of; "cs" matches cs.*
+    date_from: dt.date | None = None  # on papers.first_announced
+    date_to: dt.date | None = None
+    has_code: bool | None = None
+    on_feed: bool | None = None  # has a feed_entries row
+
+    def to_filter(self) -> Filter:
+        cats = self.categories or ()
+        if isinstance(cats, str):
+            cats = (cats,)
+        return Filter(
+            categories=tuple(c for c in cats if c and c.strip()),
+            date_from=self.date_from,
+            date_to=self.date_to,
+            has_code=self.has_code,
+            on_feed=self.on_feed,
+        )
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    paper_id: int
+    arxiv_id: str
+    title: str
+    score: float
+    relevance: float
+    keyword_score: float | None
+    semantic_score: float | None
+    snippet_html: str  # escaped text with <mark> highlights only
+
+
+@dataclass(frozen=True)
+class SearchResponse:
+    query: str
+    mode: str
+    results: list[SearchResult]
+    total_candidates: int
+    message: str | None  # e.g. "empty query", "semantic results pending: 40% embedded"
+
+
+class Searcher:
+    """Reads the index files of one folder; reloads them when a sync (any process) changed them."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        params: SearchParams | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
+        self.settings = settings
+        self.index_dir = settings.effective_index_dir
+        self.params = params or load_params()
+        self._embedder = embedder
+        self._engine: HybridEngine | None = None
+        self._state_mtime: float | None = None
+        self._lock = threading.Lock()
+
+    # Loading -----------------------------------------------------------------------------------
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from papertide.embed.registry import get_embedder
+
+            self._embedder = get_embedder(self.settings)
+        return self._embedder
+
+    def _state_path(self) -> Path:
+        return self.index_dir / "state.json"
+
+    def _current(self) -> HybridEngine | None:
+        """The engine over the files as they are now; None when no index was built."""
+        path = self._state_path()
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            self._engine = None
+            return None
+        if self._engine is not None and mtime == self._state_mtime:
+            return self._engine
+        with self._lock:
+            if self._engine is not None and mtime == self._state_mtime:
+                return self._engine
+            state = read_state(self.index_dir)
+            if state is None:
+                return None
+            keyword = KeywordIndex(self.index_dir / "keyword", self.params.field_boosts)
+            vectors = VectorIndex.load(self.index_dir / "vectors")
+            embedder = self.embedder if vectors is not None and vectors.live_count else None
+            if embedder is not None and vectors is not None and vectors.model != embedder.name:
+                vectors, embedder = None, None  # vectors of another model: keyword only
+            self._engine = HybridEngine(keyword, vectors, embedder, self.params)
+            self._state_mtime = mtime
+            return self._engine
+
+    # Searching ---------------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        filters: SearchFilters = SearchFilters(),
+        limit: int = 20,
+        offset: int = 0,
+        min_relevance: float | None = None,
+        mode: Literal["hybrid", "keyword", "semantic"] = "hybrid",
+    ) -> SearchResponse:
+        """Ranked papers for `query`; bad syntax is searched as plain text, never an error.
+
+        Raises QueryTooLong (> 1,000 characters) and ValueError for a bad mode/limit.
+        """
+        if mode not in ("hybrid", "keyword", "semantic"):
+            raise ValueError(f"unknown search mode {mode!r}; use hybrid, keyword or semantic")
+        if limit < 0 or offset < 0:
+            raise ValueError("limit and offset must not be negative")
+        limit = min(limit, MAX_LIMIT)
+        parsed = parse_query(query or "")
+        filters = filters or SearchFilters()
+        if not parsed.text:
+            return SearchResponse(query, mode, [], 0, "empty query")
+        engine = self._current()
+        if engine is None:
+            return SearchResponse(
+                query,
+                mode,
+                [],
+                0,
+                f"search index not built in {self.index_dir}; run `papertide index rebuild`",
+            )
+        if not parsed.has_keywords and mode == "keyword":
+            return SearchResponse(query, mode, [], 0, "no searchable words in the query")
+        message = self._coverage_message(engine, mode)
+        effective: Mode = mode
+        if mode != "keyword" and not engine.semantic_ready:
+            effective = "keyword"
+            if not parsed.has_keywords:
+                return SearchResponse(query, mode, [], 0, message or "no searchable words")
+        depth = max(self.params.depth, offset + limit)
+        ranked = engine.rank(parsed, filters.to_filter(), effective, depth=depth)
+        cutoff = (
+            self.params.min_relevance.get(ranked.mode, 0.0)
+            if min_relevance is None
+            else min_relevance
+        )
+        results = self._results(engine, parsed.tantivy_string(), ranked, cutoff, offset, limit)
+        return SearchResponse(query, ranked.mode, results, ranked.total_candidates, message)
+
+    def _coverage_message(self, engine: HybridEngine, mode: str) -> str | None:
+        if mode == "keyword":
+            return None
+        total = engine.keyword.num_docs
+        have = engine.vectors.live_count if engine.vectors is not None else 0
+        if total and have < total:
+            share = int(100 * have / total)
+            if have == 0:
+                return "semantic results pending: 0% embedded; showing keyword results"
+            return f"semantic results pending: {share}% embedded"
+        return None
+
+    def _results(
+        self,
+        engine: HybridEngine,
+        kw_string: str,
+        ranked: Ranked,
+        cutoff: float,
+        offset: int,
+        limit: int,
+    ) -> list[SearchResult]:
+        fused = ranked.fused
+        rel = ranked.relevance
+        keep = [
+            i for i in range(len(fused.paper_ids)) if not (np.isfinite(rel[i]) and rel[i] < cutoff)
+        ][offset : offset + limit]
+        ids = [fused.paper_ids[i] for i in keep]
+        docs = engine.keyword.documents(ids)
+        snippets = engine.keyword.snippets(kw_string, ids)
+        out = []
+        for i in keep:
+            paper_id = fused.paper_ids[i]
+            doc = docs.get(paper_id)
+            if doc is None:  # deleted between retrieval and display
+                continue
+            sem = float(fused.semantic[i])
+            out.append(
+                SearchResult(
+                    paper_id=paper_id,
+                    arxiv_id=doc["arxiv_id"][0],
+                    title=doc["title"][0],
+                    score=round(float(fused.fused[i]), 6),
+                    relevance=round(float(rel[i]), 4) if np.isfinite(rel[i]) else 0.0,
+                    keyword_score=float(fused.keyword[i]) if ranked.mode != "semantic" else None,
+                    semantic_score=sem if np.isfinite(sem) and ranked.mode != "keyword" else None,
+                    snippet_html=snippets.get(paper_id, ""),
+                )
+            )
+        return out
+
+    def related(self, arxiv_id: str, limit: int = 10) -> list[SearchResult]:
+        """Papers like this one: its stored vector plus its title's keywords; itself excluded."""
+        engine = self._current()
+        if engine is None:
+            return []
+        base = arxiv_id.strip().split("v")[0] if "v" in arxiv_id[-4:] else arxiv_id.strip()
+        found = engine.keyword.find_arxiv_id(base)
+        if found is None:
+            return []
+        paper_id, title, _abstract = found
+        parsed = parse_query(" ".join(title.split())[:MAX_QUERY_CHARS])
+        vector = None
+        mode: Mode = "keyword"
+        if engine.semantic_ready and engine.vectors is not None:
+            ids, vecs = engine.vectors.vectors_for([paper_id])
+            if ids:
+                vector, mode = vecs[0], "hybrid"
+        ranked = engine.rank(parsed, Filter(), mode, depth=limit + 20, query_vector=vector)
+        keep = [i for i, pid in enumerate(ranked.fused.paper_ids) if pid != paper_id]
+        fused = ranked.fused
+        ranked.fused = type(fused)(
+            [fused.paper_ids[i] for i in keep],
+            fused.fused[keep],
+            fused.keyword[keep],
+            fused.semantic[keep],
+        )
+        ranked.relevance = ranked.relevance[keep]
+        return self._results(engine, parsed.tantivy_string(), ranked, 0.0, 0, limit)
+
+    # Maintenance -------------------------------------------------------------------------------
+
+    def sync(self, engine: Engine) -> SyncReport:
+        """Bring the local index files up to date with the database (rebuild when missing)."""
+        report = sync_index(
+            self.index_dir, engine, self.embedder.name, self.embedder.dim, self.params
+        )
+        self._state_mtime = None
+        return report
+
+    def rebuild(self, engine: Engine) -> SyncReport:
+        report = rebuild_index(
+            self.index_dir, engine, self.embedder.name, self.embedder.dim, self.params
+        )
+        self._state_mtime = None
+        return report
+
+
+_searchers: dict[tuple[str, str], Searcher] = {}
+_searchers_lock = threading.Lock()
+
+
+def get_searcher(settings: Settings) -> Searcher:
+    """One Searcher per process and index folder; files are opened on first search."""
+    key = (str(settings.effective_index_dir.resolve()), settings.embed_model)
+    with _searchers_lock:
+        searcher = _searchers.get(key)
+        if searcher is None or searcher.settings != settings:
+            searcher = Searcher(settings)
+            _searchers[key] = searcher
+        return searcher
+
+
+def prepare_demo_index(settings: Settings, engine: Engine) -> None:
+    """Store the shipped vectors of the bundled sample and bring the index up to date, fast."""
+    from papertide.search.demo_vectors import load_sample_vectors
+
+    searcher = get_searcher(settings)
+    load_sample_vectors(engine, searcher.embedder.name)
+    searcher.sync(engine)

@@ -1,0 +1,131 @@
+"""Hybrid retrieval over a keyword index and a vector index: the core shared by the app and eval.
+
+Knows nothing of the database: `api.Searcher` feeds it from the DB, `evaluate` from a BEIR folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from papertide.embed.base import Embedder
+from papertide.search.calibration import features
+from papertide.search.fusion import Fused, fuse
+from papertide.search.keyword import Filter, KeywordIndex
+from papertide.search.params import SearchParams
+from papertide.search.query import ParsedQuery
+from papertide.search.vectors import VectorIndex
+
+Mode = Literal["hybrid", "keyword", "semantic"]
+MODES: tuple[Mode, ...] = ("hybrid", "keyword", "semantic")
+
+
+@dataclass
+class Ranked:
+    """A query's ranked candidates with their scores and relevance probabilities."""
+
+    mode: Mode
+    fused: Fused
+    relevance: np.ndarray  # same order as fused.paper_ids
+    total_candidates: int  # keyword matches (or semantic pool size) under the filters
+
+
+class HybridEngine:
+    def __init__(
+        self,
+        keyword: KeywordIndex,
+        vectors: VectorIndex | None,
+        embedder: Embedder | None,
+        params: SearchParams,
+    ) -> None:
+        self.keyword = keyword
+        self.vectors = vectors
+        self.embedder = embedder
+        self.params = params
+
+    @property
+    def semantic_ready(self) -> bool:
+        return (
+            self.vectors is not None and self.embedder is not None and self.vectors.live_count > 0
+        )
+
+    def embed_query(self, text: str) -> np.ndarray:
+        assert self.embedder is not None
+        return self.embedder.embed([text])[0]
+
+    def rank(
+        self,
+        query: ParsedQuery,
+        flt: Filter = Filter(),
+        mode: Mode = "hybrid",
+        depth: int | None = None,
+        query_vector: np.ndarray | None = None,
+    ) -> Ranked:
+        p = self.params
+        depth = depth or p.depth
+        if mode != "keyword" and not self.semantic_ready:
+            mode = "keyword" if mode == "hybrid" else mode
+        kw_string = query.tantivy_string() if query.has_keywords else ""
+        keyword: dict[int, float] = {}
+        semantic: dict[int, float] = {}
+        total = 0
+        if mode in ("hybrid", "keyword") and kw_string:
+            hits, total = self.keyword.search(kw_string, flt, limit=depth)
+            keyword = dict(hits)
+        qvec = None
+        if mode in ("hybrid", "semantic") and self.semantic_ready:
+            assert self.vectors is not None
+            qvec = (
+                query_vector if query_vector is not None else self.embed_query(query.semantic_text)
+            )
+            semantic = dict(self.vectors.search(qvec, depth, flt))
+            total = max(total, len(semantic)) if mode == "hybrid" else len(semantic)
+        if mode == "hybrid":
+            fused = self._fuse_hybrid(kw_string, keyword, semantic, qvec)
+            if p.prf_beta > 0 and p.prf_docs > 0 and qvec is not None and fused.paper_ids:
+                qvec = self._feedback(qvec, fused)
+                assert self.vectors is not None
+                semantic = dict(self.vectors.search(qvec, depth, flt))
+                fused = self._fuse_hybrid(kw_string, keyword, semantic, qvec)
+        elif mode == "keyword":
+            fused = fuse(keyword, {}, 0.0, p.normalisation)
+        else:
+            fused = fuse({}, semantic, 1.0, p.normalisation)
+        calibrator = p.calibrator(mode)
+        if calibrator is not None:
+            terms = len(query.terms) + sum(len(w) for w in query.phrases)
+            relevance = calibrator.predict(features(fused, terms, depth=len(fused.paper_ids)))
+        else:
+            relevance = np.full(len(fused.paper_ids), np.nan)
+        return Ranked(mode, fused, relevance, total)
+
+    def _fuse_hybrid(
+        self,
+        kw_string: str,
+        keyword: dict[int, float],
+        semantic: dict[int, float],
+        qvec: np.ndarray | None,
+    ) -> Fused:
+        """Fuse with full scores: every candidate gets its BM25 and its cosine, not only its own."""
+        keyword = dict(keyword)
+        semantic = dict(semantic)
+        only_semantic = [i for i in semantic if i not in keyword]
+        if only_semantic and kw_string:
+            keyword.update(self.keyword.scores_for(kw_string, only_semantic))
+        only_keyword = [i for i in keyword if i not in semantic]
+        if only_keyword and qvec is not None and self.vectors is not None:
+            ids, vecs = self.vectors.vectors_for(only_keyword)
+            if ids:
+                semantic.update(zip(ids, (vecs @ qvec).tolist(), strict=True))
+        return fuse(keyword, semantic, self.params.weight, self.params.normalisation)
+
+    def _feedback(self, qvec: np.ndarray, fused: Fused) -> np.ndarray:
+        """Dense Rocchio: move the query towards the mean of the best fused results."""
+        assert self.vectors is not None
+        _, vecs = self.vectors.vectors_for(fused.paper_ids[: self.params.prf_docs])
+        if not len(vecs):
+            return qvec
+        moved = qvec + self.params.prf_beta * vecs.mean(axis=0)
+        return moved / max(float(np.linalg.norm(moved)), 1e-12)

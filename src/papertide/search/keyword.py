@@ -1,0 +1,287 @@
+"""The BM25 index: tantivy, one folder of files, fields title/abstract/authors/categories.
+
+Filters are query clauses (never a cut of an unfiltered top-k); they score 0 so that BM25 values
+stay comparable between filtered and unfiltered searches (the calibration reads them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+SCHEMA_VERSION = 1
+EPOCH = dt.date(1970, 1, 1)
+TEXT_FIELDS = ("title", "abstract", "authors")
+
+
+@dataclass(frozen=True)
+class KeywordDoc:
+    paper_id: int
+    arxiv_id: str
+    title: str
+    abstract: str
+    authors: Sequence[str] = ()
+    categories: Sequence[str] = ()
+    first_announced: dt.date | None = None
+    has_code: bool = False
+    on_feed: bool = False
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Filter clauses in index terms (see api.SearchFilters for the public form)."""
+
+    categories: tuple[str, ...] = ()
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    has_code: bool | None = None
+    on_feed: bool | None = None
+
+    @property
+    def empty(self) -> bool:
+        return (
+            not self.categories
+            and self.date_from is None
+            and self.date_to is None
+            and (self.has_code is None and self.on_feed is None)
+        )
+
+
+def day_number(day: dt.date) -> int:
+    return (day - EPOCH).days
+
+
+def category_terms(categories: Iterable[str]) -> list[str]:
+    """ "cs.CV" is indexed as "cs.cv" and its archive "cs", so that a filter on "cs" finds it."""
+    terms: set[str] = set()
+    for category in categories:
+        lowered = category.strip().lower()
+        if lowered:
+            terms.add(lowered)
+            terms.add(lowered.split(".")[0])
+    return sorted(terms)
+
+
+def _schema() -> Any:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("paper_id", stored=True, indexed=True, fast=True)
+    builder.add_text_field("arxiv_id", stored=True, tokenizer_name="raw")
+    builder.add_text_field("title", stored=True, tokenizer_name="en_stem")
+    builder.add_text_field("abstract", stored=True, tokenizer_name="en_stem")
+    builder.add_text_field("authors", stored=True, tokenizer_name="default")
+    builder.add_text_field("categories", stored=True, tokenizer_name="raw")
+    builder.add_integer_field("day", stored=False, indexed=True, fast=True)
+    builder.add_integer_field("has_code", stored=False, indexed=True, fast=True)
+    builder.add_integer_field("on_feed", stored=False, indexed=True, fast=True)
+    return builder.build()
+
+
+class KeywordIndex:
+    """A tantivy index in `path`: add/update/delete by paper id, BM25 search with filters."""
+
+    def __init__(self, path: Path, field_boosts: dict[str, float] | None = None) -> None:
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True)
+        self.schema = _schema()
+        self.index = tantivy.Index(self.schema, path=str(path), reuse=True)
+        self.field_boosts = field_boosts or {"title": 1.0, "abstract": 1.0, "authors": 1.0}
+        self._writer: Any = None
+
+    @classmethod
+    def create(cls, path: Path, field_boosts: dict[str, float] | None = None) -> KeywordIndex:
+        """A new empty index, replacing whatever was in `path`."""
+        if path.exists():
+            shutil.rmtree(path)
+        return cls(path, field_boosts)
+
+    # Writing -----------------------------------------------------------------------------------
+
+    def _writer_(self) -> Any:
+        if self._writer is None:
+            self._writer = self.index.writer(heap_size=128_000_000, num_threads=1)
+        return self._writer
+
+    def upsert(self, docs: Iterable[KeywordDoc]) -> int:
+        """Add or replace documents (by paper id). Call commit() to make them visible."""
+        writer = self._writer_()
+        count = 0
+        for doc in docs:
+            writer.delete_documents_by_term("paper_id", doc.paper_id)
+            fields: dict[str, Any] = {
+                "paper_id": doc.paper_id,
+                "arxiv_id": doc.arxiv_id,
+                "title": doc.title,
+                "abstract": doc.abstract,
+                "authors": list(doc.authors) or [""],
+                "categories": category_terms(doc.categories) or [""],
+                "day": day_number(doc.first_announced) if doc.first_announced else -1,
+                "has_code": int(doc.has_code),
+                "on_feed": int(doc.on_feed),
+            }
+            writer.add_document(tantivy.Document(**fields))
+            count += 1
+        return count
+
+    def delete(self, paper_ids: Iterable[int]) -> None:
+        writer = self._writer_()
+        for paper_id in paper_ids:
+            writer.delete_documents_by_term("paper_id", paper_id)
+
+    def commit(self) -> None:
+        if self._writer is not None:
+            self._writer.commit()
+            self._writer.wait_merging_threads()
+            self._writer = None
+        self.index.reload()
+
+    # Reading -----------------------------------------------------------------------------------
+
+    @property
+    def num_docs(self) -> int:
+        return int(self.index.searcher().num_docs)
+
+    def text_query(self, query_string: str) -> Any:
+        fields = [f for f in TEXT_FIELDS if self.field_boosts.get(f, 0.0) > 0]
+        return self.index.parse_query(
+            query_string, default_field_names=fields, field_boosts=self.field_boosts
+        )
+
+    def filter_clauses(self, flt: Filter) -> list[Any]:
+        clauses: list[Any] = []
+        if flt.categories:
+            terms = sorted({c.strip().lower() for c in flt.categories if c.strip()})
+            clauses.append(tantivy.Query.term_set_query(self.schema, "categories", terms))
+        if flt.date_from is not None or flt.date_to is not None:
+            clauses.append(
+                tantivy.Query.range_query(
+                    self.schema,
+                    "day",
+                    tantivy.FieldType.Integer,
+                    day_number(flt.date_from) if flt.date_from else None,
+                    day_number(flt.date_to) if flt.date_to else None,
+                )
+            )
+        if flt.has_code is not None:
+            clauses.append(tantivy.Query.term_query(self.schema, "has_code", int(flt.has_code)))
+        if flt.on_feed is not None:
+            clauses.append(tantivy.Query.term_query(self.schema, "on_feed", int(flt.on_feed)))
+        return clauses
+
+    def _combine(self, text: Any | None, flt: Filter, ids: Sequence[int] | None = None) -> Any:
+        clauses = self.filter_clauses(flt)
+        if ids is not None:
+            clauses.append(tantivy.Query.term_set_query(self.schema, "paper_id", list(ids)))
+        if not clauses:
+            return text if text is not None else tantivy.Query.all_query()
+        must = [(tantivy.Occur.Must, tantivy.Query.const_score_query(c, 0.0)) for c in clauses]
+        if text is not None:
+            must.insert(0, (tantivy.Occur.Must, text))
+        return tantivy.Query.boolean_query(must)
+
+    def search(
+        self, query_string: str, flt: Filter = Filter(), limit: int = 100
+    ) -> tuple[list[tuple[int, float]], int]:
+        """(paper id, BM25) best first, and how many documents matched."""
+        if not query_string.strip():
+            return [], 0
+        query = self._combine(self.text_query(query_string), flt)
+        searcher = self.index.searcher()
+        result = searcher.search(query, limit=limit, count=True)
+        hits = result.hits
+        ids = searcher.fast_field_values("paper_id", [addr for _, addr in hits])
+        count = int(getattr(result, "count", 0) or len(hits))
+        return [(int(i or 0), float(s)) for (s, _), i in zip(hits, ids, strict=True)], count
+
+    def scores_for(self, query_string: str, paper_ids: Sequence[int]) -> dict[int, float]:
+        """BM25 of these papers for the query (absent: they match no query word)."""
+        if not paper_ids or not query_string.strip():
+            return {}
+        query = self._combine(self.text_query(query_string), Filter(), paper_ids)
+        searcher = self.index.searcher()
+        hits = searcher.search(query, limit=len(paper_ids), count=False).hits
+        ids = searcher.fast_field_values("paper_id", [addr for _, addr in hits])
+        return {int(i or 0): float(s) for (s, _), i in zip(hits, ids, strict=True)}
+
+    def filtered_ids(self, flt: Filter, limit: int) -> list[int]:
+        """Every paper id that passes the filter (up to `limit`)."""
+        searcher = self.index.searcher()
+        hits = searcher.search(self._combine(None, flt), limit=max(limit, 1), count=False).hits
+        return [int(i or 0) for i in searcher.fast_field_values("paper_id", [a for _, a in hits])]
+
+    def filtered_ids_all(self) -> list[int]:
+        """Every paper id in the index."""
+        return self.filtered_ids(Filter(), self.num_docs)
+
+    def find_arxiv_id(self, arxiv_id: str) -> tuple[int, str, str] | None:
+        """(paper id, title, abstract) of an arXiv id, or None."""
+        query = tantivy.Query.term_query(self.schema, "arxiv_id", arxiv_id)
+        searcher = self.index.searcher()
+        hits = searcher.search(query, limit=1, count=False).hits
+        if not hits:
+            return None
+        doc = searcher.doc(hits[0][1]).to_dict()
+        return int(doc["paper_id"][0]), doc["title"][0], doc["abstract"][0]
+
+    def documents(self, paper_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Stored fields of these papers, by paper id."""
+        if not paper_ids:
+            return {}
+        query = tantivy.Query.term_set_query(self.schema, "paper_id", list(paper_ids))
+        searcher = self.index.searcher()
+        out: dict[int, dict[str, Any]] = {}
+        for _, addr in searcher.search(query, limit=len(paper_ids), count=False).hits:
+            doc = searcher.doc(addr).to_dict()
+            out[int(doc["paper_id"][0])] = doc
+        return out
+
+    def snippets(
+        self, query_string: str, paper_ids: Sequence[int], max_chars: int = 240
+    ) -> dict[int, str]:
+        """Escaped abstract excerpts with <mark> around matched words."""
+        docs = self.documents(paper_ids)
+        out: dict[int, str] = {}
+        searcher = self.index.searcher()
+        generator = None
+        if query_string.strip():
+            generator = tantivy.SnippetGenerator.create(
+                searcher, self.text_query(query_string), self.schema, "abstract"
+            )
+            generator.set_max_num_chars(max_chars)
+        for paper_id, stored in docs.items():
+            abstract = " ".join((stored.get("abstract") or [""])[0].split())
+            html_text = ""
+            if generator is not None:
+                snippet = generator.snippet_from_doc(searcher.doc(self._address(paper_id)))
+                html_text = highlight_html(snippet.fragment(), snippet.highlighted())
+            if not html_text.strip():
+                cut = abstract[:max_chars]
+                html_text = html.escape(cut + ("…" if len(abstract) > max_chars else ""))
+            out[paper_id] = " ".join(html_text.split())
+        return out
+
+    def _address(self, paper_id: int) -> Any:
+        query = tantivy.Query.term_query(self.schema, "paper_id", paper_id)
+        return self.index.searcher().search(query, limit=1, count=False).hits[0][1]
+
+
+def highlight_html(fragment: str, ranges: Sequence[Any]) -> str:
+    """Escape `fragment` and wrap the highlighted byte ranges in <mark>."""
+    raw = fragment.encode("utf-8")
+    parts: list[str] = []
+    last = 0
+    for rng in sorted(ranges, key=lambda r: r.start):
+        start, end = int(rng.start), int(rng.end)
+        if start < last:
+            continue
+        parts.append(html.escape(raw[last:start].decode("utf-8", "replace")))
+        parts.append("<mark>" + html.escape(raw[start:end].decode("utf-8", "replace")) + "</mark>")
+        last = end
+    parts.append(html.escape(raw[last:].decode("utf-8", "replace")))
+    return "".join(parts)
