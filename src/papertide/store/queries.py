@@ -132,7 +132,7 @@ def feed_for_range(
     stmt = _order(stmt, sort)
     if limit is not None:
         stmt = stmt.limit(limit).offset(offset)
-    return _items(session, session.execute(stmt).tuples().all())
+    return _items(session, session.execute(stmt).all())
 
 
 def count_feed_range(
@@ -196,7 +196,7 @@ def papers_by_ids(session: Session, ids: Iterable[int]) -> dict[int, Paper]:
 
 def feed_entries_for_paper(session: Session, paper_id: int) -> list[FeedItem]:
     stmt = _feed_select().where(FeedEntry.paper_id == paper_id).order_by(FeedEntry.feed_date)
-    return _items(session, session.execute(stmt).tuples().all())
+    return _items(session, session.execute(stmt).all())
 
 
 def paper_upvotes(session: Session, paper_id: int) -> int:
@@ -249,7 +249,7 @@ def user_submissions(session: Session, user_id: int, *, limit: int = 50) -> list
         .order_by(FeedEntry.feed_date.desc(), FeedEntry.id.desc())
         .limit(limit)
     )
-    return _items(session, session.execute(stmt).tuples().all())
+    return _items(session, session.execute(stmt).all())
 
 
 def user_collections(session: Session, user_id: int, *, include_private: bool) -> list[Collection]:
@@ -272,7 +272,7 @@ def collection_papers(session: Session, collection_id: int) -> list[tuple[Paper,
         .where(CollectionItem.collection_id == collection_id)
         .order_by(CollectionItem.added_at.desc(), Paper.id.desc())
     )
-    return [(paper, item) for paper, item in session.execute(stmt).tuples()]
+    return [(paper, item) for paper, item in session.execute(stmt)]
 
 
 def voted_paper_ids(session: Session, user_id: int, paper_ids: Iterable[int]) -> set[int]:
@@ -294,4 +294,4 @@ def paper_comments(
     )
     if not include_hidden:
         stmt = stmt.where(Comment.hidden.is_(False))
-    return [(c, u) for c, u in session.execute(stmt).tuples()]
+    return [(c, u) for c, u in session.execute(stmt)]

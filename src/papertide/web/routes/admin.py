@@ -36,16 +36,12 @@ def _audit(
 
 @router.get("")
 def admin_home(request: Request, db: Db, admin: Admin) -> Response:
-    rows = (
-        db.execute(
-            select(AuditLog, User.name)
-            .outerjoin(User, User.id == AuditLog.actor_id)
-            .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
-            .limit(200)
-        )
-        .tuples()
-        .all()
-    )
+    rows = db.execute(
+        select(AuditLog, User.name)
+        .outerjoin(User, User.id == AuditLog.actor_id)
+        .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
+        .limit(200)
+    ).all()
     banned = list(db.scalars(select(User).where(User.banned.is_(True)).order_by(User.name)))
     return render_page(request, "admin.html", {"log": rows, "banned": banned})
 

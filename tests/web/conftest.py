@@ -1,0 +1,198 @@
+"""Web fixtures: the app over a real database (both backends), a real SMTP server, seed data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from papertide.app import create_app
+from papertide.config import Settings
+from papertide.store.schema import FeedEntry, Paper, PaperCategory, PaperVersion, User
+
+UTC = dt.UTC
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Mailbox:
+    """Messages caught by the local aiosmtpd server."""
+
+    messages: list[Message] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def last_link(self) -> str:
+        assert self.messages, "no mail arrived"
+        message = self.messages[-1]
+        body = message.get_payload(decode=True) if not message.is_multipart() else None
+        if body is None:
+            part = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+            body = part.get_payload(decode=True)
+        assert isinstance(body, bytes)
+        match = re.search(r"https?://\S+/login/verify\?token=\S+", body.decode())
+        assert match, body
+        return match.group(0)
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    box.port = controller.port  # type: ignore[attr-defined]
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def web_settings(settings: Settings, mailbox: Mailbox) -> Settings:
+    return settings.model_copy(
+        update={
+            "mail_backend": "smtp",
+            "smtp_host": "127.0.0.1",
+            "smtp_port": mailbox.port,  # type: ignore[attr-defined]
+            "base_url": "http://testserver",
+        }
+    )
+
+
+@pytest.fixture
+def client(web_settings: Settings, engine: Engine) -> Iterator[TestClient]:
+    app = create_app(web_settings, engine=engine)
+    with TestClient(app, follow_redirects=False) as test_client:
+        yield test_client
+
+
+DAY = dt.date(2026, 8, 19)  # a Wednesday
+
+
+def add_paper(
+    session: Session,
+    arxiv_id: str,
+    title: str,
+    *,
+    published: dt.date = DAY,
+    category: str = "cs.CL",
+    abstract: str = "We study things with $x^2$ and more.",
+    authors: list[str] | None = None,
+) -> Paper:
+    when = dt.datetime.combine(published, dt.time(12), UTC)
+    paper = Paper(
+        arxiv_id=arxiv_id,
+        title=title,
+        abstract=abstract,
+        authors=authors or ["Ada Lovelace", "Alan Turing"],
+        categories=[category, "cs.AI"],
+        primary_category=category,
+        latest_version=2,
+        published_at=when,
+        revised_at=when + dt.timedelta(days=1),
+        first_announced=published,
+        code_links=["https://github.com/example/repo"],
+        github_stars=120,
+    )
+    session.add(paper)
+    session.flush()
+    session.add_all(
+        [
+            PaperVersion(paper_id=paper.id, version=1, submitted_at=when),
+            PaperVersion(paper_id=paper.id, version=2, submitted_at=when + dt.timedelta(days=1)),
+            PaperCategory(paper_id=paper.id, category=category),
+            PaperCategory(paper_id=paper.id, category="cs.AI"),
+        ]
+    )
+    return paper
+
+
+def add_entry(
+    session: Session,
+    paper: Paper,
+    day: dt.date = DAY,
+    upvotes: int = 0,
+    submitter: User | None = None,
+) -> FeedEntry:
+    entry = FeedEntry(
+        paper_id=paper.id,
+        feed_date=day,
+        submitted_by_id=submitter.id if submitter else None,
+        submitted_at=dt.datetime.combine(day, dt.time(8), UTC),
+        source="hf",
+        imported_upvotes=upvotes,
+        upvotes=upvotes,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass
+class Seed:
+    papers: dict[str, Paper]
+    submitter: User
+
+
+@pytest.fixture
+def seed(engine: Engine) -> Seed:
+    """Three papers on DAY's feed (votes 5, 12, 0), one the day before, one in cs.CV only."""
+    with Session(engine, expire_on_commit=False) as session:
+        submitter = User(email="imported@example.org", name="reader-1", imported=True)
+        session.add(submitter)
+        session.flush()
+        papers = {
+            "a": add_paper(session, "2608.00001", "Alpha: attention for all"),
+            "b": add_paper(session, "2608.00002", "Beta <script>alert(1)</script> tricks"),
+            "c": add_paper(session, "2608.00003", "Gamma rays of language"),
+            "d": add_paper(session, "2608.00004", "Delta yesterday", published=DAY - dt.timedelta(days=1)),
+            "e": add_paper(session, "2608.00005", "Epsilon vision", category="cs.CV"),
+        }
+        add_entry(session, papers["a"], upvotes=5, submitter=submitter)
+        add_entry(session, papers["b"], upvotes=12)
+        add_entry(session, papers["c"], upvotes=0)
+        add_entry(session, papers["d"], DAY - dt.timedelta(days=1), upvotes=30)
+        session.commit()
+        return Seed(papers=papers, submitter=submitter)
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def sign_in(client: TestClient, mailbox: Mailbox, email: str = "ada@example.org") -> str:
+    """Sign in through the emailed link; returns the CSRF token of the signed-in session."""
+    page = client.get("/login")
+    response = client.post("/login", data={"email": email, "csrf_token": csrf_from(page.text)})
+    assert response.status_code == 200, response.text
+    link = mailbox.last_link().replace("http://testserver", "")
+    verified = client.get(link)
+    assert verified.status_code == 303, verified.text
+    return csrf_from(client.get("/submit").text)
+
+
+def make_admin(engine: Engine, email: str) -> None:
+    with Session(engine) as session:
+        user = session.query(User).filter_by(email=email).one()
+        user.is_admin = True
+        session.commit()
