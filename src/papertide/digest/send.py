@@ -1,0 +1,296 @@
+"""Delivery that loses nothing and sends nothing twice.
+
+For each due (subscription, period) the idempotency key `"{subscription id}:{period key}"` is
+written to `deliveries` as *pending* and committed before the message goes to SMTP, and marked
+*sent* right after the server accepts it. A rerun skips keys that are sent, skipped (nothing
+relevant) or failed (permanent 5xx), and retries pending ones — those were never accepted, or the
+process died in the instant between "accepted" and "recorded"; the retry then carries the same
+Message-ID so the duplicate is recognisable. Transient failures (4xx, connection lost) are retried
+with exponential backoff; when the server stays away, the run stops and leaves the rest pending
+for the next run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from papertide.config import Settings
+from papertide.digest.compose import Composer, ContentUnavailable, SearchFn
+from papertide.digest.render import digest_message, message_id
+from papertide.digest.schedule import Period, due_period, period_by_key
+from papertide.digest.transport import (
+    FatalMailError,
+    PermanentMailError,
+    TransientMailError,
+    Transport,
+    transport_for,
+)
+from papertide.store.db import session_factory
+from papertide.store.schema import Delivery, Subscription, utcnow
+
+log = logging.getLogger("papertide.digest")
+
+DONE = ("sent", "skipped", "failed")
+
+
+@dataclass
+class SendReport:
+    """What one run did; `deferred` ones are picked up by the next run."""
+
+    due: int = 0
+    sent: int = 0
+    skipped: int = 0  # nothing relevant: no mail, by design
+    already: int = 0  # handled by an earlier run
+    failed: int = 0  # permanent refusals, shown on the admin page
+    deferred: int = 0  # transient trouble: still pending
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class SendOptions:
+    retries: int = 3  # attempts per message within one run
+    backoff: float = 1.0  # seconds before the 2nd attempt; doubles each time
+    rate_per_second: float | None = None  # default: settings.mail_rate_per_second
+    give_up_after: int = 2  # consecutive recipients whose retries all failed: the server is down
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+
+
+def delivery_key(sub_id: int, period: Period) -> str:
+    return f"{sub_id}:{period.key}"
+
+
+class _RateLimiter:
+    def __init__(
+        self, per_second: float, sleep: Callable[[float], None], clock: Callable[[], float]
+    ) -> None:
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self.sleep = sleep
+        self.clock = clock
+        self.next_at = clock()
+
+    def wait(self) -> None:
+        now = self.clock()
+        if now < self.next_at:
+            self.sleep(self.next_at - now)
+            now = self.next_at
+        self.next_at = now + self.interval
+
+
+def _claim(session: Session, sub: Subscription, key: str, period: Period) -> Delivery | None:
+    """The delivery row for `key`, created pending, or None when it is already done."""
+    row = session.scalars(select(Delivery).where(Delivery.idempotency_key == key)).one_or_none()
+    if row is None:
+        row = Delivery(
+            idempotency_key=key,
+            subscription_id=sub.id,
+            email=sub.email,
+            period=period.key,
+            status="pending",
+            attempts=0,
+        )
+        session.add(row)
+        try:
+            session.commit()
+        except IntegrityError:  # another worker got there first
+            session.rollback()
+            return None
+        return row
+    return None if row.status in DONE else row
+
+
+def _finish(
+    session: Session,
+    row: Delivery,
+    status: str,
+    *,
+    attempts: int,
+    error: str | None = None,
+    msg_id: str | None = None,
+) -> None:
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == row.id)
+        .values(
+            status=status,
+            attempts=attempts,
+            last_error=error,
+            message_id=msg_id,
+            sent_at=utcnow() if status == "sent" else None,
+        )
+    )
+    session.commit()
+
+
+def due_subscriptions(
+    session: Session, now: dt.datetime, *, kinds: Iterable[str] | None = None
+) -> list[tuple[Subscription, Period]]:
+    """Active subscriptions with a period due at `now`, in id order."""
+    stmt = select(Subscription).where(Subscription.status == "active").order_by(Subscription.id)
+    if kinds:
+        stmt = stmt.where(Subscription.kind.in_(list(kinds)))
+    out = []
+    for sub in session.scalars(stmt):
+        period = due_period(sub, now)
+        if period is not None:
+            out.append((sub, period))
+    return out
+
+
+def send_due(
+    settings: Settings,
+    engine: Engine,
+    now: dt.datetime,
+    *,
+    kinds: Iterable[str] | None = None,
+    period_key: str | None = None,
+    transport: Transport | None = None,
+    search: SearchFn | None = None,
+    options: SendOptions | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SendReport:
+    """Compose and send every due digest and alert; safe to rerun at any time."""
+    opts = options or SendOptions()
+    started = time.perf_counter()
+    report = SendReport()
+    factory = session_factory(engine)
+    own_transport = transport is None
+    transport = transport or transport_for(settings)
+    limiter = _RateLimiter(
+        opts.rate_per_second or settings.mail_rate_per_second, opts.sleep, opts.clock
+    )
+    consecutive_down = 0
+    try:
+        with factory() as reader, factory() as writer:
+            if period_key is not None:
+                stmt = select(Subscription).where(Subscription.status == "active")
+                if kinds:
+                    stmt = stmt.where(Subscription.kind.in_(list(kinds)))
+                todo = [
+                    (s, period_by_key(s, period_key))
+                    for s in reader.scalars(stmt.order_by(Subscription.id))
+                ]
+            else:
+                todo = due_subscriptions(reader, now, kinds=kinds)
+            report.due = len(todo)
+            done_keys = _done_keys(writer, [delivery_key(s.id, p) for s, p in todo])
+            composer = Composer(reader, settings, search=search)
+            for index, (sub, period) in enumerate(todo, 1):
+                if progress is not None:
+                    progress(index, len(todo))
+                key = delivery_key(sub.id, period)
+                if key in done_keys:
+                    report.already += 1
+                    continue
+                try:
+                    digest = composer.compose(sub, period)
+                except ContentUnavailable as exc:
+                    report.deferred += 1
+                    report.errors.append(f"{sub.email} ({key}): {exc}")
+                    continue
+                row = _claim(writer, sub, key, period)
+                if row is None:
+                    report.already += 1
+                    continue
+                if digest is None:
+                    _finish(writer, row, "skipped", attempts=row.attempts)
+                    report.skipped += 1
+                    continue
+                message = digest_message(settings, sub, digest, key)
+                outcome = _deliver(writer, row, message, transport, limiter, opts, settings, key)
+                if outcome == "sent":
+                    report.sent += 1
+                    consecutive_down = 0
+                elif outcome == "failed":
+                    report.failed += 1
+                    consecutive_down = 0
+                else:
+                    report.deferred += 1
+                    report.errors.append(f"{sub.email} ({key}): {outcome}")
+                    consecutive_down += 1
+                    if consecutive_down >= opts.give_up_after:
+                        remaining = len(todo) - index
+                        report.deferred += remaining
+                        report.errors.append(
+                            f"mail server unavailable; stopped with {remaining} more left "
+                            "pending for the next run"
+                        )
+                        break
+    finally:
+        if own_transport:
+            transport.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _done_keys(session: Session, keys: list[str]) -> set[str]:
+    done: set[str] = set()
+    for start in range(0, len(keys), 900):
+        chunk = keys[start : start + 900]
+        done.update(
+            session.scalars(
+                select(Delivery.idempotency_key).where(
+                    Delivery.idempotency_key.in_(chunk), Delivery.status.in_(DONE)
+                )
+            )
+        )
+    return done
+
+
+def _deliver(
+    session: Session,
+    row: Delivery,
+    message: object,
+    transport: Transport,
+    limiter: _RateLimiter,
+    opts: SendOptions,
+    settings: Settings,
+    key: str,
+) -> str:
+    """'sent', 'failed', or the last transient error (the row stays pending)."""
+    from email.message import EmailMessage
+
+    assert isinstance(message, EmailMessage)
+    attempts = row.attempts
+    last_error = ""
+    for attempt in range(opts.retries):
+        if attempt:
+            opts.sleep(opts.backoff * 2 ** (attempt - 1))
+        limiter.wait()
+        attempts += 1
+        try:
+            transport.send(message)
+        except PermanentMailError as exc:
+            _finish(session, row, "failed", attempts=attempts, error=str(exc))
+            log.warning("permanent failure for %s: %s", row.email, exc)
+            return "failed"
+        except TransientMailError as exc:
+            last_error = str(exc)
+            continue
+        except FatalMailError:
+            _finish(session, row, "pending", attempts=attempts, error="login refused")
+            raise
+        _finish(session, row, "sent", attempts=attempts, msg_id=message_id(settings, key))
+        return "sent"
+    _finish(session, row, "pending", attempts=attempts, error=last_error)
+    return last_error or "not sent"
+
+
+def failed_deliveries(session: Session, *, limit: int = 200) -> list[Delivery]:
+    """Permanent failures and still-pending retries, newest first (for the admin page)."""
+    stmt = (
+        select(Delivery)
+        .where(Delivery.status.in_(("failed", "pending")))
+        .order_by(Delivery.created_at.desc(), Delivery.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))

@@ -1,0 +1,214 @@
+"""Digests through a real SMTP server: content, silence, reruns, outages, permanent failures."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from papertide.config import Settings
+from papertide.digest.send import SendOptions, failed_deliveries, send_due
+from papertide.store.schema import Delivery
+from tests.digest.conftest import SmtpServer, add_paper, add_subscription
+
+NOW = dt.datetime(2026, 11, 26, 8, 0, tzinfo=dt.UTC)  # a Thursday, after the 07:00 send hour
+TODAY = NOW.date()
+YESTERDAY = TODAY - dt.timedelta(days=1)
+FAST = SendOptions(retries=3, backoff=0.0, sleep=lambda _s: None)
+
+
+def _feed(db: Session) -> None:
+    add_paper(
+        db,
+        "2611.00001",
+        "Sparse mixture of experts for long-context language models",
+        "We scale mixture-of-experts transformers to a million tokens of context.",
+        feed_day=TODAY,
+        upvotes=40,
+        announced=YESTERDAY,
+    )
+    add_paper(
+        db,
+        "2611.00002",
+        "Diffusion models for protein structure generation",
+        "A diffusion model that generates protein backbones.",
+        categories=("q-bio.BM", "cs.LG"),
+        feed_day=TODAY,
+        upvotes=12,
+        announced=YESTERDAY,
+    )
+    add_paper(
+        db,
+        "2611.00003",
+        "Robust visual place recognition under seasonal change",
+        "Place recognition for robots across seasons with contrastive features.",
+        categories=("cs.CV",),
+        announced=YESTERDAY,
+    )
+    db.commit()
+
+
+def test_daily_digest_has_both_parts_reasons_links_and_unsubscribe_headers(
+    engine: Engine, db: Session, mail_settings: Settings, smtp: SmtpServer
+) -> None:
+    _feed(db)
+    add_subscription(db, "reader@example.org", "daily_trending")
+    db.commit()
+
+    report = send_due(mail_settings, engine, NOW, options=FAST)
+
+    assert report.sent == 1 and report.failed == 0
+    (message,) = smtp.inbox.to("reader@example.org")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    unsubscribe = str(message["List-Unsubscribe"])
+    assert unsubscribe.startswith("<http://papertide.test/subscriptions/unsubscribe/")
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    # The most upvoted paper comes first, with the reason it is there.
+    assert text.index("Sparse mixture of experts") < text.index("Diffusion models for protein")
+    assert "#1 trending today · 40 upvotes" in text
+    assert "Ada Lovelace, Alan Turing" in text
+    assert "https://arxiv.org/abs/2611.00001" in html
+    assert "prefers-color-scheme: dark" in html
+    assert "Robust visual place recognition" not in text  # not on the feed
+    row = db.scalars(select(Delivery)).one()
+    assert (row.status, row.period, row.attempts) == ("sent", "2026-11-26", 1)
+
+
+def test_rerun_sends_nothing(
+    engine: Engine, db: Session, mail_settings: Settings, smtp: SmtpServer
+) -> None:
+    _feed(db)
+    for i in range(3):
+        add_subscription(db, f"r{i}@example.org", "daily_trending")
+    db.commit()
+    first = send_due(mail_settings, engine, NOW, options=FAST)
+    second = send_due(mail_settings, engine, NOW + dt.timedelta(hours=3), options=FAST)
+    assert first.sent == 3
+    assert (second.sent, second.already) == (0, 3)
+    assert len(smtp.inbox.messages) == 3
+
+
+def test_alert_with_nothing_relevant_sends_nothing(
+    engine: Engine, db: Session, mail_settings: Settings, smtp: SmtpServer
+) -> None:
+    _feed(db)
+    add_subscription(db, "geometer@example.org", "category", params={"category": "math.AG"})
+    add_subscription(db, "vision@example.org", "category", params={"category": "cs.CV"})
+    db.commit()
+
+    report = send_due(mail_settings, engine, NOW, options=FAST)
+
+    assert smtp.inbox.to("geometer@example.org") == []
+    (vision,) = smtp.inbox.to("vision@example.org")
+    assert "Robust visual place recognition" in vision.get_body(("plain",)).get_content()
+    assert (report.sent, report.skipped) == (1, 1)
+    statuses = {d.email: d.status for d in db.scalars(select(Delivery))}
+    assert statuses == {"geometer@example.org": "skipped", "vision@example.org": "sent"}
+
+
+def test_server_stopped_mid_run_then_restarted_everyone_gets_exactly_one(
+    engine: Engine, db: Session, mail_settings: Settings, smtp: SmtpServer
+) -> None:
+    _feed(db)
+    people = [f"p{i}@example.org" for i in range(8)]
+    for address in people:
+        add_subscription(db, address, "daily_trending")
+    db.commit()
+
+    def stop_after_three(index: int, _total: int) -> None:
+        if index == 4:
+            smtp.stop()
+
+    first = send_due(mail_settings, engine, NOW, options=FAST, progress=stop_after_three)
+    assert first.sent == 3 and first.deferred == 5
+    assert sorted({str(m["To"]) for m in smtp.inbox.messages}) == people[:3]
+
+    smtp.start()
+    second = send_due(mail_settings, engine, NOW + dt.timedelta(minutes=10), options=FAST)
+
+    assert (second.sent, second.already) == (5, 3)
+    for address in people:
+        assert len(smtp.inbox.to(address)) == 1, address
+    assert {d.status for d in db.scalars(select(Delivery))} == {"sent"}
+
+
+def test_server_back_during_backoff_is_retried_within_the_same_run(
+    engine: Engine, db: Session, mail_settings: Settings, smtp: SmtpServer
+) -> None:
+    _feed(db)
+    for i in range(4):
+        add_subscription(db, f"q{i}@example.org", "daily_trending")
+    db.commit()
+    waits: list[float] = []
+
+    def restart_while_waiting(seconds: float) -> None:
+        waits.append(seconds)
+        if smtp.controller is None:
+            smtp.start()
+
+    def stop_before_second(index: int, _total: int) -> None:
+        if index == 2:
+            smtp.stop()
+
+    options = SendOptions(retries=4, backoff=0.5, sleep=restart_while_waiting)
+    report = send_due(mail_settings, engine, NOW, options=options, progress=stop_before_second)
+
+    assert report.sent == 4 and report.deferred == 0
+    assert 0.5 in waits  # the first retry waited the configured backoff
+    assert sorted(str(m["To"]) for m in smtp.inbox.messages) == [
+        f"q{i}@example.org" for i in range(4)
+    ]
+
+
+def test_permanent_refusal_is_recorded_not_retried_and_listed_for_admins(
+    engine: Engine, db: Session, mail_settings: Settings, smtp: SmtpServer
+) -> None:
+    _feed(db)
+    add_subscription(db, "gone@example.org", "daily_trending")
+    add_subscription(db, "here@example.org", "daily_trending")
+    db.commit()
+    smtp.inbox.refuse.add("gone@example.org")
+
+    report = send_due(mail_settings, engine, NOW, options=FAST)
+    again = send_due(mail_settings, engine, NOW, options=FAST)
+
+    assert (report.sent, report.failed) == (1, 1)
+    assert again.already == 2
+    (failed,) = failed_deliveries(db)
+    assert failed.email == "gone@example.org" and failed.status == "failed"
+    assert failed.attempts == 1 and "550" in (failed.last_error or "")
+
+
+def test_rate_limit_spaces_out_messages(
+    engine: Engine, db: Session, mail_settings: Settings, smtp: SmtpServer
+) -> None:
+    _feed(db)
+    for i in range(3):
+        add_subscription(db, f"s{i}@example.org", "daily_trending")
+    db.commit()
+    clock = [0.0]  # a clock that only moves when the sender sleeps
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        clock[0] += seconds
+
+    options = SendOptions(rate_per_second=2.0, sleep=sleep, clock=lambda: clock[0])
+    report = send_due(mail_settings, engine, NOW, options=options)
+    assert report.sent == 3
+    assert waits == [0.5, 0.5]  # 2 per second: each message after the first waits its slot
+
+
+def test_subscription_confirmed_after_the_send_hour_starts_next_period(
+    engine: Engine, db: Session, mail_settings: Settings, smtp: SmtpServer
+) -> None:
+    _feed(db)
+    add_subscription(
+        db, "late@example.org", "daily_trending", confirmed_at=NOW - dt.timedelta(minutes=30)
+    )
+    db.commit()
+    assert send_due(mail_settings, engine, NOW, options=FAST).due == 0
+    tomorrow = send_due(mail_settings, engine, NOW + dt.timedelta(days=1), options=FAST)
+    assert tomorrow.due == 1
