@@ -35,6 +35,7 @@ def _optional_router(module_name: str) -> APIRouter | None:
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     """The FastAPI app for `settings`; pass `engine` to share one (tests, the demo)."""
+    from papertide.ops.routes import install_ops
     from papertide.store.db import make_engine, session_factory
     from papertide.web.errors import install_error_handlers
     from papertide.web.middleware import SessionAndHeadersMiddleware
@@ -85,6 +86,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         codec=codec,
         secure=settings.base_url.startswith("https://"),
     )
+    install_ops(app)
     return app
 
 

@@ -1,0 +1,133 @@
+"""Prometheus metrics: request latency from a middleware, the rest read at scrape time.
+
+Each app gets its own CollectorRegistry (no module-level globals), so several apps in one
+process — tests, the multi-node check — never mix their numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("papertide.ops")
+
+# Up to 10 s: a request slower than that is an outage, not a latency.
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class RequestMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.latency = Histogram(
+            "papertide_http_request_duration_seconds",
+            "Time from request start to the end of the response body.",
+            ["method", "route", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.requests = Counter(
+            "papertide_http_requests",
+            "Requests answered (the _total suffix is added by the client library).",
+            ["method", "route", "status"],
+            registry=registry,
+        )
+
+
+def _route_label(scope: Scope) -> str:
+    # The route template (/paper/{arxiv_id}), never the raw path: labels must stay few.
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if isinstance(path, str):
+        return path
+    return "/static" if scope.get("path", "").startswith("/static/") else "unmatched"
+
+
+class MetricsMiddleware:
+    """Pure ASGI (no BaseHTTPMiddleware): times every HTTP request to its last body byte."""
+
+    def __init__(self, app: ASGIApp, metrics: RequestMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            labels = (scope.get("method", "GET"), _route_label(scope), f"{status // 100}xx")
+            self.metrics.latency.labels(*labels).observe(time.perf_counter() - started)
+            self.metrics.requests.labels(*labels).inc()
+
+
+class StateCollector(Collector):
+    """Job runs, queue depth, index lag and database reachability, read when scraped."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from papertide.ops.status import database_ok, index_status, job_counts, queue_depth
+
+        web = getattr(self.app.state, "web", None)
+        if web is None:
+            return
+        db_up = GaugeMetricFamily("papertide_database_up", "1 when the database answers.")
+        ok = database_ok(web.engine)
+        db_up.add_metric([], 1.0 if ok else 0.0)
+        yield db_up
+
+        runs = GaugeMetricFamily(
+            "papertide_job_runs", "Recorded job runs by job and outcome.", labels=["job", "status"]
+        )
+        if ok:
+            for (job, status), n in sorted(job_counts(web.engine).items()):
+                runs.add_metric([job, status], float(n))
+        yield runs
+
+        depth = GaugeMetricFamily(
+            "papertide_queue_depth", "Jobs waiting in the queue.", labels=["state"]
+        )
+        for state, count in queue_depth(self.app).items():
+            if count is not None:
+                depth.add_metric([state], float(count))
+        yield depth
+
+        index = index_status(self.app)
+        lag = GaugeMetricFamily(
+            "papertide_index_lag_seconds",
+            "How far this node's search index is behind the newest change in the database.",
+        )
+        if index.get("lag_seconds") is not None:
+            lag.add_metric([], float(index["lag_seconds"]))
+        yield lag
+        behind = GaugeMetricFamily(
+            "papertide_index_papers_behind", "Papers changed in the database but not yet indexed."
+        )
+        if index.get("papers_behind") is not None:
+            behind.add_metric([], float(index["papers_behind"]))
+        yield behind
+        up = GaugeMetricFamily("papertide_index_up", "1 when this node's search index is usable.")
+        up.add_metric([], 1.0 if index.get("ok") else 0.0)
+        yield up
+
+
+def utc_timestamp(value: dt.datetime | None) -> float | None:
+    return None if value is None else value.timestamp()

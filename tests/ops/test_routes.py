@@ -1,0 +1,144 @@
+"""/healthz, /readyz, /metrics, the 503 on a lost database, and the admin job overview."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from papertide.app import create_app
+from papertide.config import Settings, load_settings
+from papertide.jobs import JobSpec, Schedule, execute_job
+from papertide.store.schema import Paper, User
+
+from .serving import serving
+
+
+def _wait_for(predicate: Callable[[], Any], what: str, limit: float = 60.0) -> Any:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"gave up waiting for {what}")
+
+
+def _ok_job(_settings: Settings, _engine: Engine) -> dict[str, int]:
+    return {"n": 1}
+
+
+def test_health_readiness_and_metrics_of_a_node_that_starts_empty(
+    settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAPERTIDE_INDEX_SYNC_SECONDS", "0.3")
+    execute_job(settings, engine, JobSpec("probe", "test", Schedule(), _ok_job))
+    app = create_app(settings, engine=engine)
+    with serving(app) as base, httpx.Client(base_url=base, timeout=30) as http:
+        assert http.get("/healthz").status_code == 200
+        # The node had no index: the follower builds one, then the node reports ready.
+        ready = _wait_for(lambda: http.get("/readyz").status_code == 200, "the node to be ready")
+        assert ready
+        body = http.get("/readyz").json()
+        assert body["checks"]["database"]["ok"] and body["checks"]["index"]["ok"]
+
+        with engine.begin() as conn:
+            conn.execute(
+                Paper.__table__.insert(),
+                [{"arxiv_id": "2611.00001", "title": "A new paper", "abstract": "text"}],
+            )
+        _wait_for(
+            lambda: http.get("/readyz").json()["checks"]["index"]["papers_behind"] == 0,
+            "the index to catch up",
+        )
+        for _ in range(3):
+            http.get("/api/daily_papers")
+        text = http.get("/metrics").text
+
+    assert (
+        'papertide_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/healthz",status="2xx"}'
+        in text
+    )
+    assert (
+        'papertide_http_requests_total{method="GET",route="/api/daily_papers",status="2xx"} 3.0'
+        in text
+    )
+    assert "papertide_database_up 1.0" in text
+    assert 'papertide_job_runs{job="probe",status="ok"} 1.0' in text
+    assert 'papertide_queue_depth{state="pending"} 0.0' in text
+    assert "papertide_index_up 1.0" in text
+    assert "papertide_index_papers_behind 0.0" in text
+    assert "papertide_index_lag_seconds 0.0" in text
+
+
+@pytest.fixture
+def offline_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings whose PostgreSQL server does not exist (nothing listens on port 1)."""
+    for key in ("PAPERTIDE_DATABASE_URL", "PAPERTIDE_REDIS_URL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("PAPERTIDE_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("PAPERTIDE_INDEX_SYNC_SECONDS", "0")
+    return load_settings(
+        data_dir=tmp_path / "data",
+        database_url="postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=2",
+        secret_key="s" * 40,
+    )
+
+
+def test_lost_database_gives_503_with_retry_after_never_500(offline_settings: Settings) -> None:
+    app = create_app(offline_settings)
+    with serving(app) as base, httpx.Client(base_url=base, timeout=30) as http:
+        api = http.get("/api/daily_papers")
+        page = http.get("/", headers={"accept": "text/html"})
+        health = http.get("/healthz")
+        ready = http.get("/readyz")
+    assert api.status_code == 503
+    assert api.headers["retry-after"] == "10"
+    assert api.json()["error"]["code"] == "unavailable"
+    assert page.status_code == 503 and "try again" in page.text
+    assert page.headers["retry-after"] == "10"
+    assert health.status_code == 200
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["database"]["ok"] is False
+
+
+def _admin_cookie(settings: Settings, engine: Engine, *, admin: bool) -> dict[str, str]:
+    from papertide.web.security import SESSION_COOKIE, SessionCodec, WebSession
+
+    name = f"u{uuid.uuid4().hex[:8]}"
+    with engine.begin() as conn:
+        user_id = conn.execute(
+            User.__table__.insert()
+            .values(email=f"{name}@example.org", name=name, is_admin=admin)
+            .returning(User.id)
+        ).scalar_one()
+    codec = SessionCodec(settings.effective_secret_key())
+    return {SESSION_COOKIE: codec.dumps(WebSession(user_id=user_id, sid="s1"))}
+
+
+def test_admin_job_overview_is_for_admins_only(
+    settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAPERTIDE_INDEX_SYNC_SECONDS", "0")
+    execute_job(settings, engine, JobSpec("ingest_arxiv", "t", Schedule(), _ok_job))
+    app = create_app(settings, engine=engine)
+    with serving(app) as base:
+        anonymous = httpx.get(f"{base}/admin/jobs.json")
+        user = httpx.get(
+            f"{base}/admin/jobs.json", cookies=_admin_cookie(settings, engine, admin=False)
+        )
+        admin = httpx.get(
+            f"{base}/admin/jobs.json", cookies=_admin_cookie(settings, engine, admin=True)
+        )
+    assert anonymous.status_code == 401
+    assert user.status_code == 403
+    assert admin.status_code == 200
+    jobs = {j["name"]: j for j in admin.json()["jobs"]}
+    assert set(jobs) == {"ingest_arxiv", "embed_and_sync", "refresh_trending", "send_digests"}
+    assert jobs["ingest_arxiv"]["last_run"]["status"] == "ok"
