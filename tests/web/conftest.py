@@ -36,7 +36,7 @@ class Mailbox:
 
     messages: list[Message] = field(default_factory=list)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
 
@@ -163,7 +163,9 @@ def seed(engine: Engine) -> Seed:
             "a": add_paper(session, "2608.00001", "Alpha: attention for all"),
             "b": add_paper(session, "2608.00002", "Beta <script>alert(1)</script> tricks"),
             "c": add_paper(session, "2608.00003", "Gamma rays of language"),
-            "d": add_paper(session, "2608.00004", "Delta yesterday", published=DAY - dt.timedelta(days=1)),
+            "d": add_paper(
+                session, "2608.00004", "Delta yesterday", published=DAY - dt.timedelta(days=1)
+            ),
             "e": add_paper(session, "2608.00005", "Epsilon vision", category="cs.CV"),
         }
         add_entry(session, papers["a"], upvotes=5, submitter=submitter)

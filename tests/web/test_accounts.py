@@ -7,11 +7,11 @@ import datetime as dt
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from tests.web.conftest import Mailbox, Seed, csrf_from, sign_in
 
 from papertide.config import Settings
 from papertide.web.security import safe_next
 from papertide.web.signin import issue_token
-from tests.web.conftest import Mailbox, Seed, csrf_from, sign_in
 
 
 def test_sign_in_by_emailed_link_creates_the_account(
@@ -60,15 +60,22 @@ def test_forged_and_garbage_tokens_are_refused(client: TestClient, mailbox: Mail
         response = client.get(url)
         assert response.status_code == 400, url
         assert "not valid" in response.text
-    assert client.get("/login/verify?token=x", headers={"accept": "application/json"}).json()[
-        "error"
-    ]["code"] == "bad_token"
+    assert (
+        client.get("/login/verify?token=x", headers={"accept": "application/json"}).json()["error"][
+            "code"
+        ]
+        == "bad_token"
+    )
 
 
-def test_expired_token_is_refused(client: TestClient, web_settings: Settings, engine: Engine) -> None:
+def test_expired_token_is_refused(
+    client: TestClient, web_settings: Settings, engine: Engine
+) -> None:
     past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=20)
     with Session(engine) as session:
-        token = issue_token(session, web_settings.effective_secret_key(), "old@example.org", "/", past)
+        token = issue_token(
+            session, web_settings.effective_secret_key(), "old@example.org", "/", past
+        )
         session.commit()
     response = client.get(f"/login/verify?token={token}")
     assert response.status_code == 400
@@ -77,12 +84,16 @@ def test_expired_token_is_refused(client: TestClient, web_settings: Settings, en
 
 def test_token_signed_with_another_key_is_refused(client: TestClient, engine: Engine) -> None:
     with Session(engine) as session:
-        token = issue_token(session, "another-secret", "ada@example.org", "/", dt.datetime.now(dt.UTC))
+        token = issue_token(
+            session, "another-secret", "ada@example.org", "/", dt.datetime.now(dt.UTC)
+        )
         session.commit()
     assert client.get(f"/login/verify?token={token}").status_code == 400
 
 
-def test_posts_without_csrf_token_are_refused(client: TestClient, mailbox: Mailbox, seed: Seed) -> None:
+def test_posts_without_csrf_token_are_refused(
+    client: TestClient, mailbox: Mailbox, seed: Seed
+) -> None:
     assert client.post("/login", data={"email": "a@example.org"}).status_code == 403
     sign_in(client, mailbox)
     for url, data in (
@@ -101,7 +112,9 @@ def test_posts_without_csrf_token_are_refused(client: TestClient, mailbox: Mailb
     assert json_error.json()["error"]["code"] == "csrf_failed"
 
 
-def test_csrf_token_in_header_works_for_htmx(client: TestClient, mailbox: Mailbox, seed: Seed) -> None:
+def test_csrf_token_in_header_works_for_htmx(
+    client: TestClient, mailbox: Mailbox, seed: Seed
+) -> None:
     token = sign_in(client, mailbox)
     response = client.post(
         "/papers/2608.00001/vote", headers={"x-csrf-token": token, "hx-request": "true"}
@@ -113,7 +126,8 @@ def test_csrf_token_in_header_works_for_htmx(client: TestClient, mailbox: Mailbo
 def test_next_redirects_only_within_the_site(client: TestClient, mailbox: Mailbox) -> None:
     token = csrf_from(client.get("/login").text)
     client.post(
-        "/login", data={"email": "ada@example.org", "csrf_token": token, "next": "https://evil.example/x"}
+        "/login",
+        data={"email": "ada@example.org", "csrf_token": token, "next": "https://evil.example/x"},
     )
     response = client.get(mailbox.last_link().replace("http://testserver", ""))
     assert response.headers["location"] == "/"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from fastapi.testclient import TestClient
-
 from tests.web.conftest import DAY, Seed
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from tests.web.conftest import DAY, Mailbox, Seed, make_admin, sign_in
 
 from papertide.store.schema import Comment, FeedEntry
-from tests.web.conftest import DAY, Mailbox, Seed, make_admin, sign_in
 
 
 def entry_votes(engine: Engine, paper_id: int) -> tuple[int, int]:
@@ -58,7 +58,9 @@ def test_vote_flooding_gets_429_with_retry_after(
     assert 429 in statuses
     assert statuses.index(429) == 30
     limited = client.post(
-        "/papers/2608.00001/vote", data={"csrf_token": token}, headers={"accept": "application/json"}
+        "/papers/2608.00001/vote",
+        data={"csrf_token": token},
+        headers={"accept": "application/json"},
     )
     assert limited.status_code == 429
     assert int(limited.headers["retry-after"]) >= 1
@@ -92,7 +94,12 @@ def test_empty_and_oversized_comments_are_refused(
     client: TestClient, mailbox: Mailbox, seed: Seed
 ) -> None:
     token = sign_in(client, mailbox)
-    assert client.post("/papers/2608.00001/comments", data={"csrf_token": token, "body": "  "}).status_code == 400
+    assert (
+        client.post(
+            "/papers/2608.00001/comments", data={"csrf_token": token, "body": "  "}
+        ).status_code
+        == 400
+    )
     big = client.post("/papers/2608.00001/comments", data={"csrf_token": token, "body": "x" * 6000})
     assert big.status_code == 400
 
@@ -109,15 +116,20 @@ def test_only_the_author_or_an_admin_edits_or_deletes(
     )
     assert edited.status_code == 303
     other_token = sign_in(client, mailbox, "other@example.org")
-    assert client.post(
-        f"/comments/{comment_id}/edit", data={"csrf_token": other_token, "body": "hijack"}
-    ).status_code == 403
-    assert client.post(
-        f"/comments/{comment_id}/delete", data={"csrf_token": other_token}
-    ).status_code == 403
+    assert (
+        client.post(
+            f"/comments/{comment_id}/edit", data={"csrf_token": other_token, "body": "hijack"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(f"/comments/{comment_id}/delete", data={"csrf_token": other_token}).status_code
+        == 403
+    )
     assert "mine, edited" in client.get("/papers/2608.00001").text
     make_admin(engine, "other@example.org")
-    assert client.post(
-        f"/comments/{comment_id}/delete", data={"csrf_token": other_token}
-    ).status_code == 303
+    assert (
+        client.post(f"/comments/{comment_id}/delete", data={"csrf_token": other_token}).status_code
+        == 303
+    )
     assert "mine, edited" not in client.get("/papers/2608.00001").text
