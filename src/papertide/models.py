@@ -60,44 +60,62 @@ def normalize_arxiv_id(raw: str) -> str:
     return split_arxiv_id(raw)[0]
 
 
-_SPACES = re.compile(r"\s+")
 _INLINE_SPACES = re.compile(r"[ \t\r\f\v]+")
 
 
 def collapse_whitespace(text: str | None) -> str:
     """One space between words, none at the ends (titles, author names)."""
-    return _SPACES.sub(" ", text or "").strip()
+    return " ".join(text.split()) if text else ""
+
+
+def _clean_line(line: str) -> str:
+    stripped = line.strip()
+    if "  " in stripped or "\t" in stripped or "\r" in stripped or "\f" in stripped:
+        return _INLINE_SPACES.sub(" ", stripped)
+    return stripped
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
 
 
 def join_abstract_lines(text: str | None) -> str:
     """Join the hard line wraps of an arXiv abstract; keep paragraph breaks and LaTeX as is.
 
-    arXiv marks a new paragraph by a blank line or by indenting its first line; every other
-    newline is a wrap at ~80 columns. Paragraphs come back separated by one blank line.
+    arXiv marks a new paragraph by a blank line or by indenting its first line deeper than the
+    wrapped lines around it; every other newline is a wrap at ~80 columns. Paragraphs come back
+    separated by one blank line.
     """
     if not text:
         return ""
+    text = text.strip("\n")
+    if "\n" not in text:
+        return _clean_line(text)
+    lines = text.split("\n")
+    # Continuation lines sit at the smallest indentation (0 from arXiv; more when someone
+    # re-indented the XML): only lines indented deeper than that open a paragraph.
+    base = min((_indent(line) for line in lines[1:] if line.strip()), default=0)
     paragraphs: list[list[str]] = []
     current: list[str] = []
-    for line in text.strip("\n").split("\n"):
-        stripped = line.strip()
+    for line in lines:
+        stripped = _clean_line(line)
         if not stripped:
             if current:
                 paragraphs.append(current)
                 current = []
             continue
-        if current and line[:1] in (" ", "\t") and not current[-1].endswith("\\\\"):
+        if current and _indent(line) > base:
             paragraphs.append(current)
             current = []
-        current.append(_INLINE_SPACES.sub(" ", stripped))
+        current.append(stripped)
     if current:
         paragraphs.append(current)
-    return "\n\n".join(" ".join(lines) for lines in paragraphs)
+    return "\n\n".join(" ".join(words) for words in paragraphs)
 
 
 # GitHub/GitLab repository links, with or without scheme; owner and repo only (no deep paths).
 _CODE_LINK = re.compile(
-    r"(?:https?://)?(?:www\.)?(?P<host>github\.com|gitlab\.com)/"
+    r"(?<![\w.-])(?:www\.)?(?P<host>github\.com|gitlab\.com)/"
     r"(?P<owner>[A-Za-z0-9](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?)/"
     r"(?P<repo>[A-Za-z0-9_.\-]+)",
     re.IGNORECASE,
@@ -110,7 +128,8 @@ def extract_code_links(*texts: str | None) -> list[str]:
     links: list[str] = []
     seen: set[str] = set()
     for text in texts:
-        if not text:
+        # Most abstracts have no link: a substring test is far cheaper than the regex.
+        if not text or ("github" not in text and "gitlab" not in text and "GitHub" not in text):
             continue
         for match in _CODE_LINK.finditer(text):
             owner = match.group("owner")
@@ -192,7 +211,10 @@ class PaperRecord:
     @property
     def latest_version(self) -> int:
         """Highest version number the source knows; 0 when it does not say."""
-        return max((n for n, _ in self.versions), default=0)
+        versions = self.versions
+        if not versions:
+            return 0
+        return versions[0][0] if len(versions) == 1 else max(n for n, _ in versions)
 
     @property
     def revised_at(self) -> dt.datetime | None:

@@ -9,6 +9,7 @@ import typer
 
 from papertide.cli import db as db_commands
 from papertide.cli import dump as dump_commands
+from papertide.cli import ingest as ingest_commands
 from papertide.cli import worker as worker_commands
 from papertide.cli import serve as serve_commands
 
@@ -21,6 +22,7 @@ app = typer.Typer(
 )
 db_commands.register(app)
 dump_commands.register(app)
+ingest_commands.register(app)
 worker_commands.register(app)
 serve_commands.register(app)
 

@@ -134,6 +134,7 @@ class JsonlSnapshot:
 
     def __iter__(self) -> Iterator[PaperRecord | Skipped]:
         first = True
+        first_object = True
         for number, line in self.lines:
             stripped = line.strip()
             if not stripped:
@@ -146,11 +147,25 @@ class JsonlSnapshot:
             except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
                 yield Skipped(f"line {number}", f"malformed JSON: {exc}", _excerpt(line))
                 continue
+            if first_object:
+                first_object = False
+                _check_first_object(self.name, obj)
             try:
                 yield record_from_object(obj)
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 reason = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
                 yield Skipped(f"line {number}", reason, _excerpt(line))
+
+
+def _check_first_object(name: str, obj: Any) -> None:
+    """A whole file of Hugging Face records is the wrong command, not 10,000 skipped lines."""
+    if isinstance(obj, dict) and (
+        "entry" in obj or "paper" in obj or ("arxiv_id" in obj and "feed_date" in obj)
+    ):
+        raise SourceError(
+            f"{name} holds Hugging Face daily-papers records; "
+            "import it with `papertide import hf-daily`"
+        )
 
 
 def _check_first_line(name: str, line: bytes) -> None:

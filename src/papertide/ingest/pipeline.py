@@ -88,7 +88,7 @@ class ImportReport:
 ProgressCallback = Callable[[ImportReport], None]
 
 
-class _SkipLog:
+class SkipLog:
     """Writes skipped records to `<report_dir>/import-<time>.jsonl`, opened on the first skip."""
 
     def __init__(self, report: ImportReport, report_dir: Path | None) -> None:
@@ -142,7 +142,7 @@ def import_records(
     written stay committed.
     """
     report = ImportReport(source=source)
-    log = _SkipLog(report, report_dir)
+    log = SkipLog(report, report_dir)
     papers: list[PaperRecord] = []
     feeds: list[FeedRecord] = []
     started = time.perf_counter()

@@ -1,0 +1,118 @@
+"""The one HTTP client papertide uses for arXiv: polite spacing, Retry-After, backoff.
+
+arXiv asks machines for one request every 3 seconds (settings.arxiv_delay_seconds). A 503 with
+`Retry-After` is waited out as asked; network errors and other 5xx answers are retried with
+exponential backoff. Anything else comes back to the caller as `FetchError` with a message a
+person can act on.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+USER_AGENT = "papertide (self-hosted paper feed; polite arXiv harvester, 1 request / 3 s)"
+# Never sleep longer than this on one Retry-After, whatever the server says.
+MAX_RETRY_AFTER = 600.0
+
+
+class FetchError(Exception):
+    """A request failed for good (after retries); the message says what to do."""
+
+
+def _retry_after_seconds(value: str | None, default: float) -> float:
+    if not value:
+        return default
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return default
+    return max(0.0, min(when.timestamp() - time.time(), MAX_RETRY_AFTER))
+
+
+class PoliteClient:
+    """GET with at least `delay` seconds between requests, retries and backoff built in."""
+
+    def __init__(
+        self,
+        *,
+        delay: float = 3.0,
+        retries: int = 5,
+        backoff: float = 2.0,
+        timeout: float = 60.0,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.delay = delay
+        self.retries = retries
+        self.backoff = backoff
+        self.sleep = sleep
+        self._last_request = 0.0
+        self._client = httpx.Client(
+            timeout=timeout,
+            headers={"User-Agent": USER_AGENT},
+            follow_redirects=True,
+            transport=transport,
+        )
+
+    @classmethod
+    def for_settings(cls, settings: Any, **kwargs: Any) -> PoliteClient:
+        """A client spaced as the settings ask (`arxiv_delay_seconds`; tests set 0)."""
+        delay = float(settings.arxiv_delay_seconds)
+        kwargs.setdefault("backoff", max(delay, 0.05) if delay < 2.0 else 2.0)
+        return cls(delay=delay, **kwargs)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> PoliteClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _wait_turn(self) -> None:
+        wait = self._last_request + self.delay - time.monotonic()
+        if wait > 0:
+            self.sleep(wait)
+        self._last_request = time.monotonic()
+
+    def get(self, url: str, params: Mapping[str, str] | None = None) -> httpx.Response:
+        """The response to a GET (status 2xx), after waits and retries; FetchError otherwise."""
+        attempt = 0
+        while True:
+            self._wait_turn()
+            try:
+                response = self._client.get(url, params=params)
+            except httpx.TransportError as exc:
+                reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                if attempt >= self.retries:
+                    raise FetchError(
+                        f"cannot reach {url} ({reason}) after {attempt + 1} tries; "
+                        "check the network or try again later"
+                    ) from None
+                self.sleep(self.backoff * 2**attempt)
+                attempt += 1
+                continue
+            if response.status_code < 400:
+                return response
+            retryable = response.status_code in (429, 500, 502, 503, 504)
+            if not retryable or attempt >= self.retries:
+                raise FetchError(
+                    f"{url} answered HTTP {response.status_code}"
+                    + (f" after {attempt + 1} tries" if retryable else "")
+                    + "; try again later" * retryable
+                )
+            if response.status_code in (429, 503) and "retry-after" in response.headers:
+                pause = _retry_after_seconds(response.headers["retry-after"], self.backoff)
+            else:
+                pause = self.backoff * 2**attempt
+            self.sleep(pause)
+            attempt += 1
