@@ -4,8 +4,8 @@ papers feed, papertide's ranker side by side with the arxiv-sanity-lite baseline
 For each submitter with at least two papers and each of their papers p: the seeds are the
 submitter's other papers, the candidates are the papers on p's feed day (minus seeds), and we record
 where p lands. Metrics: hit-rate@10 and MRR (plus the expected values of a random order, because a
-day has only ~15 papers). Baseline: tf-idf (arxiv-sanity-lite's settings) + a linear SVM per seed set
-(C=0.01, balanced classes) trained with the seeds as positives and the day's papers plus a fixed
+day has only ~15 papers). Baseline: tf-idf (arxiv-sanity-lite's settings) + a linear SVM per seed
+set (C=0.01, balanced classes) trained with the seeds as positives and the day's papers plus a fixed
 random sample of the corpus as negatives, as arxiv-sanity-lite trains on its whole database.
 
     .venv/bin/python bench/recommend_eval.py [--max-cases 2000] [--seed 0] [--no-embed]
@@ -219,7 +219,8 @@ def main() -> int:
     print(f"{'method':<34} {'hit@10':>8} {'MRR':>8} {'seconds':>8}")
     for row in rows:
         print(
-            f"{row['method']:<34} {row['hit_rate_at_10']:>8.4f} {row['mrr']:>8.4f} {row['seconds']:>8.1f}"
+            f"{row['method']:<34} {row['hit_rate_at_10']:>8.4f} {row['mrr']:>8.4f} "
+            f"{row['seconds']:>8.1f}"
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(

@@ -6,11 +6,11 @@ import datetime as dt
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from tests.digest.conftest import SmtpServer, add_paper, add_subscription
 
 from papertide.config import Settings
 from papertide.digest.send import SendOptions, failed_deliveries, send_due
 from papertide.store.schema import Delivery
-from tests.digest.conftest import SmtpServer, add_paper, add_subscription
 
 NOW = dt.datetime(2026, 11, 26, 8, 0, tzinfo=dt.UTC)  # a Thursday, after the 07:00 send hour
 TODAY = NOW.date()

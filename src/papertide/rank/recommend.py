@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from papertide.store.schema import Embedding, FeedEntry, Paper, SeedPaper
+from papertide.store.schema import Embedding, FeedEntry, Paper, SeedPaper, Vote
 
 Matrix = NDArray[np.float32]
 
@@ -115,11 +115,20 @@ def explain(titles: Sequence[str]) -> str:
 
 
 def seeds_for(session: Session, owner: str) -> tuple[list[int], list[int]]:
-    """(liked paper ids, not-interested paper ids) for an owner ("user:12" or "sub:34")."""
+    """(liked paper ids, not-interested paper ids) for an owner ("user:12" or "sub:34").
+
+    A signed-in person's upvotes count as liked papers too, unless they marked one "not
+    interested" afterwards."""
     rows = session.execute(
         select(SeedPaper.paper_id, SeedPaper.weight).where(SeedPaper.owner == owner)
     ).all()
-    return [pid for pid, w in rows if w > 0], [pid for pid, w in rows if w <= 0]
+    liked = [pid for pid, w in rows if w > 0]
+    disliked = [pid for pid, w in rows if w <= 0]
+    if owner.startswith("user:") and owner[5:].isdigit():
+        known = set(liked) | set(disliked)
+        votes = session.scalars(select(Vote.paper_id).where(Vote.user_id == int(owner[5:])))
+        liked += [pid for pid in votes if pid not in known]
+    return liked, disliked
 
 
 def stored_vectors(session: Session, paper_ids: Iterable[int]) -> dict[int, NDArray[np.float32]]:

@@ -1,0 +1,277 @@
+"""A person's library, the seed of their recommendations: from a BibTeX upload, a list of arXiv
+ids, a collection or their upvotes; "not interested" is stored as a negative seed.
+
+Uploads are checked before they are trusted: a size limit, a clear error for a file that is not
+BibTeX at all, and for a partly broken one the entries that could be read are kept and the rest
+reported by line. Ids we do not have are listed back, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from papertide.store.schema import CollectionItem, Paper, SeedPaper
+
+MAX_BIBTEX_BYTES = 2 * 1024 * 1024
+MAX_ENTRIES = 5000
+MAX_IDS = 1000
+
+_NEW_ID = r"\d{4}\.\d{4,5}"
+_OLD_ID = r"[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7}"
+_ID_IN_TEXT = re.compile(
+    rf"(?:arxiv(?:\.org/(?:abs|pdf)/|:\s*|\.)?)?\b({_NEW_ID}|{_OLD_ID})(?:v\d+)?\b", re.IGNORECASE
+)
+_BARE_ID = re.compile(rf"^(?:arxiv:)?({_NEW_ID}|{_OLD_ID})(?:v\d+)?$", re.IGNORECASE)
+
+
+class LibraryError(ValueError):
+    """The upload cannot be used at all; the message says why and what to do."""
+
+
+@dataclass
+class ImportReport:
+    """What an import did: papers added, ids we do not know, entries we could not read."""
+
+    added: list[str] = field(default_factory=list)  # arXiv ids now in the library
+    already: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # arXiv ids not in this instance
+    unmatched: list[str] = field(default_factory=list)  # entries with no arXiv id (titles)
+    unreadable: list[str] = field(default_factory=list)  # "line 12: ..." per broken entry
+
+    def summary(self) -> str:
+        parts = [f"{len(self.added)} papers added"]
+        if self.already:
+            parts.append(f"{len(self.already)} already in your library")
+        if self.unknown:
+            parts.append(f"{len(self.unknown)} arXiv ids not found here")
+        if self.unmatched:
+            parts.append(f"{len(self.unmatched)} entries without an arXiv id")
+        if self.unreadable:
+            parts.append(f"{len(self.unreadable)} entries could not be read")
+        return ", ".join(parts)
+
+
+def normalise_arxiv_id(value: str) -> str | None:
+    """'arXiv:2401.01234v2' -> '2401.01234'; None when it is not an arXiv id."""
+    match = _BARE_ID.match(value.strip())
+    return match.group(1) if match else None
+
+
+def parse_id_list(text: str) -> tuple[list[str], list[str]]:
+    """(arXiv ids, tokens that are not ids) from text separated by commas, spaces or lines."""
+    tokens = [t for t in re.split(r"[\s,;]+", text or "") if t]
+    if len(tokens) > MAX_IDS:
+        raise LibraryError(f"too many ids ({len(tokens)}); at most {MAX_IDS} at a time")
+    ids, bad = [], []
+    for token in tokens:
+        found = normalise_arxiv_id(token)
+        if found is None:
+            match = _ID_IN_TEXT.search(token)  # e.g. a pasted https://arxiv.org/abs/... URL
+            found = match.group(1) if match and "arxiv" in token.lower() else None
+        if found:
+            ids.append(found)
+        else:
+            bad.append(token[:60])
+    return list(dict.fromkeys(ids)), bad
+
+
+def _entry_arxiv_id(fields: dict[str, str]) -> str | None:
+    eprint = fields.get("eprint", "")
+    prefix = fields.get("archiveprefix", "") or fields.get("eprinttype", "")
+    if eprint and (not prefix or prefix.lower() == "arxiv"):
+        found = normalise_arxiv_id(eprint)
+        if found:
+            return found
+    for key in ("doi", "url", "journal", "note", "howpublished", "booktitle", "volume"):
+        value = fields.get(key, "")
+        if not value:
+            continue
+        if key == "doi" and value.lower().startswith("10.48550/arxiv."):
+            return normalise_arxiv_id(value.split("arXiv.", 1)[-1].split("arxiv.", 1)[-1])
+        if "arxiv" in value.lower():
+            match = _ID_IN_TEXT.search(value)
+            if match:
+                return match.group(1)
+    return None
+
+
+@dataclass
+class ParsedBibtex:
+    arxiv_ids: list[str]
+    titles_without_id: list[str]
+    unreadable: list[str]
+
+
+def parse_bibtex(data: bytes) -> ParsedBibtex:
+    """arXiv ids (and titles of entries without one) from a BibTeX file; LibraryError when the
+    file is too big, not text, or has no readable entry at all."""
+    if len(data) > MAX_BIBTEX_BYTES:
+        raise LibraryError(
+            f"the file is too large ({len(data) / 1e6:.1f} MB); "
+            f"at most {MAX_BIBTEX_BYTES // (1024 * 1024)} MB"
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("latin-1")
+        except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes any byte
+            raise LibraryError("the file is not text; upload a .bib file") from None
+    if "\x00" in text:
+        raise LibraryError("the file is not text; upload a .bib file")
+    if "@" not in text:
+        raise LibraryError("no BibTeX entries found; a .bib file has entries like @article{...}")
+    import bibtexparser
+
+    # bibtexparser logs every broken block; we report them to the person instead.
+    logger = logging.getLogger("bibtexparser")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        library = bibtexparser.parse_string(text)
+    except Exception as exc:  # the parser's own errors have no common base class
+        raise LibraryError(f"the file is not valid BibTeX ({type(exc).__name__})") from None
+    finally:
+        logger.setLevel(level)
+    entries = library.entries
+    if len(entries) > MAX_ENTRIES:
+        raise LibraryError(f"too many entries ({len(entries)}); at most {MAX_ENTRIES}")
+    unreadable = [_describe_block(block) for block in library.failed_blocks]
+    if not entries:
+        raise LibraryError(
+            "no readable BibTeX entries"
+            + (
+                f" ({len(unreadable)} broken, first at {unreadable[0].split(':')[0]})"
+                if unreadable
+                else ""
+            )
+        )
+    ids: list[str] = []
+    titles: list[str] = []
+    for entry in entries:
+        fields = {k.lower(): str(v.value) for k, v in entry.fields_dict.items()}
+        found = _entry_arxiv_id(fields)
+        if found:
+            ids.append(found)
+        else:
+            title = " ".join(
+                fields.get("title", entry.key).replace("{", "").replace("}", "").split()
+            )
+            titles.append(title[:200])
+    return ParsedBibtex(list(dict.fromkeys(ids)), titles, unreadable)
+
+
+def _describe_block(block: object) -> str:
+    line = getattr(block, "start_line", None)
+    where = f"line {line + 1}" if isinstance(line, int) else "an entry"
+    raw = str(getattr(block, "raw", "")).strip()
+    return f"{where}: {raw.splitlines()[0][:80]}" if raw else where
+
+
+def _title_key(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", title.lower()).strip()
+
+
+def add_seeds(
+    session: Session, owner: str, arxiv_ids: list[str], source: str, *, weight: float = 1.0
+) -> ImportReport:
+    """Add papers (by arXiv id) to `owner`'s library; unknown ids are reported, not fatal."""
+    report = ImportReport()
+    if not arxiv_ids:
+        return report
+    found: dict[str, int] = {}
+    for start in range(0, len(arxiv_ids), 900):
+        chunk = arxiv_ids[start : start + 900]
+        rows = session.execute(select(Paper.arxiv_id, Paper.id).where(Paper.arxiv_id.in_(chunk)))
+        found.update({aid: pid for aid, pid in rows})
+    existing = {
+        pid: weight
+        for pid, weight in session.execute(
+            select(SeedPaper.paper_id, SeedPaper.weight).where(SeedPaper.owner == owner)
+        )
+    }
+    for aid in arxiv_ids:
+        pid = found.get(aid)
+        if pid is None:
+            report.unknown.append(aid)
+        elif pid in existing and (existing[pid] > 0) == (weight > 0):
+            report.already.append(aid)
+        else:
+            if pid in existing:  # changed their mind: "not interested" <-> liked
+                session.execute(
+                    delete(SeedPaper).where(SeedPaper.owner == owner, SeedPaper.paper_id == pid)
+                )
+            session.add(SeedPaper(owner=owner, paper_id=pid, weight=weight, source=source))
+            existing[pid] = weight
+            report.added.append(aid)
+    session.flush()
+    return report
+
+
+def import_bibtex(session: Session, owner: str, data: bytes) -> ImportReport:
+    """Seeds from a BibTeX upload: arXiv ids, and entries without one matched by exact title."""
+    parsed = parse_bibtex(data)
+    ids = list(parsed.arxiv_ids)
+    unmatched: list[str] = []
+    if parsed.titles_without_id:
+        keys = {_title_key(t): t for t in parsed.titles_without_id}
+        # Titles are compared normalised; one query per 900 lower-cased titles.
+        lowered = [t.lower() for t in parsed.titles_without_id]
+        matches: dict[str, str] = {}
+        for start in range(0, len(lowered), 900):
+            rows = session.execute(
+                select(Paper.title, Paper.arxiv_id).where(
+                    func.lower(Paper.title).in_(lowered[start : start + 900])
+                )
+            )
+            matches.update({_title_key(title): aid for title, aid in rows})
+        for key, title in keys.items():
+            if key in matches:
+                ids.append(matches[key])
+            else:
+                unmatched.append(title)
+    report = add_seeds(session, owner, list(dict.fromkeys(ids)), "bibtex")
+    report.unmatched = unmatched
+    report.unreadable = parsed.unreadable
+    return report
+
+
+def import_collection(session: Session, owner: str, collection_id: int) -> ImportReport:
+    ids = list(
+        session.scalars(
+            select(Paper.arxiv_id)
+            .join(CollectionItem, CollectionItem.paper_id == Paper.id)
+            .where(CollectionItem.collection_id == collection_id)
+        )
+    )
+    return add_seeds(session, owner, ids, "collection")
+
+
+def not_interested(session: Session, owner: str, arxiv_id: str) -> ImportReport:
+    """Record that `owner` does not want papers like this one (a negative seed)."""
+    return add_seeds(session, owner, [arxiv_id], "not_interested", weight=-1.0)
+
+
+def remove_seed(session: Session, owner: str, arxiv_id: str) -> bool:
+    pid = session.scalar(select(Paper.id).where(Paper.arxiv_id == arxiv_id))
+    if pid is None:
+        return False
+    result = session.execute(
+        delete(SeedPaper).where(SeedPaper.owner == owner, SeedPaper.paper_id == pid)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def library(session: Session, owner: str) -> list[tuple[Paper, SeedPaper]]:
+    stmt = (
+        select(Paper, SeedPaper)
+        .join(SeedPaper, SeedPaper.paper_id == Paper.id)
+        .where(SeedPaper.owner == owner)
+        .order_by(SeedPaper.created_at.desc(), SeedPaper.id.desc())
+    )
+    return [(p, s) for p, s in session.execute(stmt)]

@@ -1,0 +1,429 @@
+"""Subscription pages: subscribe (double opt-in), confirm, manage (pause, frequency, library),
+one-click unsubscribe (RFC 8058, no login), the reader's recommendations, and the admin's view of
+failed deliveries. Every mail link carries a signed token, so none of this needs an account."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from papertide.digest import library as lib
+from papertide.digest.render import confirmation_message
+from papertide.digest.send import failed_deliveries
+from papertide.digest.subscriptions import (
+    FREQUENCIES,
+    KIND_LABELS,
+    InvalidInput,
+    confirm,
+    describe,
+    seed_owner,
+    set_frequency,
+    set_status,
+    subscribe,
+    validate_request,
+)
+from papertide.digest.tokens import TokenError, make_token, read_token
+from papertide.mail import MailError, send_mail
+from papertide.store.schema import Collection, Subscription
+from papertide.web.deps import Admin, Csrf, CurrentUser, Db, SignedIn
+from papertide.web.errors import WebError
+from papertide.web.render import render_page
+from papertide.web.state import web_state
+
+router = APIRouter(tags=["subscriptions"])
+
+
+def _secret(request: Request) -> str:
+    return web_state(request).settings.effective_secret_key()
+
+
+def _subscription(request: Request, db: Session, token: str, purpose: str) -> Subscription:
+    try:
+        sub_id = read_token(_secret(request), purpose, token)  # type: ignore[arg-type]
+    except TokenError as exc:
+        raise WebError(400, str(exc), code="bad_token") from None
+    sub = db.get(Subscription, sub_id)
+    if sub is None:
+        raise WebError(404, "this subscription no longer exists", code="not_found")
+    return sub
+
+
+def _message_page(
+    request: Request, title: str, message: str, *, status_code: int = 200, **extra: Any
+) -> HTMLResponse:
+    return render_page(
+        request,
+        "digest/page_message.html",
+        {"title": title, "message": message, **extra},
+        status_code=status_code,
+    )
+
+
+# Subscribe --------------------------------------------------------------------------------------
+
+
+@router.get("/subscribe", response_class=HTMLResponse)
+def subscribe_form(
+    request: Request,
+    user: CurrentUser,
+    kind: str = "daily_trending",
+    category: str = "",
+    q: str = "",
+) -> HTMLResponse:
+    """The subscribe form, prefilled from links like /subscribe?kind=search&q=..."""
+    return render_page(
+        request,
+        "digest/page_subscribe.html",
+        {
+            "kinds": KIND_LABELS,
+            "form": {
+                "kind": kind if kind in KIND_LABELS else "daily_trending",
+                "category": category[:40],
+                "query": q[:300],
+                "email": user.email if user is not None else "",
+                "send_hour": 7,
+                "timezone": "UTC",
+                "frequency": "daily",
+            },
+            "error": None,
+        },
+    )
+
+
+@router.post("/subscribe", dependencies=[Csrf])
+def subscribe_submit(
+    request: Request,
+    db: Db,
+    user: CurrentUser,
+    email: Annotated[str, Form(max_length=5000)] = "",
+    kind: Annotated[str, Form(max_length=40)] = "daily_trending",
+    category: Annotated[str, Form(max_length=100)] = "",
+    query: Annotated[str, Form(max_length=2000)] = "",
+    frequency: Annotated[str, Form(max_length=20)] = "",
+    send_hour: Annotated[str, Form(max_length=5)] = "7",
+    timezone: Annotated[str, Form(max_length=80)] = "UTC",
+    min_relevance: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Create a pending subscription and mail the confirmation link (double opt-in)."""
+    settings = web_state(request).settings
+    form = {
+        "email": email,
+        "kind": kind,
+        "category": category,
+        "query": query,
+        "frequency": frequency,
+        "send_hour": send_hour,
+        "timezone": timezone,
+    }
+    try:
+        req = validate_request(
+            email,
+            kind,
+            category=category,
+            query=query,
+            frequency=frequency or None,
+            send_hour=send_hour,
+            timezone=timezone,
+            min_relevance=min_relevance,
+        )
+    except InvalidInput as exc:
+        return render_page(
+            request,
+            "digest/page_subscribe.html",
+            {"kinds": KIND_LABELS, "form": form, "error": str(exc)},
+            status_code=422,
+        )
+    owner_id = user.id if user is not None and user.email == req.email else None
+    sub = subscribe(db, req, user_id=owner_id)
+    db.commit()
+    if sub.status == "active":
+        return _message_page(
+            request,
+            "Already subscribed",
+            f"{req.email} already receives {describe(sub)}. Your settings were updated.",
+        )
+    try:
+        send_mail(settings, confirmation_message(settings, sub))
+    except MailError:
+        return _message_page(
+            request,
+            "Could not send the confirmation mail",
+            "The mail server is not reachable right now; please try again in a few minutes.",
+            status_code=503,
+        )
+    return _message_page(
+        request,
+        "Check your inbox",
+        f"We sent a confirmation link to {req.email}. Nothing is sent until you open it.",
+    )
+
+
+# Confirm ----------------------------------------------------------------------------------------
+
+
+@router.get("/subscriptions/confirm/{token}", response_class=HTMLResponse)
+def confirm_page(request: Request, db: Db, token: str) -> HTMLResponse:
+    # A GET only shows a button: link scanners in mail systems follow links, people press buttons.
+    sub = _subscription(request, db, token, "confirm")
+    return _message_page(
+        request,
+        "Confirm your subscription",
+        f"Receive {describe(sub)} at {sub.email}?",
+        action=f"/subscriptions/confirm/{token}",
+        button="Confirm subscription",
+    )
+
+
+@router.post("/subscriptions/confirm/{token}", response_class=HTMLResponse)
+def confirm_submit(request: Request, db: Db, token: str) -> HTMLResponse:
+    sub = _subscription(request, db, token, "confirm")
+    if sub.status == "off":
+        raise WebError(410, "this subscription was cancelled; subscribe again", code="gone")
+    confirm(db, sub)
+    db.commit()
+    manage = make_token(_secret(request), "manage", sub.id)
+    return _message_page(
+        request,
+        "Subscribed",
+        f"{sub.email} will receive {describe(sub)}.",
+        link=f"/subscriptions/manage/{manage}",
+        link_text="Manage this subscription",
+    )
+
+
+# Manage -----------------------------------------------------------------------------------------
+
+
+def _manage_context(request: Request, db: Session, sub: Subscription, token: str) -> dict[str, Any]:
+    settings = web_state(request).settings
+    context: dict[str, Any] = {
+        "sub": sub,
+        "token": token,
+        "what": describe(sub),
+        "frequencies": FREQUENCIES,
+        "library": [],
+        "feed_url": None,
+        "report": None,
+        "error": None,
+    }
+    if sub.kind == "recommendations":
+        context["library"] = lib.library(db, seed_owner(sub))
+        if sub.feed_token:
+            base = settings.base_url.rstrip("/")
+            context["feed_url"] = f"{base}/feeds/recommendations/{sub.feed_token}.atom"
+    return context
+
+
+@router.get("/subscriptions/manage/{token}", response_class=HTMLResponse)
+def manage_page(request: Request, db: Db, token: str) -> HTMLResponse:
+    sub = _subscription(request, db, token, "manage")
+    return render_page(request, "digest/page_manage.html", _manage_context(request, db, sub, token))
+
+
+@router.post("/subscriptions/manage/{token}", response_class=HTMLResponse)
+def manage_submit(
+    request: Request,
+    db: Db,
+    token: str,
+    action: Annotated[str, Form(max_length=20)],
+    frequency: Annotated[str, Form(max_length=20)] = "",
+) -> HTMLResponse:
+    """pause | resume | unsubscribe | frequency — the token is the authority, no login."""
+    sub = _subscription(request, db, token, "manage")
+    try:
+        if action == "pause":
+            set_status(sub, "paused")
+        elif action == "resume":
+            set_status(sub, "active")
+        elif action == "unsubscribe":
+            set_status(sub, "off")
+        elif action == "frequency":
+            set_frequency(sub, frequency)
+        else:
+            raise InvalidInput(f"unknown action {action[:20]!r}")
+    except InvalidInput as exc:
+        context = _manage_context(request, db, sub, token)
+        context["error"] = str(exc)
+        return render_page(request, "digest/page_manage.html", context, status_code=422)
+    db.commit()
+    return render_page(request, "digest/page_manage.html", _manage_context(request, db, sub, token))
+
+
+@router.post("/subscriptions/manage/{token}/library", response_class=HTMLResponse)
+async def manage_library(
+    request: Request,
+    db: Db,
+    token: str,
+    ids: Annotated[str, Form(max_length=50_000)] = "",
+    bibtex: Annotated[UploadFile | None, File()] = None,
+) -> HTMLResponse:
+    """Add papers to the library behind a recommendations subscription (BibTeX or ids)."""
+    sub = _subscription(request, db, token, "manage")
+    if sub.kind != "recommendations":
+        raise WebError(400, "only recommendation subscriptions have a library")
+    context = _manage_context(request, db, sub, token)
+    try:
+        report = await _import(db, seed_owner(sub), ids, bibtex)
+    except lib.LibraryError as exc:
+        context["error"] = str(exc)
+        return render_page(request, "digest/page_manage.html", context, status_code=422)
+    db.commit()
+    context = _manage_context(request, db, sub, token)
+    context["report"] = report
+    return render_page(request, "digest/page_manage.html", context)
+
+
+async def _import(db: Session, owner: str, ids: str, bibtex: UploadFile | None) -> lib.ImportReport:
+    report = lib.ImportReport()
+    if bibtex is not None and bibtex.filename:
+        data = await bibtex.read(lib.MAX_BIBTEX_BYTES + 1)
+        report = lib.import_bibtex(db, owner, data)
+    if ids.strip():
+        parsed, bad = lib.parse_id_list(ids)
+        more = lib.add_seeds(db, owner, parsed, "ids")
+        report.added += more.added
+        report.already += more.already
+        report.unknown += more.unknown
+        report.unmatched += bad
+    if not (bibtex is not None and bibtex.filename) and not ids.strip():
+        raise lib.LibraryError("upload a .bib file or paste arXiv ids")
+    return report
+
+
+# Unsubscribe ------------------------------------------------------------------------------------
+
+
+@router.get("/subscriptions/unsubscribe/{token}", response_class=HTMLResponse)
+def unsubscribe_page(request: Request, db: Db, token: str) -> HTMLResponse:
+    sub = _subscription(request, db, token, "manage")
+    return _message_page(
+        request,
+        "Unsubscribe",
+        f"Stop sending {describe(sub)} to {sub.email}?",
+        action=f"/subscriptions/unsubscribe/{token}",
+        button="Unsubscribe",
+    )
+
+
+@router.post("/subscriptions/unsubscribe/{token}")
+def unsubscribe_one_click(request: Request, db: Db, token: str) -> Response:
+    """RFC 8058 one-click: a POST from the mail client (body List-Unsubscribe=One-Click) or
+    the button on the page. No login, no CSRF token: the signed token is the authority."""
+    sub = _subscription(request, db, token, "manage")
+    sub.status = "off"
+    db.commit()
+    if "text/html" not in request.headers.get("accept", ""):
+        return JSONResponse({"unsubscribed": True, "email": sub.email})
+    return _message_page(
+        request, "Unsubscribed", f"{sub.email} will no longer receive {describe(sub)}."
+    )
+
+
+# A signed-in reader's recommendations -----------------------------------------------------------
+
+
+@router.get("/recommendations", response_class=HTMLResponse)
+def recommendations_page(request: Request, db: Db, user: SignedIn) -> HTMLResponse:
+    from papertide.rank.recommend import recommend
+    from papertide.store.queries import papers_by_ids
+
+    owner = f"user:{user.id}"
+    recs = recommend(db, owner, dt.datetime.now(dt.UTC), limit=20)
+    papers = papers_by_ids(db, [r.paper_id for r in recs])
+    settings = web_state(request).settings
+    from papertide.feeds.private import user_feed_token
+
+    token = user_feed_token(settings, user.id)
+    collections = list(db.scalars(select(Collection).where(Collection.user_id == user.id)))
+    return render_page(
+        request,
+        "digest/page_recommendations.html",
+        {
+            "recommendations": [(papers[r.paper_id], r) for r in recs if r.paper_id in papers],
+            "library": lib.library(db, owner),
+            "collections": collections,
+            "feed_url": f"{settings.base_url.rstrip('/')}/feeds/recommendations/{token}.atom",
+            "report": None,
+            "error": None,
+        },
+    )
+
+
+@router.post("/recommendations/library", response_class=HTMLResponse, dependencies=[Csrf])
+async def recommendations_library(
+    request: Request,
+    db: Db,
+    user: SignedIn,
+    ids: Annotated[str, Form(max_length=50_000)] = "",
+    collection_id: Annotated[str, Form(max_length=20)] = "",
+    bibtex: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    owner = f"user:{user.id}"
+    try:
+        if collection_id.strip():
+            collection = db.get(Collection, int(collection_id)) if collection_id.isdigit() else None
+            if collection is None or collection.user_id != user.id:
+                raise lib.LibraryError("no such collection of yours")
+            report = lib.import_collection(db, owner, collection.id)
+        else:
+            report = await _import(db, owner, ids, bibtex)
+    except lib.LibraryError as exc:
+        raise WebError(422, str(exc), code="invalid") from None
+    db.commit()
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse(
+            {
+                "added": report.added,
+                "already": report.already,
+                "unknown": report.unknown,
+                "unmatched": report.unmatched,
+                "unreadable": report.unreadable,
+                "summary": report.summary(),
+            }
+        )
+    return RedirectResponse("/recommendations", status_code=303)
+
+
+@router.post("/recommendations/not-interested/{arxiv_id:path}", dependencies=[Csrf])
+def not_interested(request: Request, db: Db, user: SignedIn, arxiv_id: str) -> Response:
+    report = lib.not_interested(db, f"user:{user.id}", arxiv_id)
+    if report.unknown:
+        raise WebError(404, f"no paper {arxiv_id[:40]!r} here")
+    db.commit()
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"not_interested": arxiv_id})
+    return RedirectResponse("/recommendations", status_code=303)
+
+
+# Admin ------------------------------------------------------------------------------------------
+
+
+@router.get("/admin/deliveries", response_class=HTMLResponse)
+def admin_deliveries(request: Request, db: Db, admin: Admin) -> Response:
+    """Permanent failures (5xx) and deliveries still waiting for a retry."""
+    rows = failed_deliveries(db)
+    if request.url.path.endswith(".json") or "application/json" in request.headers.get(
+        "accept", ""
+    ):
+        return JSONResponse(
+            [
+                {
+                    "email": d.email,
+                    "period": d.period,
+                    "status": d.status,
+                    "attempts": d.attempts,
+                    "last_error": d.last_error,
+                    "created_at": d.created_at.isoformat(),
+                }
+                for d in rows
+            ]
+        )
+    return render_page(request, "digest/page_admin_deliveries.html", {"deliveries": rows})
+
+
+__all__ = ["router"]

@@ -1,0 +1,311 @@
+"""Feed URLs (each in `.atom` and `.rss`), all with ETag/Last-Modified and 304 answers:
+
+/feed.atom?date=YYYY-MM-DD            the daily feed (default: the newest day)
+/trending.atom?window=day|week|month  trending
+/feeds/category/{category}.atom       newest papers of an arXiv category
+/search.atom?q=…&category=…&from=…&to=…&has_code=true   any search, same filters as /search
+/feeds/u/{name}/c/{slug}.atom         a public collection
+/feeds/recommendations/{token}.atom   a reader's recommendations (private, unguessable URL)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from email.utils import format_datetime, parsedate_to_datetime
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from papertide.feeds.private import owner_for_token
+from papertide.feeds.render import (
+    MEDIA_TYPES,
+    FeedFormat,
+    FeedItem,
+    FeedMeta,
+    etag_for,
+    item_from_paper,
+    last_modified,
+    render_feed,
+)
+from papertide.web.deps import Db
+from papertide.web.errors import WebError
+from papertide.web.state import web_state
+
+router = APIRouter(tags=["feeds"])
+
+_CATEGORY = re.compile(r"^[a-z-]{2,16}(?:\.[A-Za-z-]{1,16})?$")
+FEED_SIZE = 50
+
+
+def _format(fmt: str) -> FeedFormat:
+    if fmt == "atom":
+        return "atom"
+    if fmt == "rss":
+        return "rss"
+    raise WebError(404, f"no feed format {fmt[:10]!r}; use .atom or .rss")
+
+
+def _not_modified(request: Request, etag: str, modified: dt.datetime | None) -> bool:
+    """RFC 9110: If-None-Match decides when present; otherwise If-Modified-Since."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+        return "*" in tags or etag in tags
+    since = request.headers.get("if-modified-since")
+    if since and modified is not None:
+        try:
+            when = parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        return modified.replace(microsecond=0) <= when
+    return False
+
+
+def feed_response(
+    request: Request,
+    meta: FeedMeta,
+    items: list[FeedItem],
+    fmt: FeedFormat,
+    *,
+    private: bool = False,
+) -> Response:
+    """The feed, or 304 Not Modified when the reader's copy is current."""
+    body = render_feed(meta, items, fmt)
+    etag = etag_for(body)
+    modified = last_modified(items)
+    headers = {
+        "ETag": etag,
+        "Cache-Control": ("private" if private else "public") + ", max-age=300",
+        "Vary": "Accept-Encoding",
+    }
+    if modified is not None:
+        headers["Last-Modified"] = format_datetime(modified.astimezone(dt.UTC), usegmt=True)
+    if private:
+        headers["X-Robots-Tag"] = "noindex"
+    if _not_modified(request, etag, modified):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
+
+
+def _base(request: Request) -> str:
+    return web_state(request).settings.base_url.rstrip("/")
+
+
+def _site(request: Request) -> str:
+    return web_state(request).settings.site_name
+
+
+def _self_url(request: Request) -> str:
+    query = f"?{request.url.query}" if request.url.query else ""
+    return f"{_base(request)}{request.url.path}{query}"
+
+
+@router.get("/feed.{fmt}", summary="The daily feed as Atom or RSS")
+def daily_feed(
+    request: Request,
+    db: Db,
+    fmt: str,
+    date: str = Query("", max_length=20),
+) -> Response:
+    from papertide.store.queries import feed_for_date, latest_feed_date
+
+    kind = _format(fmt)
+    if date:
+        try:
+            day: dt.date | None = dt.date.fromisoformat(date)
+        except ValueError:
+            raise WebError(400, f"not a date: {date!r}; use YYYY-MM-DD") from None
+    else:
+        day = latest_feed_date(db, dt.datetime.now(dt.UTC).date())
+    entries = feed_for_date(db, day) if day is not None else []
+    base = _base(request)
+    items = [item_from_paper(e.paper, base, listed_at=e.submitted_at) for e in entries]
+    label = day.isoformat() if day else "no papers yet"
+    meta = FeedMeta(
+        feed_id=f"{base}/feed.{kind}" + (f"?date={date}" if date else ""),
+        title=f"{_site(request)}: daily papers ({label})",
+        html_url=f"{base}/papers/date/{day.isoformat()}" if day else f"{base}/",
+        self_url=_self_url(request),
+        subtitle="Papers the community submitted today, most upvoted first.",
+    )
+    return feed_response(request, meta, items, kind)
+
+
+@router.get("/trending.{fmt}", summary="Trending papers as Atom or RSS")
+def trending_feed(
+    request: Request,
+    db: Db,
+    fmt: str,
+    window: str = Query("day", max_length=10),
+) -> Response:
+    from papertide.rank.trending import WINDOWS, trending_papers
+
+    kind = _format(fmt)
+    if window not in WINDOWS:
+        raise WebError(400, f"unknown window {window[:10]!r}; use day, week or month")
+    ranked = trending_papers(db, window, dt.datetime.now(dt.UTC), limit=FEED_SIZE)
+    base = _base(request)
+    items = [
+        item_from_paper(
+            t.item.paper,
+            base,
+            listed_at=t.item.submitted_at,
+            reason=f"#{i} trending, {t.item.upvotes} upvotes",
+        )
+        for i, t in enumerate(ranked, 1)
+    ]
+    meta = FeedMeta(
+        feed_id=f"{base}/trending.{kind}?window={window}",
+        title=f"{_site(request)}: trending ({window})",
+        html_url=f"{base}/trending?{urlencode({'window': window})}",
+        self_url=_self_url(request),
+        subtitle=f"The papers trending this {window}.",
+    )
+    return feed_response(request, meta, items, kind)
+
+
+@router.get("/feeds/category/{category}.{fmt}", summary="A category's newest papers")
+def category_feed(request: Request, db: Db, category: str, fmt: str) -> Response:
+    from papertide.store.queries import category_papers
+
+    kind = _format(fmt)
+    if not _CATEGORY.match(category):
+        raise WebError(400, f"not an arXiv category: {category[:40]!r}; e.g. cs.LG")
+    papers = category_papers(db, category, limit=FEED_SIZE)
+    base = _base(request)
+    items = [
+        item_from_paper(
+            p,
+            base,
+            listed_at=(
+                dt.datetime.combine(p.first_announced, dt.time(), dt.UTC)
+                if p.first_announced
+                else None
+            ),
+        )
+        for p in papers
+    ]
+    meta = FeedMeta(
+        feed_id=f"{base}/feeds/category/{category}.{kind}",
+        title=f"{_site(request)}: new in {category}",
+        html_url=f"{base}/c/{category}",
+        self_url=_self_url(request),
+        subtitle=f"The newest papers listed in {category}.",
+    )
+    return feed_response(request, meta, items, kind)
+
+
+@router.get("/search.{fmt}", summary="Any search as a feed")
+def search_feed(
+    request: Request,
+    db: Db,
+    fmt: str,
+    q: str = Query("", max_length=1000),
+    category: list[str] = Query([], max_length=20),
+    date_from: str = Query("", alias="from", max_length=20),
+    date_to: str = Query("", alias="to", max_length=20),
+    has_code: bool = False,
+    min_relevance: float | None = Query(None, ge=0.0, le=1.0),
+) -> Response:
+    """The results of /search?… with the same filters; only results above the relevance cutoff."""
+    from papertide.store.queries import papers_by_ids
+    from papertide.web.params import parse_day
+    from papertide.web.searching import run_search
+
+    if fmt == "json":  # /search.json is the web app's; never shadow it
+        raise WebError(404, "not found")
+    kind = _format(fmt)
+    q = " ".join(q.split())
+    if not q:
+        raise WebError(400, "a search feed needs a query: /search.atom?q=…")
+    outcome = run_search(
+        web_state(request),
+        q,
+        categories=[c for c in category if c],
+        date_from=parse_day(date_from) if date_from else None,
+        date_to=parse_day(date_to) if date_to else None,
+        has_code=True if has_code else None,
+        limit=FEED_SIZE,
+    )
+    if outcome.unavailable:
+        raise WebError(503, outcome.unavailable, code="unavailable")
+    results = [r for r in outcome.results if min_relevance is None or r.relevance >= min_relevance]
+    papers = papers_by_ids(db, [r.paper_id for r in results])
+    base = _base(request)
+    items = [
+        item_from_paper(papers[r.paper_id], base, reason=f"relevance {r.relevance:.2f}")
+        for r in results
+        if r.paper_id in papers
+    ]
+    params: dict[str, object] = {"q": q, "category": [c for c in category if c]}
+    if date_from:
+        params["from"] = date_from
+    if date_to:
+        params["to"] = date_to
+    if has_code:
+        params["has_code"] = "true"
+    query = urlencode(params, doseq=True)
+    meta = FeedMeta(
+        feed_id=f"{base}/search.{kind}?{query}",
+        title=f"{_site(request)}: search “{q[:100]}”",
+        html_url=f"{base}/search?{query}",
+        self_url=_self_url(request),
+        subtitle=f"Papers relevant to “{q[:100]}”.",
+    )
+    return feed_response(request, meta, items, kind)
+
+
+@router.get("/feeds/u/{name}/c/{slug}.{fmt}", summary="A public collection as a feed")
+def collection_feed(request: Request, db: Db, name: str, slug: str, fmt: str) -> Response:
+    from papertide.store.queries import collection_by_slug, collection_papers, user_by_name
+
+    kind = _format(fmt)
+    user = user_by_name(db, name)
+    collection = collection_by_slug(db, user.id, slug) if user is not None else None
+    if user is None or collection is None or not collection.is_public:
+        raise WebError(404, "no such public collection")
+    base = _base(request)
+    items = [
+        item_from_paper(paper, base, listed_at=entry.added_at, reason=entry.note or None)
+        for paper, entry in collection_papers(db, collection.id)[:FEED_SIZE]
+    ]
+    meta = FeedMeta(
+        feed_id=f"{base}/feeds/u/{name}/c/{slug}.{kind}",
+        title=f"{_site(request)}: {collection.name} (by {name})",
+        html_url=f"{base}/u/{name}/c/{slug}",
+        self_url=_self_url(request),
+        subtitle=collection.description or f"A collection by {name}.",
+    )
+    return feed_response(request, meta, items, kind)
+
+
+@router.get("/feeds/recommendations/{token}.{fmt}", summary="Private recommendations feed")
+def recommendations_feed(request: Request, db: Db, token: str, fmt: str) -> Response:
+    from papertide.rank.recommend import recommend
+    from papertide.store.queries import papers_by_ids
+
+    kind = _format(fmt)
+    owner = owner_for_token(db, web_state(request).settings, token)
+    if owner is None:
+        raise WebError(404, "no such feed")
+    now = dt.datetime.now(dt.UTC)
+    recs = recommend(db, owner, now, limit=30)
+    papers = papers_by_ids(db, [r.paper_id for r in recs])
+    base = _base(request)
+    items = [
+        item_from_paper(papers[r.paper_id], base, reason=r.reason)
+        for r in recs
+        if r.paper_id in papers
+    ]
+    meta = FeedMeta(
+        feed_id=f"urn:papertide:recommendations:{etag_for(token.encode()).strip(chr(34))}",
+        title=f"{_site(request)}: recommended for you",
+        html_url=f"{base}/recommendations",
+        self_url=_self_url(request),
+        subtitle="New papers close to your library.",
+    )
+    return feed_response(request, meta, items, kind, private=True)
