@@ -561,9 +561,15 @@ def upsert_feed_entries(
                     "project_page": record.project_page,
                     "hidden": False,
                     "updated_at": now,
+                    "imported_snapshot_at": record.snapshot_time,
                 }
             )
             continue
+        seen_at = stored["imported_snapshot_at"]
+        if seen_at is not None and record.snapshot_time is not None:
+            if record.snapshot_time < seen_at:
+                counts.unchanged += 1  # an older view of the day than the one stored
+                continue
         local_votes = stored["upvotes"] - stored["imported_upvotes"]
         wanted = {
             "imported_upvotes": record.upvotes,
@@ -575,6 +581,7 @@ def upsert_feed_entries(
             ),
             "project_page": record.project_page or stored["project_page"],
             "submitted_by_id": stored["submitted_by_id"] or submitter,
+            "imported_snapshot_at": record.snapshot_time or seen_at,
         }
         if all(stored[name] == value for name, value in wanted.items()):
             counts.unchanged += 1

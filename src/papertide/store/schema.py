@@ -200,6 +200,9 @@ class FeedEntry(Base):
     project_page: Mapped[str | None] = mapped_column(Text)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the imported counts were observed (HF snapshot time): an older snapshot, imported
+    # later or again, never replaces a newer one.
+    imported_snapshot_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class Vote(Base):

@@ -1,0 +1,101 @@
+"""Pure normalisation: ids, titles, abstracts, code links, withdrawn comments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from papertide.models import (
+    PaperRecord,
+    extract_code_links,
+    is_withdrawn_comment,
+    join_abstract_lines,
+    split_arxiv_id,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2401.00001", ("2401.00001", None)),
+        ("2401.00001v3", ("2401.00001", 3)),
+        ("arXiv:2401.00001v2", ("2401.00001", 2)),
+        ("https://arxiv.org/abs/2401.00001v1", ("2401.00001", 1)),
+        ("oai:arXiv.org:0704.0001", ("0704.0001", None)),
+        ("hep-th/9901001", ("hep-th/9901001", None)),
+        ("hep-th/9901001v2", ("hep-th/9901001", 2)),
+        ("math.AG/0601001", ("math/0601001", None)),
+        ("http://arxiv.org/abs/cond-mat/0102536v1", ("cond-mat/0102536", 1)),
+    ],
+)
+def test_arxiv_ids_lose_their_version_and_prefixes(
+    raw: str, expected: tuple[str, int | None]
+) -> None:
+    assert split_arxiv_id(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["", "x", "2401.1", "1234.1234v", "hep-th/99", "../etc/passwd"])
+def test_things_that_are_not_arxiv_ids_are_refused(raw: str) -> None:
+    with pytest.raises(ValueError, match="not an arXiv id"):
+        split_arxiv_id(raw)
+
+
+def test_abstract_wraps_are_joined_but_paragraphs_and_latex_kept() -> None:
+    raw = (
+        "  We study the dynamics of $(x, z, p_y)$ on a\n"
+        "Poincar\\'{e} surface.\n"
+        "  A second paragraph\n"
+        "starts indented.\n"
+    )
+    assert join_abstract_lines(raw) == (
+        "We study the dynamics of $(x, z, p_y)$ on a Poincar\\'{e} surface.\n\n"
+        "A second paragraph starts indented."
+    )
+
+
+def test_reindented_xml_does_not_turn_every_line_into_a_paragraph() -> None:
+    raw = "In this paper we\n        present a model\n        of cities.\n    "
+    assert join_abstract_lines(raw) == "In this paper we present a model of cities."
+
+
+def test_code_links_are_found_normalised_and_deduplicated() -> None:
+    abstract = (
+        "Code: https://github.com/Regan-Zhang/HaDis. Mirror at www.gitlab.com/grp/tool.git "
+        "and again (github.com/regan-zhang/hadis)."
+    )
+    assert extract_code_links(abstract, "see \\url{https://github.com/x-y/z_1}") == [
+        "https://github.com/Regan-Zhang/HaDis",
+        "https://gitlab.com/grp/tool",
+        "https://github.com/x-y/z_1",
+    ]
+
+
+def test_withdrawn_comment_is_detected() -> None:
+    assert is_withdrawn_comment("This paper has been withdrawn. Theorem 38 is in error.")
+    assert is_withdrawn_comment("withdrawn by the author due to an error")
+    assert not is_withdrawn_comment("12 pages; withdrawal of the earlier claim in v2 explained")
+    assert not is_withdrawn_comment(None)
+
+
+def test_build_collapses_title_and_derives_primary_category_and_v1_date() -> None:
+    v1 = dt.datetime(2008, 3, 30, 23, 26, 50, tzinfo=dt.UTC)
+    record = PaperRecord.build(
+        arxiv_id="0803.4354v6",
+        title="A O(n^8) Model of the\n   Traveling Salesman  Problem ",
+        categories=["cs.DM", "cs.DM", "math.OC"],
+        versions=[(1, v1), (2, None)],
+        comment="This paper has been withdrawn",
+    )
+    assert record.arxiv_id == "0803.4354"
+    assert record.title == "A O(n^8) Model of the Traveling Salesman Problem"
+    assert record.categories == ["cs.DM", "math.OC"]
+    assert record.primary_category == "cs.DM"
+    assert record.published_at == v1
+    assert record.latest_version == 6
+    assert record.withdrawn
+
+
+def test_a_record_without_title_is_refused() -> None:
+    with pytest.raises(ValueError, match="no title"):
+        PaperRecord.build(arxiv_id="2401.00001", title="  ")
