@@ -40,6 +40,9 @@ log = logging.getLogger("papertide.jobs")
 
 JobFunction = Callable[[Settings, "Engine"], Any]
 
+# Papers embedded per run of embed_and_sync (about a minute of CPU for the bundled model).
+EMBED_BATCH = 2000
+
 
 class JobUnavailable(Exception):
     """A part the job needs is not installed or not importable; retrying will not help."""
@@ -111,16 +114,88 @@ def as_result(value: Any) -> dict[str, Any]:
 # delivery row per recipient and period for digests).
 
 
+PHYSICS_ARCHIVES = frozenset(
+    [
+        "astro-ph",
+        "cond-mat",
+        "gr-qc",
+        "hep-ex",
+        "hep-lat",
+        "hep-ph",
+        "hep-th",
+        "math-ph",
+        "nlin",
+        "nucl-ex",
+        "nucl-th",
+        "physics",
+        "quant-ph",
+    ]
+)
+# New listings can carry a datestamp a day or two old; re-reading them is harmless (upserts).
+LOOKBACK_DAYS = 3
+
+
+def oai_set(category: str) -> str:
+    """arXiv OAI-PMH set for a category: cs.LG -> cs:cs:LG, hep-th -> physics:hep-th."""
+    archive, _, sub = category.partition(".")
+    group = "physics" if archive in PHYSICS_ARCHIVES else archive
+    if not sub:
+        return f"physics:{archive}" if group == "physics" and archive != "physics" else archive
+    return f"{group}:{archive}:{sub}"
+
+
+def _unfinished_from(engine: Engine, set_spec: str) -> str | None:
+    """The from-date of a harvest of this set that was cut off, so the next run resumes it."""
+    from sqlalchemy import select
+
+    from papertide.store.schema import HarvestState
+
+    prefix = f"arxiv-oai|arXiv|{set_spec}|"
+    with engine.connect() as conn:
+        keys = conn.execute(
+            select(HarvestState.key)
+            .where(HarvestState.key.startswith(prefix), HarvestState.status == "running")
+            .order_by(HarvestState.updated_at.desc())
+        ).scalars()
+        for key in keys:
+            parts = key.split("|")
+            if len(parts) == 5 and parts[3] and not parts[4]:
+                return parts[3]
+    return None
+
+
 def ingest_arxiv(settings: Settings, engine: Engine) -> Any:
-    """Harvest new arXiv listings (OAI-PMH) for settings.categories; resumes where it stopped."""
-    harvest = require("papertide.ingest.arxiv_oai", "harvest_new")
-    return harvest(settings, engine)
+    """Harvest new arXiv listings (OAI-PMH) for settings.categories; a cut-off run resumes."""
+    harvest = require("papertide.ingest.arxiv_oai", "harvest")
+    default_from = (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=LOOKBACK_DAYS)).isoformat()
+    reports: dict[str, Any] = {}
+    for set_spec in dict.fromkeys(oai_set(c) for c in settings.categories):
+        from_date = _unfinished_from(engine, set_spec) or default_from
+        report = harvest(
+            settings,
+            engine,
+            set_spec=set_spec,
+            from_date=from_date,
+            report_dir=settings.data_dir / "reports",
+        )
+        reports[set_spec] = report.to_dict() if hasattr(report, "to_dict") else report
+    return reports
 
 
 def embed_and_sync(settings: Settings, engine: Engine) -> Any:
-    """Embed papers that are new or changed and bring this node's search index up to date."""
+    """Index new papers by keyword at once, embed a batch of them, then index their vectors.
+
+    Keyword sync comes first so a new paper is findable within one run even while a backlog is
+    being embedded; each run embeds at most EMBED_BATCH papers so the lease stays short.
+    """
     get_searcher = require("papertide.search.api", "get_searcher")
-    return get_searcher(settings).sync(engine)
+    embed_pending = require("papertide.embed.job", "embed_pending")
+    get_embedder = require("papertide.embed.registry", "get_embedder")
+    searcher = get_searcher(settings)
+    first = searcher.sync(engine)
+    embedded = embed_pending(engine, get_embedder(settings), limit=EMBED_BATCH)
+    second = searcher.sync(engine) if embedded.embedded else None
+    return {"sync": first, "embedded": embedded, "vector_sync": second}
 
 
 def refresh_trending(settings: Settings, engine: Engine) -> Any:
@@ -140,9 +215,9 @@ def refresh_trending(settings: Settings, engine: Engine) -> Any:
 
 
 def send_digests(settings: Settings, engine: Engine) -> Any:
-    """Send the digests and alerts that are due; one delivery per recipient and period."""
-    send_due = require("papertide.digest.send", "send_due_digests")
-    return send_due(settings, engine)
+    """Send the digests and alerts that are due; one delivery row per recipient and period."""
+    send_due = require("papertide.digest.send", "send_due")
+    return send_due(settings, engine, dt.datetime.now(dt.UTC))
 
 
 def default_jobs() -> list[JobSpec]:
