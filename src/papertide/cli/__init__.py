@@ -10,8 +10,9 @@ import typer
 from papertide.cli import db as db_commands
 from papertide.cli import dump as dump_commands
 from papertide.cli import ingest as ingest_commands
-from papertide.cli import worker as worker_commands
+from papertide.cli import search as search_commands
 from papertide.cli import serve as serve_commands
+from papertide.cli import worker as worker_commands
 
 app = typer.Typer(
     name="papertide",
@@ -25,6 +26,7 @@ dump_commands.register(app)
 ingest_commands.register(app)
 worker_commands.register(app)
 serve_commands.register(app)
+search_commands.register(app)
 
 
 def main() -> None:

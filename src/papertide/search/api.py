@@ -173,14 +173,13 @@ class Searcher:
                 0,
                 f"search index not built in {self.index_dir}; run `papertide index rebuild`",
             )
-        if not parsed.has_keywords and mode == "keyword":
+        if not parsed.has_keywords:
+            # "*", ":" or emoji alone: nothing to match, and a vector of it would be noise
             return SearchResponse(query, mode, [], 0, "no searchable words in the query")
         message = self._coverage_message(engine, mode)
         effective: Mode = mode
         if mode != "keyword" and not engine.semantic_ready:
             effective = "keyword"
-            if not parsed.has_keywords:
-                return SearchResponse(query, mode, [], 0, message or "no searchable words")
         depth = max(self.params.depth, offset + limit)
         ranked = engine.rank(parsed, filters.to_filter(), effective, depth=depth)
         cutoff = (
@@ -214,9 +213,8 @@ class Searcher:
     ) -> list[SearchResult]:
         fused = ranked.fused
         rel = ranked.relevance
-        keep = [
-            i for i in range(len(fused.paper_ids)) if not (np.isfinite(rel[i]) and rel[i] < cutoff)
-        ][offset : offset + limit]
+        rel = np.where(np.isfinite(rel), rel, 0.0)  # uncalibrated (no params): no evidence
+        keep = [i for i in range(len(fused.paper_ids)) if rel[i] >= cutoff][offset : offset + limit]
         ids = [fused.paper_ids[i] for i in keep]
         docs = engine.keyword.documents(ids)
         snippets = engine.keyword.snippets(kw_string, ids)
@@ -233,7 +231,7 @@ class Searcher:
                     arxiv_id=doc["arxiv_id"][0],
                     title=doc["title"][0],
                     score=round(float(fused.fused[i]), 6),
-                    relevance=round(float(rel[i]), 4) if np.isfinite(rel[i]) else 0.0,
+                    relevance=round(float(rel[i]), 4),
                     keyword_score=float(fused.keyword[i]) if ranked.mode != "semantic" else None,
                     semantic_score=sem if np.isfinite(sem) and ranked.mode != "keyword" else None,
                     snippet_html=snippets.get(paper_id, ""),
@@ -272,11 +270,30 @@ class Searcher:
 
     # Maintenance -------------------------------------------------------------------------------
 
-    def sync(self, engine: Engine) -> SyncReport:
-        """Bring the local index files up to date with the database (rebuild when missing)."""
+    def sync(
+        self, engine: Engine, embed: bool = True, embed_limit: int | None = 5000
+    ) -> SyncReport:
+        """Bring the local index files up to date with the database (rebuild when missing).
+
+        With `embed`, first index the papers (keyword search has them at once), then embed up
+        to `embed_limit` new or changed papers (a periodic job catches up a long backfill in
+        steps) and index their vectors.
+        """
         report = sync_index(
             self.index_dir, engine, self.embedder.name, self.embedder.dim, self.params
         )
+        if embed:
+            from papertide.embed.job import embed_pending
+
+            embedded = embed_pending(engine, self.embedder, limit=embed_limit)
+            if embedded.embedded:
+                second = sync_index(
+                    self.index_dir, engine, self.embedder.name, self.embedder.dim, self.params
+                )
+                second.papers_indexed += report.papers_indexed
+                second.rebuilt = report.rebuilt
+                second.notes.append(f"embedded {embedded.embedded} papers")
+                report = second
         self._state_mtime = None
         return report
 
@@ -309,4 +326,4 @@ def prepare_demo_index(settings: Settings, engine: Engine) -> None:
 
     searcher = get_searcher(settings)
     load_sample_vectors(engine, searcher.embedder.name)
-    searcher.sync(engine)
+    searcher.sync(engine, embed=True, embed_limit=None)

@@ -53,6 +53,9 @@ class VectorIndex:
         self._hnsw: Any = None
         self._row_of: dict[int, int] = {}
         self._dirty = False
+        # Class-wide defaults; tests lower them to exercise the graph on small data.
+        self.hnsw_min_rows = HNSW_MIN_ROWS
+        self.exact_filtered_rows = EXACT_FILTERED_ROWS
 
     # Persistence -------------------------------------------------------------------------------
 
@@ -156,7 +159,7 @@ class VectorIndex:
         rows = np.arange(start, start + len(paper_ids), dtype=np.uint64)
         if self._hnsw is not None:
             self._hnsw.add(rows, vectors, threads=0)
-        elif self.live_count >= HNSW_MIN_ROWS:
+        elif self.live_count >= self.hnsw_min_rows:
             self.build_hnsw()
         self._dirty = True
 
@@ -269,7 +272,7 @@ class VectorIndex:
             return self._exact(query, None, k)
         if mask is not None:
             rows = np.flatnonzero(mask)
-            if self._hnsw is None or len(rows) <= EXACT_FILTERED_ROWS:
+            if self._hnsw is None or len(rows) <= self.exact_filtered_rows:
                 return self._exact(query, rows, k)
             fraction = len(rows) / max(self.live_count, 1)
         else:
