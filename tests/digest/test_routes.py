@@ -12,14 +12,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from tests.digest.conftest import SmtpServer, add_paper, add_subscription
+from tests.digest.test_send import NOW, _feed
 
 from papertide.app import create_app
 from papertide.config import Settings
 from papertide.digest.send import SendOptions, send_due
 from papertide.digest.tokens import make_token
 from papertide.store.schema import SeedPaper, Subscription
-from tests.digest.conftest import SmtpServer, add_paper, add_subscription
-from tests.digest.test_send import NOW, _feed
 
 FAST = SendOptions(backoff=0.0, sleep=lambda _s: None)
 
@@ -167,7 +167,8 @@ def test_manage_page_pauses_changes_frequency_and_resumes(
 ) -> None:
     sub = add_subscription(db, "m@example.org", "category", params={"category": "cs.CV"})
     db.commit()
-    path = f"/subscriptions/manage/{make_token(mail_settings.effective_secret_key(), 'manage', sub.id)}"
+    token = make_token(mail_settings.effective_secret_key(), "manage", sub.id)
+    path = f"/subscriptions/manage/{token}"
     assert client.post(path, data={"action": "pause"}).status_code == 200
     db.refresh(sub)
     assert sub.status == "paused"
