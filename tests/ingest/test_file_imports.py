@@ -1,4 +1,4 @@
-"""JSONL snapshots and Hugging Face daily-papers files into a real database (SQLite and PostgreSQL)."""
+"""JSONL snapshots and Hugging Face daily-papers files into real SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
+from tests.conftest import TEST_DATA
 
 from papertide.config import Settings
 from papertide.ingest.files import SourceError
@@ -16,7 +17,6 @@ from papertide.ingest.jsonl_snapshot import JsonlSnapshot
 from papertide.ingest.pipeline import import_records
 from papertide.ingest.sample import load_demo_data, sample_path
 from papertide.store.schema import FeedEntry, Paper, User
-from tests.conftest import TEST_DATA
 
 SAMPLE = sample_path("arxiv_papers.jsonl.gz")
 
@@ -25,7 +25,9 @@ KAGGLE_LINE = {
     "id": "0704.0001",
     "submitter": "Pavel Nadolsky",
     "authors": "C. Bal\\'azs, E. L. Berger, P. M. Nadolsky, C.-P. Yuan",
-    "title": "Calculation of prompt diphoton production cross sections at Tevatron and\n  LHC energies",
+    "title": (
+        "Calculation of prompt diphoton production cross sections at Tevatron and\n  LHC energies"
+    ),
     "comments": "37 pages, 15 figures; published version",
     "journal-ref": "Phys.Rev.D76:013009,2007",
     "doi": "10.1103/PhysRevD.76.013009",

@@ -566,10 +566,10 @@ def upsert_feed_entries(
             )
             continue
         seen_at = stored["imported_snapshot_at"]
-        if seen_at is not None and record.snapshot_time is not None:
-            if record.snapshot_time < seen_at:
-                counts.unchanged += 1  # an older view of the day than the one stored
-                continue
+        newer_known = seen_at is not None and record.snapshot_time is not None
+        if newer_known and record.snapshot_time < seen_at:
+            counts.unchanged += 1  # an older view of the day than the one stored
+            continue
         local_votes = stored["upvotes"] - stored["imported_upvotes"]
         wanted = {
             "imported_upvotes": record.upvotes,
