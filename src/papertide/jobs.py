@@ -23,6 +23,7 @@ import dataclasses
 import datetime as dt
 import importlib
 import logging
+import os
 import threading
 import traceback
 from collections.abc import Callable, Sequence
@@ -316,8 +317,14 @@ def execute_job(
 # The queue -------------------------------------------------------------------------------------
 
 
-def make_huey(settings: Settings, *, name: str = "papertide") -> Huey:
+def queue_name() -> str:
+    """PAPERTIDE_QUEUE_NAME: lets several installations (or test runs) share one Redis."""
+    return os.environ.get("PAPERTIDE_QUEUE_NAME") or "papertide"
+
+
+def make_huey(settings: Settings, *, name: str | None = None) -> Huey:
     """RedisHuey when settings.redis_url is set (many nodes), else SqliteHuey in the data folder."""
+    name = name or queue_name()
     if settings.redis_url:
         from huey import RedisHuey
 
@@ -337,7 +344,7 @@ class JobQueue:
         self,
         settings: Settings,
         *,
-        name: str = "papertide",
+        name: str | None = None,
         jobs: Sequence[JobSpec] | None = None,
         engine: Engine | None = None,
     ) -> None:
@@ -482,7 +489,7 @@ class EmbeddedWorker:
 def build_queue(
     settings: Settings,
     *,
-    name: str = "papertide",
+    name: str | None = None,
     jobs: Sequence[JobSpec] | None = None,
     engine: Engine | None = None,
 ) -> JobQueue:
