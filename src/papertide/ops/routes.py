@@ -7,6 +7,7 @@
   /admin/jobs.json (job state and failures, admins only);
 - `install_metrics(app)`: request latency histogram and counts per route template;
 - `install_db_outage_handler(app)`: a lost database becomes 503 + Retry-After, never a 500;
+- `install_request_limits(app)` (ops/limits.py): 431 for oversized headers, 413 for bodies;
 - `install_index_follower(app)`: a thread that keeps this node's index files in step with the
   database every PAPERTIDE_INDEX_SYNC_SECONDS (default 10) — the bound on how long a new paper
   takes to become searchable on every node; a node started empty builds its index this way;
@@ -272,9 +273,12 @@ def install_embedded_worker(app: FastAPI, *, threads: int = 1) -> None:
 
 def install_ops(app: FastAPI) -> None:
     """Everything above, for `create_app` (call it after app.state.web is set)."""
+    from papertide.ops.limits import install_request_limits
+
     app.include_router(router)
     install_db_outage_handler(app)
     install_metrics(app)
+    install_request_limits(app)
     install_index_follower(app)
     if jobs_in_process():
         install_embedded_worker(app)
