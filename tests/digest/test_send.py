@@ -24,7 +24,7 @@ def _feed(db: Session) -> None:
         "2611.00001",
         "Sparse mixture of experts for long-context language models",
         "We scale mixture-of-experts transformers to a million tokens of context.",
-        feed_day=TODAY,
+        feed_day=YESTERDAY,
         upvotes=40,
         announced=YESTERDAY,
     )
@@ -34,7 +34,7 @@ def _feed(db: Session) -> None:
         "Diffusion models for protein structure generation",
         "A diffusion model that generates protein backbones.",
         categories=("q-bio.BM", "cs.LG"),
-        feed_day=TODAY,
+        feed_day=YESTERDAY,
         upvotes=12,
         announced=YESTERDAY,
     )
@@ -67,13 +67,25 @@ def test_daily_digest_has_both_parts_reasons_links_and_unsubscribe_headers(
     html = message.get_body(("html",)).get_content()
     # The most upvoted paper comes first, with the reason it is there.
     assert text.index("Sparse mixture of experts") < text.index("Diffusion models for protein")
-    assert "#1 trending today · 40 upvotes" in text
+    assert "#1 of the day · 40 upvotes" in text
     assert "Ada Lovelace, Alan Turing" in text
     assert "https://arxiv.org/abs/2611.00001" in html
     assert "prefers-color-scheme: dark" in html
     assert "Robust visual place recognition" not in text  # not on the feed
     row = db.scalars(select(Delivery)).one()
     assert (row.status, row.period, row.attempts) == ("sent", "2026-11-26", 1)
+
+
+def test_a_day_without_new_feed_papers_sends_no_repeat_of_the_last_list(
+    engine: Engine, db: Session, mail_settings: Settings, smtp: SmtpServer
+) -> None:
+    _feed(db)  # papers on Wednesday's feed only
+    add_subscription(db, "reader@example.org", "daily_trending")
+    db.commit()
+    assert send_due(mail_settings, engine, NOW, options=FAST).sent == 1  # Thursday's mail
+    friday = send_due(mail_settings, engine, NOW + dt.timedelta(days=1), options=FAST)
+    assert (friday.sent, friday.skipped) == (0, 1)
+    assert len(smtp.inbox.messages) == 1
 
 
 def test_rerun_sends_nothing(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import typer
 
 from papertide.cli import db as db_commands
+from papertide.cli import digest as digest_commands
 from papertide.cli import dump as dump_commands
 from papertide.cli import ingest as ingest_commands
 from papertide.cli import search as search_commands
@@ -27,6 +28,7 @@ ingest_commands.register(app)
 worker_commands.register(app)
 serve_commands.register(app)
 search_commands.register(app)
+digest_commands.register(app)
 
 
 def main() -> None:

@@ -165,20 +165,25 @@ class Composer:
         )
 
     def trending(self, window: str, period: Period) -> list[tuple[Paper, str]]:
+        """Trending papers whose feed day lies in the period (the days before the send day), so
+        a quiet day sends nothing rather than yesterday's list again."""
         key = (window, period.end)
         if key not in self._trending:
             from papertide.rank.trending import trending_papers
 
+            first, last = period.start.date(), period.end.date() - dt.timedelta(days=1)
+            span = "day" if window == "day" and first == last else "week"
             ranked = trending_papers(
                 self.session,
-                window,  # type: ignore[arg-type]
-                period.end - dt.timedelta(seconds=1),
-                limit=self.max_items,
+                span,  # type: ignore[arg-type]
+                dt.datetime.combine(last, dt.time(23, 59, 59), dt.UTC),
+                limit=self.max_items * 5,
             )
-            when = "today" if window == "day" else "this week"
+            in_period = [t for t in ranked if first <= t.item.feed_date <= last]
+            when = "of the day" if window == "day" else "of the week"
             self._trending[key] = [
-                (t.item.paper, f"#{i} trending {when} · {t.item.upvotes} upvotes")
-                for i, t in enumerate(ranked, 1)
+                (t.item.paper, f"#{i} {when} · {t.item.upvotes} upvotes")
+                for i, t in enumerate(in_period[: self.max_items], 1)
             ]
         return self._trending[key]
 
