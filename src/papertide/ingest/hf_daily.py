@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from papertide.ingest.files import Skipped, SourceError, TextLines
 from papertide.models import FeedRecord, PaperRecord, parse_datetime
 
@@ -179,7 +181,7 @@ class HfDailyFile:
     def _json_list(self) -> Iterator[FeedRecord | Skipped]:
         stream = self.lines.open_binary()
         try:
-            data = json.load(stream)
+            data = orjson.loads(stream.read())
         except ValueError as exc:
             raise SourceError(f"{self.name} is not valid JSON: {exc}") from None
         except (EOFError, OSError) as exc:
@@ -199,7 +201,7 @@ class HfDailyFile:
                 continue
             excerpt = stripped[:300].decode("utf-8", errors="replace")
             try:
-                obj = json.loads(stripped)
+                obj = orjson.loads(stripped)
             except ValueError as exc:
                 yield Skipped(f"line {number}", f"malformed JSON: {exc}", excerpt)
                 continue

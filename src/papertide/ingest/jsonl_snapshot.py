@@ -10,10 +10,11 @@ The shape is detected per line, so a file may mix both:
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from papertide.ingest.files import Skipped, SourceError, TextLines
 from papertide.models import PaperRecord, parse_datetime
@@ -143,7 +144,7 @@ class JsonlSnapshot:
                 first = False
                 _check_first_line(self.name, stripped)
             try:
-                obj = json.loads(stripped)
+                obj = orjson.loads(stripped)
             except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
                 yield Skipped(f"line {number}", f"malformed JSON: {exc}", _excerpt(line))
                 continue

@@ -151,6 +151,9 @@ def import_records(
         if not papers and not feeds:
             return
         with engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                # A bigger page cache keeps the index B-trees of a bulk import in memory.
+                conn.exec_driver_sql("PRAGMA cache_size=-65536")
             if papers:
                 report.papers.add(upsert_papers(conn, papers))
             if feeds:

@@ -96,6 +96,7 @@ def _empty(value: Any) -> bool:
 
 
 def _record_row(record: PaperRecord) -> dict[str, Any]:
+    versions = record.versions
     return {
         "arxiv_id": record.arxiv_id,
         "title": record.title,
@@ -107,9 +108,9 @@ def _record_row(record: PaperRecord) -> dict[str, Any]:
         "journal_ref": record.journal_ref,
         "doi": record.doi,
         "license": record.license,
-        "latest_version": record.latest_version,
+        "latest_version": record.latest_version if versions else 0,
         "published_at": record.published_at,
-        "revised_at": record.revised_at,
+        "revised_at": record.revised_at if versions else None,
         "first_announced": record.first_announced,
         "withdrawn": record.withdrawn,
         "code_links": list(record.code_links),
@@ -189,6 +190,7 @@ class _Codec:
 
     def __init__(self, conn: Connection, table: Table, names: Sequence[str]) -> None:
         dialect = conn.dialect
+        self.table = table
         self.names = tuple(names)
         columns = [table.c[name] for name in self.names]
         # The cached processors are the dialect-specific ones SQLAlchemy itself applies (the
@@ -220,13 +222,25 @@ class _Codec:
     def placeholders(self, count: int) -> str:
         return ", ".join([self.mark] * count)
 
-    def insert_many(self, conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-        if rows:
-            sql = (
-                f"INSERT INTO {self.table_sql} ({self.columns_sql}) "
-                f"VALUES ({self.placeholders(len(self.names))})"
-            )
-            conn.exec_driver_sql(sql, list(rows))
+    def insert_many(
+        self,
+        conn: Connection,
+        rows: Sequence[tuple[Any, ...]],
+        constants: dict[str, Any] | None = None,
+    ) -> None:
+        """INSERT the encoded `rows`; `constants` (same for every row) are encoded once."""
+        if not rows:
+            return
+        columns = self.columns_sql
+        count = len(self.names)
+        if constants:
+            quote = conn.dialect.identifier_preparer.quote
+            encoded = _codec(conn, self.table, tuple(constants)).encode(constants)
+            columns += ", " + ", ".join(quote(name) for name in constants)
+            count += len(constants)
+            rows = [row + encoded for row in rows]
+        sql = f"INSERT INTO {self.table_sql} ({columns}) VALUES ({self.placeholders(count)})"
+        conn.exec_driver_sql(sql, list(rows))
 
 
 _CODECS: dict[tuple[str, str, tuple[str, ...]], _Codec] = {}
@@ -240,7 +254,7 @@ def _codec(conn: Connection, table: Table, names: Sequence[str]) -> _Codec:
     return codec
 
 
-_INSERT_FIELDS = ("arxiv_id", *_STORED_FIELDS, "created_at", "updated_at")
+_INSERT_FIELDS = ("arxiv_id", *_STORED_FIELDS)
 _VERSION_FIELDS = ("paper_id", "version", "submitted_at")
 _CATEGORY_FIELDS = ("paper_id", "category")
 
@@ -315,8 +329,6 @@ def upsert_papers(
             versions = dict(first.versions)
             for later in group[1:]:
                 row, versions = _merge(row, versions, later, fill_only)
-            row["created_at"] = now
-            row["updated_at"] = now
             new_rows.append(row)
             new_versions[arxiv_id] = versions
             continue
@@ -359,7 +371,11 @@ def upsert_papers(
     if new_rows:
         # Driver-level executemany and one SELECT for the new ids: several times faster than
         # INSERT … RETURNING through SQLAlchemy's per-row parameter handling.
-        insert_codec.insert_many(conn, [insert_codec.encode(row) for row in new_rows])
+        insert_codec.insert_many(
+            conn,
+            [insert_codec.encode(row) for row in new_rows],
+            {"created_at": now, "updated_at": now},
+        )
         ids = paper_ids(conn, [row["arxiv_id"] for row in new_rows])
         for row in new_rows:
             paper_id = ids[row["arxiv_id"]]
