@@ -163,6 +163,10 @@ _WITHDRAWN = re.compile(
 )
 
 
+# arXiv category syntax: archive[.subject], e.g. cs.AI, hep-th, cond-mat.stat-mech, q-bio.NC.
+_CATEGORY = re.compile(r"[a-z][a-z\-]{0,15}(?:\.[A-Za-z][A-Za-z\-]{0,15})?\Z")
+
+
 def is_withdrawn_comment(comment: str | None) -> bool:
     """True when an arXiv comment says so ("This paper has been withdrawn by the author…")."""
     return bool(comment and _WITHDRAWN.search(comment))
@@ -275,9 +279,13 @@ class PaperRecord:
         version_list = sorted(merged.items())
         if published_at is None and version_list and version_list[0][0] == 1:
             published_at = version_list[0][1]
-        cats = [c.strip() for c in categories or [] if c and c.strip()]
+        # Some sources mix ACM/MSC classes ("I.2.7", "68T50") into categories: keep arXiv's only.
+        cats = [c.strip() for c in categories or [] if c and _CATEGORY.match(c.strip())]
         cats = list(dict.fromkeys(cats))
-        primary = (primary_category or "").strip() or (cats[0] if cats else None)
+        primary = (primary_category or "").strip()
+        if not _CATEGORY.match(primary):
+            primary = ""
+        primary = primary or (cats[0] if cats else "")
         if primary and primary not in cats:
             cats.insert(0, primary)
         links = extract_code_links(clean_abstract, clean_comment)
@@ -291,11 +299,11 @@ class PaperRecord:
             abstract=clean_abstract,
             authors=[name for name in (collapse_whitespace(a) for a in authors or []) if name],
             categories=cats,
-            primary_category=primary,
+            primary_category=primary or None,
             comment=clean_comment,
             journal_ref=collapse_whitespace(journal_ref) or None,
-            doi=collapse_whitespace(doi) or None,
-            license=collapse_whitespace(license) or None,
+            doi=collapse_whitespace(doi)[:255] or None,
+            license=collapse_whitespace(license)[:255] or None,
             versions=version_list,
             published_at=published_at,
             first_announced=first_announced,

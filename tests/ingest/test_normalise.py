@@ -99,3 +99,14 @@ def test_build_collapses_title_and_derives_primary_category_and_v1_date() -> Non
 def test_a_record_without_title_is_refused() -> None:
     with pytest.raises(ValueError, match="no title"):
         PaperRecord.build(arxiv_id="2401.00001", title="  ")
+
+
+def test_acm_and_msc_classes_are_not_taken_for_arxiv_categories() -> None:
+    record = PaperRecord.build(
+        arxiv_id="2401.00001",
+        title="T",
+        categories=["I.2.7; I.2.6", "cs.CL", "68T50", "cond-mat.stat-mech"],
+        primary_category="I.2.7; I.2.6",
+    )
+    assert record.categories == ["cs.CL", "cond-mat.stat-mech"]
+    assert record.primary_category == "cs.CL"

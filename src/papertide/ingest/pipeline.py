@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from papertide.ingest.files import Skipped, TruncatedInput
 from papertide.models import FeedRecord, PaperRecord
@@ -184,6 +185,13 @@ def import_records(
     except TruncatedInput as exc:
         flush()
         log.broke(exc.where)
+    except SQLAlchemyError as exc:
+        # The failed batch was rolled back whole; the batches before it stay committed.
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        log.broke(
+            f"the database refused a batch after {report.read:,} stored records ({reason}); "
+            "nothing of that batch was written"
+        )
     finally:
         # On any other error the pending batch is dropped whole: nothing is half-written.
         log.close()
