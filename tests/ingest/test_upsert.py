@@ -139,3 +139,15 @@ def test_withdrawn_is_sticky_for_older_versions(engine: Engine) -> None:
     with engine.begin() as conn:
         upsert_papers(conn, [_record(1, "T")])
     assert _paper(engine).withdrawn is True
+
+
+def test_marking_withdrawn_changes_only_known_papers_once(engine: Engine) -> None:
+    from papertide.store.papers import mark_withdrawn
+
+    with engine.begin() as conn:
+        upsert_papers(conn, [_record(1, "T")])
+    with engine.begin() as conn:
+        assert mark_withdrawn(conn, ["2401.00001", "2401.99999"]) == 1
+    with engine.begin() as conn:
+        assert mark_withdrawn(conn, ["2401.00001"]) == 0
+    assert _paper(engine).withdrawn is True
