@@ -36,7 +36,7 @@ from papertide.search.evaluate import (  # noqa: E402
     rank_queries,
     ranking_metrics,
 )
-from papertide.search.params import SearchParams  # noqa: E402
+from papertide.search.params import SearchParams, load_params  # noqa: E402
 from papertide.search.query import parse_query  # noqa: E402
 
 
@@ -46,12 +46,19 @@ def main() -> None:
     parser.add_argument("--model", default="minilm-int8")
     parser.add_argument("--cache", type=Path, default=ROOT / "data" / "eval-cache")
     parser.add_argument("--write", action="store_true", help="write params.json into the package")
+    parser.add_argument(
+        "--steps", default="boosts,fusion,prf,rm3,calibration", help="which steps to run"
+    )
+    parser.add_argument(
+        "--from-params", action="store_true", help="start from the shipped params.json"
+    )
     args = parser.parse_args()
+    steps = set(args.steps.split(","))
 
     settings = Settings(embed_model=args.model, data_dir=Path(tempfile.gettempdir()))
     embedder = get_embedder(settings)
     train = load_beir(args.data, "train")
-    params = SearchParams()
+    params = load_params() if args.from_params else SearchParams()
     log: dict[str, object] = {"model": embedder.name, "queries": len(train.queries)}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -62,9 +69,19 @@ def main() -> None:
             ranked = rank_queries(index, train, mode)  # type: ignore[arg-type]
             return ranking_metrics(index, train, ranked)["ndcg@10"]
 
+        # Steps to tune start switched off, so each is chosen given the ones before it.
+        if "prf" in steps:
+            params.prf_docs, params.prf_beta = 0, 0.0
+        if "rm3" in steps:
+            params.rm3_docs, params.rm3_terms, params.rm3_weight = 0, 0, 0.0
+        engine.keyword.field_boosts = params.field_boosts
         # 1. BM25 field boosts
         grid = []
-        for title, abstract in itertools.product([0.5, 1.0, 1.5, 2.0, 3.0], [1.0]):
+        if "boosts" not in steps:
+            grid = [((params.title_boost, params.abstract_boost), 0.0)]
+        for title, abstract in itertools.product([0.25, 0.5, 1.0, 1.5, 2.0], [1.0]):
+            if "boosts" not in steps:
+                break
             params.title_boost, params.abstract_boost = title, abstract
             engine.keyword.field_boosts = params.field_boosts
             grid.append(((title, abstract), score("keyword")))
@@ -73,10 +90,13 @@ def main() -> None:
         log["boosts"] = {"grid": grid, "best": [params.title_boost, params.abstract_boost]}
         print("boosts", grid, flush=True)
         log["semantic_ndcg"] = score("semantic")
+        best = score("hybrid")
 
         # 2. normalisation and weight
-        grid = []
+        grid = [((params.normalisation, params.weight), best)]
         for norm, weight in itertools.product(["zscore", "minmax"], np.arange(0.1, 0.91, 0.1)):
+            if "fusion" not in steps:
+                break
             params.normalisation, params.weight = norm, round(float(weight), 2)
             grid.append(((norm, params.weight), score("hybrid")))
         (params.normalisation, params.weight), best = max(grid, key=lambda g: g[1])
@@ -84,17 +104,33 @@ def main() -> None:
         print("fusion", max(grid, key=lambda g: g[1]), flush=True)
 
         # 3. dense pseudo-relevance feedback (0 = off)
-        grid = [((0, 0.0), best)]
+        grid = [((params.prf_docs, params.prf_beta), best)]
         for docs, beta in itertools.product([1, 2, 3, 5], [0.25, 0.5, 1.0]):
+            if "prf" not in steps:
+                break
             params.prf_docs, params.prf_beta = docs, beta
             grid.append(((docs, beta), score("hybrid")))
         (params.prf_docs, params.prf_beta), best = max(grid, key=lambda g: g[1])
         log["prf"] = {"grid": grid, "best": [params.prf_docs, params.prf_beta]}
         print("prf", max(grid, key=lambda g: g[1]), flush=True)
+
+        # 4. keyword pseudo-relevance feedback (RM3-like; 0 = off)
+        grid = [((params.rm3_docs, params.rm3_terms, params.rm3_weight), best)]
+        for docs, terms, weight in itertools.product([3, 5, 10], [10, 20], [0.2, 0.5]):
+            if "rm3" not in steps:
+                break
+            params.rm3_docs, params.rm3_terms, params.rm3_weight = docs, terms, weight
+            grid.append(((docs, terms, weight), score("hybrid")))
+            print("rm3", grid[-1], flush=True)
+        (params.rm3_docs, params.rm3_terms, params.rm3_weight), best = max(grid, key=lambda g: g[1])
+        log["rm3"] = {"grid": grid, "best": [params.rm3_docs, params.rm3_terms, params.rm3_weight]}
         log["hybrid_ndcg"] = best
 
-        # 4. calibration per mode, then the threshold that maximises mean set-F1
+        # 5. calibration per mode, then the threshold that maximises mean set-F1
         for mode in ("hybrid", "keyword", "semantic"):
+            if "calibration" not in steps:
+                break
+            params.calibration.pop(mode, None)
             ranked = rank_queries(index, train, mode)  # type: ignore[arg-type]
             rows, labels = [], []
             for qid, result in ranked.items():

@@ -7,7 +7,9 @@ stay comparable between filtered and unfiltered searches (the calibration reads 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
+import math
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -219,6 +221,39 @@ class KeywordIndex:
         """Every paper id in the index."""
         return self.filtered_ids(Filter(), self.num_docs)
 
+    def expansion_terms(
+        self, paper_ids: Sequence[int], exclude: set[str], count: int
+    ) -> list[tuple[str, float]]:
+        """RM3-style feedback terms: frequent in these papers, rare in the index (tf x idf)."""
+        if not paper_ids or count <= 0:
+            return []
+        analyzer = _feedback_analyzer()
+        docs = self.documents(paper_ids)
+        searcher = self.index.searcher()
+        total = max(searcher.num_docs, 1)
+        weights: dict[str, float] = {}
+        excluded = {t for word in exclude for t in analyzer.analyze(word)}
+        for paper_id in paper_ids:
+            stored = docs.get(paper_id)
+            if stored is None:
+                continue
+            text = f"{stored['title'][0]} {stored['abstract'][0]}"
+            tokens = [t for t in analyzer.analyze(text) if len(t) > 2 and not t.isdigit()]
+            if not tokens:
+                continue
+            for token in set(tokens):
+                if token in excluded:
+                    continue
+                weights[token] = weights.get(token, 0.0) + tokens.count(token) / len(tokens)
+        scored = []
+        for token, weight in weights.items():
+            df = searcher.doc_freq("abstract", token)
+            if df <= 1:
+                continue  # a typo or a name: no help in finding other papers
+            scored.append((token, weight * math.log(total / df)))
+        scored.sort(key=lambda item: -item[1])
+        return scored[:count]
+
     def find_arxiv_id(self, arxiv_id: str) -> tuple[int, str, str] | None:
         """(paper id, title, abstract) of an arXiv id, or None."""
         query = tantivy.Query.term_query(self.schema, "arxiv_id", arxiv_id)
@@ -269,6 +304,19 @@ class KeywordIndex:
     def _address(self, paper_id: int) -> Any:
         query = tantivy.Query.term_query(self.schema, "paper_id", paper_id)
         return self.index.searcher().search(query, limit=1, count=False).hits[0][1]
+
+
+@functools.lru_cache(maxsize=1)
+def _feedback_analyzer() -> Any:
+    """The en_stem analysis plus English stop words, for picking feedback terms."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.stopword("english"))
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
+    )
 
 
 def highlight_html(fragment: str, ranges: Sequence[Any]) -> str:

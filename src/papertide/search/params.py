@@ -23,6 +23,10 @@ class SearchParams:
     depth: int = 100  # candidates taken from each retriever
     prf_docs: int = 0  # dense pseudo-relevance feedback: top fused docs averaged into the query
     prf_beta: float = 0.0
+    # keyword pseudo-relevance feedback (RM3-like): expansion terms from the top fused docs
+    rm3_docs: int = 0
+    rm3_terms: int = 0
+    rm3_weight: float = 0.0
     # per mode ("hybrid", "keyword", "semantic"): calibration model and default min_relevance
     calibration: dict[str, dict[str, Any]] = field(default_factory=dict)
     min_relevance: dict[str, float] = field(default_factory=dict)
