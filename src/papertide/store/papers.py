@@ -376,7 +376,7 @@ def upsert_papers(
             [insert_codec.encode(row) for row in new_rows],
             {"created_at": now, "updated_at": now},
         )
-        ids = paper_ids(conn, [row["arxiv_id"] for row in new_rows])
+        ids = _ids_of(conn, [row["arxiv_id"] for row in new_rows])
         for row in new_rows:
             paper_id = ids[row["arxiv_id"]]
             for number, when in sorted(new_versions[row["arxiv_id"]].items()):
@@ -440,12 +440,20 @@ def _same_as_stored(
 
 def paper_ids(conn_or_session: Connection | Session, arxiv_ids: Iterable[str]) -> dict[str, int]:
     """Database ids of the known papers among `arxiv_ids` (versions and prefixes allowed)."""
-    conn = _connection(conn_or_session)
     wanted = list(dict.fromkeys(split_arxiv_id(raw)[0] for raw in arxiv_ids))
+    return _ids_of(_connection(conn_or_session), wanted)
+
+
+def _ids_of(conn: Connection, wanted: Sequence[str]) -> dict[str, int]:
+    """Database ids for canonical arXiv ids."""
     found: dict[str, int] = {}
+    codec = _codec(conn, papers_t, ("arxiv_id",))
     for chunk in _chunks(wanted):
-        query = select(papers_t.c.arxiv_id, papers_t.c.id).where(papers_t.c.arxiv_id.in_(chunk))
-        found.update({arxiv_id: paper_id for arxiv_id, paper_id in conn.execute(query)})
+        sql = (
+            f"SELECT arxiv_id, id FROM {codec.table_sql} "
+            f"WHERE arxiv_id IN ({codec.placeholders(len(chunk))})"
+        )
+        found.update((key, value) for key, value in conn.exec_driver_sql(sql, tuple(chunk)))
     return found
 
 
