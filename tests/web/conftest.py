@@ -65,6 +65,12 @@ def mailbox() -> Iterator[Mailbox]:
         controller.stop()
 
 
+@pytest.fixture(autouse=True)
+def _no_index_follower(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No background index sync (and embedding) thread inside these tests' apps."""
+    monkeypatch.setenv("PAPERTIDE_INDEX_SYNC_SECONDS", "0")
+
+
 @pytest.fixture
 def web_settings(settings: Settings, mailbox: Mailbox) -> Settings:
     return settings.model_copy(

@@ -80,7 +80,7 @@ def test_paper_api_has_versions_and_feed_days(client: TestClient, seed: Seed) ->
 
 def test_trending_json_explains_each_score(client: TestClient, seed: Seed) -> None:
     body = client.get("/trending.json?window=week").json()
-    assert body[0]["paper"]["id"] == "2608.00002"
+    assert body[0]["paper"]["id"] == "2608.00004"
     terms = body[0]["trending"]["terms"]
     names = [t["name"] for t in terms]
     assert names == ["votes", "recent votes", "github stars", "comments", "age"]

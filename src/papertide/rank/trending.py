@@ -4,7 +4,7 @@ The formula (documented in docs/trending.md):
 
     base  = ln(1 + upvotes) + 0.5 * ln(1 + votes in the last 24 h)
           + 0.25 * log10(1 + github stars) + 0.15 * ln(1 + comments)
-    decay = 0.5 ** (age_days / half_life[window])        (half-life: day 1, week 2.5, month 7 days)
+    decay = 0.5 ** (age_days / half_life[window])        (half-life: day 1, week 5, month 14 days)
     score = base * decay
 
 Logarithms make the 10th vote worth more than the 200th, so one viral paper does not bury the
@@ -28,7 +28,7 @@ from papertide.store.schema import Vote
 Window = Literal["day", "week", "month"]
 WINDOWS: tuple[Window, ...] = ("day", "week", "month")
 WINDOW_DAYS: dict[Window, int] = {"day": 1, "week": 7, "month": 30}
-HALF_LIFE_DAYS: dict[Window, float] = {"day": 1.0, "week": 2.5, "month": 7.0}
+HALF_LIFE_DAYS: dict[Window, float] = {"day": 1.0, "week": 5.0, "month": 14.0}
 
 VOTE_WEIGHT = 1.0
 RECENT_VOTE_WEIGHT = 0.5
