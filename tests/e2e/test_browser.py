@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from tests.e2e.conftest import SCREENSHOTS, LiveServer
+from tests.web.conftest import Mailbox, add_paper, free_port
 
 from papertide.app import create_app
 from papertide.config import Settings
 from papertide.ingest.sample import load_demo_data
 from papertide.store.schema import FeedEntry, Paper
-from tests.e2e.conftest import SCREENSHOTS, LiveServer
-from tests.web.conftest import Mailbox, add_paper, free_port
 
 pytestmark = pytest.mark.browser
 FRESH_ID = "2611.00042"
@@ -166,7 +167,7 @@ def test_reader_and_member_journey(
     with page.expect_download() as download_info:
         page.click("text=Export BibTeX")
     path = download_info.value.path()
-    bibtex = open(path, encoding="utf-8").read()
+    bibtex = Path(path).read_text(encoding="utf-8")
     assert f"eprint = {{{FRESH_ID}}}" in bibtex
 
     # Profile, category and a 404 page.
