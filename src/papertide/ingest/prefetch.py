@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing as mp
+import os
 import queue
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
@@ -18,7 +19,7 @@ from papertide.models import PaperRecord
 
 # Records per message and messages in flight: ~4 x 2,000 records of a few KB each.
 _CHUNK = 2000
-_IN_FLIGHT = 4
+_IN_FLIGHT = 8
 # Files smaller than this are parsed in-process: starting a child costs more than it saves.
 MIN_PREFETCH_BYTES = 16 * 1024 * 1024
 
@@ -108,7 +109,15 @@ class Prefetched:
 
 
 def maybe_prefetched(source: Source) -> Source:
-    """`source` itself for small files, else a `Prefetched` wrapper around it."""
-    if source.size < MIN_PREFETCH_BYTES or (mp.cpu_count() or 1) < 2:
+    """A `Prefetched` wrapper for big files when a second core is free, else `source` itself.
+
+    Handing records to another process costs CPU (pickling); it only pays off when that
+    process really runs beside this one. On a busy machine (load average at or above
+    cores - 1) both would share the same core and the import gets slower, not faster.
+    """
+    cores = os.cpu_count() or 1
+    if source.size < MIN_PREFETCH_BYTES or cores < 2:
+        return source
+    if os.getloadavg()[0] >= cores - 1:
         return source
     return Prefetched(source)
