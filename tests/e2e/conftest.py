@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 # The SMTP catcher and the no-index-follower switch, shared with the HTTP tests.
-from tests.web.conftest import _no_index_follower, mailbox  # noqa: F401
+from tests.web.conftest import mailbox, no_index_follower  # noqa: F401
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

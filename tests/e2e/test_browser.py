@@ -28,7 +28,9 @@ FRESH_ID = "2611.00042"
 
 
 @pytest.fixture
-def site(settings: Settings, engine: Engine, mailbox: Mailbox) -> Iterator[LiveServer]:
+def site(
+    settings: Settings, engine: Engine, mailbox: Mailbox, no_index_follower: None
+) -> Iterator[LiveServer]:
     port = free_port()
     cfg = settings.model_copy(
         update={

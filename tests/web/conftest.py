@@ -65,14 +65,17 @@ def mailbox() -> Iterator[Mailbox]:
         controller.stop()
 
 
-@pytest.fixture(autouse=True)
-def _no_index_follower(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No background index sync (and embedding) thread inside these tests' apps."""
+@pytest.fixture
+def no_index_follower(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No background index sync (and embedding) thread inside these tests' apps.
+
+    Set after `settings`, which clears every PAPERTIDE_* variable.
+    """
     monkeypatch.setenv("PAPERTIDE_INDEX_SYNC_SECONDS", "0")
 
 
 @pytest.fixture
-def web_settings(settings: Settings, mailbox: Mailbox) -> Settings:
+def web_settings(settings: Settings, mailbox: Mailbox, no_index_follower: None) -> Settings:
     return settings.model_copy(
         update={
             "mail_backend": "smtp",
