@@ -40,7 +40,7 @@ def run_import(path: Path, database_url: str, data_dir: Path) -> dict[str, Any]:
         "PAPERTIDE_CONFIG": str(data_dir / "absent.toml"),
     }
     command = [sys.executable, "-c", "from papertide.cli import main; main()"]
-    command += ["import", "jsonl", str(path), "--json", "--batch-size", "5000"]
+    command += ["import", "jsonl", str(path), "--json"]
     started = time.perf_counter()
     with tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=errors)
