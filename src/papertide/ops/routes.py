@@ -275,8 +275,11 @@ def install_embedded_worker(app: FastAPI, *, threads: int = 1) -> None:
 def install_ops(app: FastAPI) -> None:
     """Everything above, for `create_app` (call it after app.state.web is set)."""
     from papertide.ops.limits import install_request_limits
+    from papertide.ops.logs import configure_logging
 
     app.include_router(router)
+    # JSON logs once the app really serves (not when a test merely builds it).
+    _chain_lifespan(app, configure_logging, lambda: None)
     install_db_outage_handler(app)
     install_metrics(app)
     install_request_limits(app)
