@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from tests.conftest import TEST_DATA
 from tests.web.conftest import Mailbox, Seed, add_paper, sign_in
+
+from papertide.app import create_app
+from papertide.config import Settings
 
 
 def fresh_paper(engine: Engine, arxiv_id: str = "2611.00001") -> None:
@@ -76,3 +84,45 @@ def test_submissions_are_rate_limited(client: TestClient, mailbox: Mailbox, seed
         for _ in range(11)
     ]
     assert statuses[:10] == [303] * 10 and statuses[10] == 429
+
+
+class _RecordedArxiv(BaseHTTPRequestHandler):
+    """Answers every query with the recorded arXiv API response in tests/data."""
+
+    body = (TEST_DATA / "arxiv_api_id_list.atom.xml").read_bytes()
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/atom+xml")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def arxiv_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RecordedArxiv)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/api/query"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_unknown_paper_is_fetched_from_arxiv_then_judged_by_age(
+    web_settings: Settings, engine: Engine, mailbox: Mailbox, arxiv_server: str
+) -> None:
+    cfg = web_settings.model_copy(update={"arxiv_api_url": arxiv_server, "arxiv_delay_seconds": 0})
+    with TestClient(create_app(cfg, engine=engine), follow_redirects=False) as client:
+        token = sign_in(client, mailbox)
+        response = client.post("/submit", data={"csrf_token": token, "paper": "1205.1001"})
+        # The recorded paper is from 2012: fetched and kept, but too old for today's feed.
+        assert response.status_code == 400
+        assert "published on May 4, 2012" in response.text
+        page = client.get("/papers/1205.1001")
+        assert page.status_code == 200 and "Membrane lateral structure" in page.text
