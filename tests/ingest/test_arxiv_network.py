@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -172,3 +173,30 @@ def test_api_fetch_parses_an_id_list_answer(settings: Settings, recorded_server:
 def test_api_refuses_bad_ids_before_asking(settings: Settings) -> None:
     with pytest.raises(ArxivApiError, match="not an arXiv id"):
         fetch_papers(settings, ["2401.00001", "DROP TABLE papers"])
+
+
+def test_a_broken_record_is_skipped_with_its_number_and_the_rest_kept(
+    settings: Settings, engine: Engine, recorded_server: Start, tmp_path: Path
+) -> None:
+    # The recorded page with one closing tag cut out of its second record.
+    title = b"Boolean Satisfiability Problem</title>"
+    damaged = PAGE1.replace(title, b"Boolean Satisfiability Problem", 1)
+    assert damaged != PAGE1
+
+    def route(params: dict[str, str]) -> Reply:
+        return Reply(body=PAGE2 if params.get("resumptionToken") == TOKEN else damaged)
+
+    server = recorded_server(route)
+    cfg = offline(settings, arxiv_oai_url=server.url)
+    report = harvest(cfg, engine, set_spec="cs", metadata_prefix="arXivRaw", report_dir=tmp_path)
+    assert report.complete and not report.ok
+    assert report.skipped == 1 and report.skipped_examples[0].where == "page 1 record 2"
+    assert "malformed XML" in report.skipped_examples[0].reason
+    assert set(_papers(engine)) == {
+        "0803.4354",
+        "0910.4952",
+        "1007.2706",
+        "1008.4940",
+        "1606.07946",
+    }
+    assert report.report_path is not None and "page 1 record 2" in report.report_path.read_text()

@@ -9,6 +9,7 @@ known papers as withdrawn; nothing is ever deleted. Requests go through the poli
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -163,20 +164,93 @@ def _required(meta: Element, path: str) -> str:
     return value.strip()
 
 
+def _add_record(page: OaiPage, record: Element, where: str) -> None:
+    """Parse one `<record>` into `page`: a paper, a deleted id, or a `Skipped`."""
+    header = record.find(f"{OAI}header")
+    identifier = (_text(header, f"{OAI}identifier") or "").strip()
+    datestamp = _text(header, f"{OAI}datestamp")
+    if datestamp:
+        page.last_datestamp = datestamp.strip()
+    try:
+        if header is not None and header.get("status") == "deleted":
+            page.deleted.append(normalize_arxiv_id(identifier))
+            return
+        metadata = record.find(f"{OAI}metadata")
+        meta = next(iter(metadata), None) if metadata is not None else None
+        if meta is None:
+            raise ValueError("record has no metadata")
+        if meta.tag == f"{ARXIV}arXiv":
+            page.records.append(record_from_arxiv(meta))
+        elif meta.tag == f"{ARXIV_RAW}arXivRaw":
+            page.records.append(record_from_arxiv_raw(meta))
+        elif meta.tag == f"{OAI_DC}dc":
+            page.records.append(record_from_oai_dc(meta, identifier))
+        else:
+            raise ValueError(f"unsupported metadata format {meta.tag}")
+    except (ValueError, TypeError) as exc:
+        page.records.append(Skipped(where, str(exc), identifier or "(no identifier)"))
+
+
+_RECORD = re.compile(rb"<record>.*?</record>", re.DOTALL)
+_TOKEN = re.compile(
+    rb"<resumptionToken(?P<attrs>[^>]*?)(?:/>|>(?P<token>[^<]*)</resumptionToken>)", re.DOTALL
+)
+_LIST_SIZE = re.compile(rb'completeListSize="(\d+)"')
+
+
+def _parse_record_by_record(body: bytes, page_number: int, problem: ParseError) -> OaiPage:
+    """A page that is not well-formed as a whole: parse its records one by one.
+
+    One broken record must not cost the other 999 of its page, nor stop the harvest.
+    """
+    chunks = _RECORD.findall(body)
+    if not chunks:
+        raise HarvestError(
+            f"page {page_number} is not well-formed XML ({problem}); the server may be failing"
+        )
+    page = OaiPage()
+    opening = f'<record xmlns="{OAI[1:-1]}">'.encode()
+    for number, chunk in enumerate(chunks, start=1):
+        where = f"page {page_number} record {number}"
+        try:
+            element = ElementTree.fromstring(opening + chunk[len(b"<record>") :])
+        except ParseError as exc:
+            text = chunk[:300].decode("utf-8", errors="replace")
+            page.records.append(Skipped(where, f"malformed XML: {exc}", text))
+            continue
+        _add_record(page, element, where)
+    token = _TOKEN.search(body)
+    if token is not None:
+        value = (token.group("token") or b"").decode("utf-8", errors="replace").strip()
+        page.token = value or None
+        size = _LIST_SIZE.search(token.group("attrs") or b"")
+        page.complete_size = int(size.group(1)) if size else None
+    return page
+
+
 def parse_list_records(body: bytes, page_number: int = 1) -> OaiPage:
     """Parse one OAI-PMH response; bad records become `Skipped`, OAI errors are returned."""
     try:
         root = ElementTree.fromstring(body)
     except ParseError as exc:
-        raise HarvestError(
-            f"page {page_number} is not well-formed XML ({exc}); the server may be failing"
-        ) from None
+        return _parse_record_by_record(body, page_number, exc)
     page = OaiPage()
     error = root.find(f"{OAI}error")
     if error is not None:
         page.error_code = error.get("code") or "unknown"
         page.error_message = " ".join((error.text or "").split())
         return page
+    listing = root.find(f"{OAI}ListRecords")
+    if listing is None:
+        raise HarvestError(f"page {page_number} is not a ListRecords response")
+    for number, record in enumerate(listing.iterfind(f"{OAI}record"), start=1):
+        _add_record(page, record, f"page {page_number} record {number}")
+    token = listing.find(f"{OAI}resumptionToken")
+    if token is not None:
+        page.token = (token.text or "").strip() or None
+        size = token.get("completeListSize")
+        page.complete_size = int(size) if size and size.isdigit() else None
+    return page
     listing = root.find(f"{OAI}ListRecords")
     if listing is None:
         raise HarvestError(f"page {page_number} is not a ListRecords response")
