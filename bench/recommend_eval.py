@@ -22,17 +22,28 @@ import json
 import platform
 import random
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from papertide.rank.recommend import EMBED_WEIGHT, TOP_K, knn_scores, normalise
+from papertide.rank.recommend import (
+    AUTHOR_WEIGHT,
+    TOP_K,
+    author_tokens,
+    author_vectorizer,
+    fused_scores,
+    knn_scores,
+    normalise,
+    tfidf_vectorizer,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "hf_daily_papers" / "daily_papers.jsonl.gz"
 RESULTS = ROOT / "bench" / "results" / "recommend_eval.json"
-EMBED_CACHE = ROOT / "bench" / "results" / ".hf_daily_embeddings.npy"
+# Embedding 9,877 abstracts takes minutes on a busy machine: keep them outside the repository.
+EMBED_CACHE = Path(tempfile.gettempdir()) / "papertide-eval" / "hf_daily_embeddings.npy"
 
 
 def load(path: Path) -> tuple[list[dict[str, object]], dict[str, list[int]], dict[str, list[int]]]:
@@ -144,6 +155,7 @@ def main() -> int:
     if not args.data.exists():
         print(f"data not found: {args.data} (the shared hf_daily_papers set)", file=sys.stderr)
         return 2
+    from scipy.sparse import hstack
     from sklearn.svm import LinearSVC
 
     papers, by_day, by_user = load(args.data)
@@ -160,39 +172,58 @@ def main() -> int:
     emb_n = normalise(emb) if emb is not None else None
     negatives_pool = list(range(len(papers)))
 
-    methods = ["random (expected)", "tfidf+svm (arxiv-sanity-lite)", "knn tfidf"]
+    xt = tfidf_vectorizer().fit_transform(texts)  # the ranker's own text space
+    xa = author_vectorizer().fit_transform([author_tokens(p["authors"]) for p in papers])  # type: ignore[arg-type]
+    x_svm_authors = hstack([x, xa]).tocsr()
+
+    methods = [
+        "random (expected)",
+        "tfidf+svm (arxiv-sanity-lite)",
+        "tfidf+svm, authors added",
+        "papertide, text only",
+        "papertide (text + authors)",
+    ]
     if emb_n is not None:
-        methods += ["knn embed", "knn embed+tfidf (papertide)"]
+        methods += ["embeddings knn (MiniLM)", "papertide + embeddings 0.1"]
     ranks: dict[str, list[float]] = {m: [] for m in methods}
     timings: dict[str, float] = collections.defaultdict(float)
-    for held, seeds, cands in chosen:
-        target = cands.index(held)
-        # Baseline: a linear SVM per seed set.
-        t0 = time.perf_counter()
+
+    def svm_rank(features, seeds, cands, negs):  # type: ignore[no-untyped-def]
         seed_set = set(seeds)
-        negs = [i for i in rng.sample(negatives_pool, args.negatives) if i not in seed_set]
         train_ids = seeds + [i for i in cands if i not in seed_set] + negs
         y = np.zeros(len(train_ids))
         y[: len(seeds)] = 1
         clf = LinearSVC(class_weight="balanced", max_iter=10000, tol=1e-6, C=0.01)
-        clf.fit(x[train_ids], y)
-        svm = clf.decision_function(x[cands])
-        ranks["tfidf+svm (arxiv-sanity-lite)"].append(rank_of(svm, target))
-        timings["tfidf+svm (arxiv-sanity-lite)"] += time.perf_counter() - t0
-        # papertide: mean of the top-k cosine similarities to the seeds.
+        clf.fit(features[train_ids], y)
+        return clf.decision_function(features[cands])
+
+    def sims(features, cands, seeds):  # type: ignore[no-untyped-def]
+        return np.asarray((features[cands] @ features[seeds].T).toarray(), np.float32)
+
+    empty = np.zeros((0, 0), np.float32)
+    for held, seeds, cands in chosen:
+        target = cands.index(held)
+        seed_set = set(seeds)
+        negs = [i for i in rng.sample(negatives_pool, args.negatives) if i not in seed_set]
         t0 = time.perf_counter()
-        tf_pos = normalise(x[seeds].toarray())
-        tf_cand = normalise(x[cands].toarray())
-        tf_score, _ = knn_scores(tf_pos, tf_cand, k=TOP_K)
-        ranks["knn tfidf"].append(rank_of(tf_score, target))
-        timings["knn tfidf"] += time.perf_counter() - t0
+        svm = svm_rank(x, seeds, cands, negs)
+        timings["tfidf+svm (arxiv-sanity-lite)"] += time.perf_counter() - t0
+        ranks["tfidf+svm (arxiv-sanity-lite)"].append(rank_of(svm, target))
+        ranks["tfidf+svm, authors added"].append(
+            rank_of(svm_rank(x_svm_authors, seeds, cands, negs), target)
+        )
+        t0 = time.perf_counter()
+        st, sa = sims(xt, cands, seeds), sims(xa, cands, seeds)
+        no_neg = empty.reshape(len(cands), 0)
+        text_only, _ = fused_scores([(1.0, st, no_neg)])
+        both, _ = fused_scores([(1.0, st, no_neg), (AUTHOR_WEIGHT, sa, no_neg)])
+        timings["papertide (text + authors)"] += time.perf_counter() - t0
+        ranks["papertide, text only"].append(rank_of(text_only, target))
+        ranks["papertide (text + authors)"].append(rank_of(both, target))
         if emb_n is not None:
-            t0 = time.perf_counter()
-            em_score, _ = knn_scores(emb_n[seeds], emb_n[cands], k=TOP_K)
-            ranks["knn embed"].append(rank_of(em_score, target))
-            fused = EMBED_WEIGHT * em_score + (1 - EMBED_WEIGHT) * tf_score
-            ranks["knn embed+tfidf (papertide)"].append(rank_of(fused, target))
-            timings["knn embed+tfidf (papertide)"] += time.perf_counter() - t0
+            em = knn_scores(emb_n[cands] @ emb_n[seeds].T, k=TOP_K)
+            ranks["embeddings knn (MiniLM)"].append(rank_of(em, target))
+            ranks["papertide + embeddings 0.1"].append(rank_of(both + 0.1 * em, target))
     # Exact expectations for a random order of n candidates.
     sizes = [len(c) for _, _, c in chosen]
     rows = []
@@ -233,6 +264,7 @@ def main() -> int:
                 "seed": args.seed,
                 "svm_negatives": args.negatives,
                 "top_k": TOP_K,
+                "author_weight": AUTHOR_WEIGHT,
                 "results": rows,
                 "machine": platform.platform(),
                 "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -25,7 +25,6 @@ from papertide.rank.recommend import (
     load_seeds,
     recent_candidates,
     short_title,
-    stored_vectors,
 )
 from papertide.store.schema import FeedEntry, Paper, PaperCategory, Subscription
 
@@ -146,7 +145,6 @@ class Composer:
         self._trending: dict[tuple[str, dt.datetime], list[tuple[Paper, str]]] = {}
         self._rankers: dict[tuple[dt.datetime, dt.datetime], Ranker] = {}
         self._searches: dict[tuple[Any, ...], list[tuple[int, float]]] = {}
-        self._vectors: dict[int, Any] = {}
 
     # Pieces --------------------------------------------------------------------------------
 
@@ -192,9 +190,7 @@ class Composer:
         if key not in self._rankers:
             days = max(1, round((period.end - period.start).total_seconds() / 86400))
             pool = recent_candidates(self.session, period.end, days=days)
-            vectors = stored_vectors(self.session, [p.id for p in pool])
-            self._vectors.update(vectors)
-            self._rankers[key] = Ranker(pool, vectors)
+            self._rankers[key] = Ranker(pool)
         return self._rankers[key]
 
     def recommendations(
@@ -204,12 +200,7 @@ class Composer:
         if not liked:
             return []
         ranker = self.ranker(period)
-        missing = [p.id for p in liked + disliked if p.id not in self._vectors]
-        if missing:
-            self._vectors.update(stored_vectors(self.session, missing))
-        recs = ranker.rank(
-            liked, disliked, seed_vectors=self._vectors, limit=self.max_items, min_score=min_score
-        )
+        recs = ranker.rank(liked, disliked, limit=self.max_items, min_score=min_score)
         by_id = {p.id: p for p in ranker.candidates}
         return [(by_id[r.paper_id], r.reason) for r in recs]
 

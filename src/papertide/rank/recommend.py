@@ -1,17 +1,19 @@
 """Recommendations seeded from a person's library: papers close to what they like, far from what
 they said they do not want, each with the reason ("close to X and Y from your library").
 
-The ranker is a nearest-neighbour vote, not a per-person classifier: with the 3 to 30 seed papers a
-person usually gives, the mean of the k best cosine similarities to the seeds beats a linear SVM
-trained on the same seeds (see `bench/recommend_eval.py` and docs/digest.md for the figures).
-Two spaces are fused: the stored sentence embeddings (semantic) and tf-idf (exact terms, names of
-methods and data sets). A paper with no stored embedding is scored on tf-idf alone.
+The ranker is a nearest-neighbour vote, not a per-person classifier: per candidate, the mean of
+its k best cosine similarities to the liked papers, in two spaces — the words of title and
+abstract (tf-idf, uni- and bigrams) and the authors (tf-idf over author names, since people
+follow groups as much as topics) — minus a penalty for resembling a "not interested" paper.
+`bench/recommend_eval.py` measures it against arxiv-sanity-lite's tf-idf + SVM on real data
+(figures in docs/digest.md); the stored sentence embeddings were tried as a third space and made
+the ranking worse on that data, so they are not used here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,13 +22,13 @@ from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from papertide.store.schema import Embedding, FeedEntry, Paper, SeedPaper, Vote
+from papertide.store.schema import FeedEntry, Paper, SeedPaper, Vote
 
 Matrix = NDArray[np.float32]
 
-TOP_K = 3  # similarities averaged per candidate: more is smoother, fewer is sharper
+TOP_K = 5  # similarities averaged per candidate: more is smoother, fewer is sharper
+AUTHOR_WEIGHT = 0.3  # weight of the author space next to the text space (tuned by the evaluation)
 NEGATIVE_WEIGHT = 0.5  # how much being close to a "not interested" paper costs
-EMBED_WEIGHT = 0.7  # share of the semantic space in the fused score (tuned by the evaluation)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,19 @@ def tfidf_vectorizer():  # type: ignore[no-untyped-def]
     )
 
 
+def author_vectorizer():  # type: ignore[no-untyped-def]
+    """tf-idf over whole author names (one token per person), so rare co-authors weigh most."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(
+        analyzer=lambda names: names, sublinear_tf=True, lowercase=False, dtype=np.float32
+    )
+
+
+def author_tokens(authors: Sequence[str] | None) -> list[str]:
+    return [" ".join(a.lower().split()) for a in authors or [] if a.strip()]
+
+
 def paper_text(paper: Paper) -> str:
     return f"{paper.title}. {paper.abstract or ''}"
 
@@ -131,26 +146,6 @@ def seeds_for(session: Session, owner: str) -> tuple[list[int], list[int]]:
     return liked, disliked
 
 
-def stored_vectors(session: Session, paper_ids: Iterable[int]) -> dict[int, NDArray[np.float32]]:
-    """The stored embedding of each paper that has one (all of one model and dimension)."""
-    ids = list(set(paper_ids))
-    found: dict[int, NDArray[np.float32]] = {}
-    dims: dict[tuple[str, int], int] = {}
-    for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
-        rows = session.execute(
-            select(Embedding.paper_id, Embedding.model, Embedding.dim, Embedding.vector).where(
-                Embedding.paper_id.in_(ids[start : start + 900])
-            )
-        ).all()
-        for pid, model, dim, blob in rows:
-            dims[(model, dim)] = dims.get((model, dim), 0) + 1
-            found[pid] = np.frombuffer(blob, dtype=np.float32, count=dim)
-    if len(dims) > 1:  # mixed models during a re-embed: keep the majority one only
-        model, dim = max(dims, key=lambda key: dims[key])
-        found = {pid: v for pid, v in found.items() if len(v) == dim}
-    return found
-
-
 def recent_candidates(session: Session, now: dt.datetime, *, days: int = 7) -> list[Paper]:
     """Papers on the feed, or first announced, in the `days` before `now`."""
     since = (now - dt.timedelta(days=days)).date()
@@ -168,73 +163,77 @@ def recent_candidates(session: Session, now: dt.datetime, *, days: int = 7) -> l
 class Ranker:
     """Scores seed sets against one pool of candidates (a digest period's papers).
 
-    Built once per pool, so that composing thousands of personal digests costs one tf-idf fit
-    and a few small matrix products per recipient, not a model per recipient."""
+    Built once per pool, so that composing thousands of personal digests costs one fit and a
+    few small sparse products per recipient, not a model per recipient."""
 
-    def __init__(
-        self, candidates: Sequence[Paper], vectors: dict[int, NDArray[np.float32]]
-    ) -> None:
+    def __init__(self, candidates: Sequence[Paper]) -> None:
         self.candidates = list(candidates)
-        self.vectors = vectors
-        self._vectorizer = tfidf_vectorizer()
-        texts = [paper_text(p) for p in self.candidates]
-        self._cand_tfidf: Any = None  # sparse, rows l2-normalised by the vectorizer
-        if texts:
+        self._text = tfidf_vectorizer()
+        self._authors = author_vectorizer()
+        self._cand_text: Any = None  # sparse; rows l2-normalised by the vectorizer
+        self._cand_authors: Any = None
+        if self.candidates:
             try:
-                self._cand_tfidf = self._vectorizer.fit_transform(texts)
-            except ValueError:  # only stop words: tf-idf has nothing to say
-                self._cand_tfidf = None
-        have_all = bool(self.candidates) and all(p.id in vectors for p in self.candidates)
-        self._cand_emb = (
-            normalise(np.stack([vectors[p.id] for p in self.candidates])) if have_all else None
-        )
+                self._cand_text = self._text.fit_transform([paper_text(p) for p in self.candidates])
+            except ValueError:  # only stop words: the text space has nothing to say
+                self._cand_text = None
+            try:
+                self._cand_authors = self._authors.fit_transform(
+                    [author_tokens(p.authors) for p in self.candidates]
+                )
+            except ValueError:  # no author names at all
+                self._cand_authors = None
 
-    def _tfidf_sims(self, papers: Sequence[Paper]) -> NDArray[np.float32]:
-        if self._cand_tfidf is None or not papers:
+    def _sims(self, space: str, papers: Sequence[Paper]) -> NDArray[np.float32]:
+        cand = self._cand_text if space == "text" else self._cand_authors
+        if cand is None or not papers:
             return np.zeros((len(self.candidates), len(papers)), np.float32)
-        seeds = self._vectorizer.transform([paper_text(p) for p in papers])
-        return np.asarray((self._cand_tfidf @ seeds.T).toarray(), np.float32)
+        if space == "text":
+            seeds = self._text.transform([paper_text(p) for p in papers])
+        else:
+            seeds = self._authors.transform([author_tokens(p.authors) for p in papers])
+        return np.asarray((cand @ seeds.T).toarray(), np.float32)
 
     def rank(
         self,
         liked: Sequence[Paper],
         disliked: Sequence[Paper] = (),
         *,
-        seed_vectors: dict[int, NDArray[np.float32]] | None = None,
         limit: int = 10,
         min_score: float = 0.0,
     ) -> list[Recommendation]:
         """The best candidates for someone who liked `liked` and dismissed `disliked`."""
         if not liked or not self.candidates:
             return []
-        seed_vectors = seed_vectors if seed_vectors is not None else self.vectors
         seen = {p.id for p in liked} | {p.id for p in disliked}
         n_liked = len(liked)
         seeds = [*liked, *disliked]
-        spaces: list[tuple[float, NDArray[np.float32], NDArray[np.float32]]] = []
-        tf_weight = 1.0
-        if self._cand_emb is not None and all(p.id in seed_vectors for p in seeds):
-            emb = normalise(np.stack([seed_vectors[p.id] for p in seeds]))
-            sims = self._cand_emb @ emb.T
-            spaces.append((EMBED_WEIGHT, sims[:, :n_liked], sims[:, n_liked:]))
-            tf_weight = 1 - EMBED_WEIGHT
-        tf = self._tfidf_sims(seeds)
-        spaces.append((tf_weight, tf[:, :n_liked], tf[:, n_liked:]))
-        scores, explain_sims = fused_scores(spaces)
+        text = self._sims("text", seeds)
+        authors = self._sims("authors", seeds)
+        scores, explain_sims = fused_scores(
+            [
+                (1.0, text[:, :n_liked], text[:, n_liked:]),
+                (AUTHOR_WEIGHT, authors[:, :n_liked], authors[:, n_liked:]),
+            ]
+        )
         out: list[Recommendation] = []
         for i in np.argsort(-scores, kind="stable"):
             if len(out) >= limit or scores[i] <= min_score:
                 break
-            if self.candidates[i].id in seen:
+            candidate = self.candidates[i]
+            if candidate.id in seen:
                 continue
-            closest = np.argsort(-explain_sims[i], kind="stable")[:2]
-            out.append(
-                Recommendation(
-                    self.candidates[i].id,
-                    float(scores[i]),
-                    tuple(liked[j].id for j in closest),
-                    explain([liked[j].title for j in closest]),
+            closest = [liked[j] for j in np.argsort(-explain_sims[i], kind="stable")[:2]]
+            reason = explain([p.title for p in closest])
+            shared = sorted(
+                set(candidate.authors or []) & {a for p in liked for a in p.authors or []}
+            )
+            if shared:
+                reason += f"; by {shared[0]}" + (
+                    " and others you read" if len(shared) > 1 else ", whom you read"
                 )
+            out.append(
+                Recommendation(candidate.id, float(scores[i]), tuple(p.id for p in closest), reason)
             )
         return out
 
@@ -265,5 +264,4 @@ def recommend(
     if not liked:
         return []
     pool = list(candidates) if candidates is not None else recent_candidates(session, now)
-    vectors = stored_vectors(session, [*(p.id for p in liked + disliked), *(p.id for p in pool)])
-    return Ranker(pool, vectors).rank(liked, disliked, limit=limit)
+    return Ranker(pool).rank(liked, disliked, limit=limit)
