@@ -79,7 +79,7 @@ def main() -> None:
         grid = []
         if "boosts" not in steps:
             grid = [((params.title_boost, params.abstract_boost), 0.0)]
-        for title, abstract in itertools.product([0.25, 0.5, 1.0, 1.5, 2.0], [1.0]):
+        for title, abstract in itertools.product([0.25, 0.5, 1.0], [1.0]):
             if "boosts" not in steps:
                 break
             params.title_boost, params.abstract_boost = title, abstract
@@ -94,29 +94,31 @@ def main() -> None:
 
         # 2. normalisation and weight
         grid = [((params.normalisation, params.weight), best)]
-        for norm, weight in itertools.product(["zscore", "minmax"], np.arange(0.1, 0.91, 0.1)):
+        for norm, weight in itertools.product(["zscore", "minmax"], [0.3, 0.4, 0.5, 0.6]):
             if "fusion" not in steps:
                 break
             params.normalisation, params.weight = norm, round(float(weight), 2)
             grid.append(((norm, params.weight), score("hybrid")))
+            print("fusion", grid[-1], flush=True)
         (params.normalisation, params.weight), best = max(grid, key=lambda g: g[1])
         log["fusion"] = {"grid": grid, "best": [params.normalisation, params.weight]}
         print("fusion", max(grid, key=lambda g: g[1]), flush=True)
 
         # 3. dense pseudo-relevance feedback (0 = off)
         grid = [((params.prf_docs, params.prf_beta), best)]
-        for docs, beta in itertools.product([1, 2, 3, 5], [0.25, 0.5, 1.0]):
+        for docs, beta in itertools.product([1, 3], [0.5, 1.0]):
             if "prf" not in steps:
                 break
             params.prf_docs, params.prf_beta = docs, beta
             grid.append(((docs, beta), score("hybrid")))
+            print("prf", grid[-1], flush=True)
         (params.prf_docs, params.prf_beta), best = max(grid, key=lambda g: g[1])
         log["prf"] = {"grid": grid, "best": [params.prf_docs, params.prf_beta]}
         print("prf", max(grid, key=lambda g: g[1]), flush=True)
 
         # 4. keyword pseudo-relevance feedback (RM3-like; 0 = off)
         grid = [((params.rm3_docs, params.rm3_terms, params.rm3_weight), best)]
-        for docs, terms, weight in itertools.product([3, 5, 10], [10, 20], [0.2, 0.5]):
+        for docs, terms, weight in itertools.product([3, 10], [10], [0.2, 0.5]):
             if "rm3" not in steps:
                 break
             params.rm3_docs, params.rm3_terms, params.rm3_weight = docs, terms, weight

@@ -183,11 +183,12 @@ def run_size(size: int, papers: list[dict[str, object]], queries: list[str], see
         qfile = Path(tmp) / "queries.json"
         qfile.write_text(json.dumps(queries))
         out = subprocess.run(
-            [sys.executable, __file__, "--serve", str(index_dir), str(qfile)],
-            check=True,
+            [sys.executable, "-X", "faulthandler", __file__, "--serve", str(index_dir), str(qfile)],
             capture_output=True,
             text=True,
         )
+        if out.returncode != 0:
+            sys.exit(f"the serving process failed:\n{out.stderr[-3000:]}")
         result.update(json.loads(out.stdout.strip().splitlines()[-1]))
         for mode in ("keyword", "semantic", "hybrid", "hybrid_filtered"):
             print(f"[{size}] {mode}: {result[mode]}", flush=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +27,8 @@ def build(path: Path, n: int, hnsw_min_rows: int) -> tuple[VectorIndex, np.ndarr
     index.exact_filtered_rows = 50
     metas = [
         RowMeta(
-            categories=["math.CO"] if i % 10 == 0 else ["cs.LG"],
+            # a batch that brings many new categories at once widens the bitset mid-batch
+            categories=["math.CO"] if i % 10 == 0 else ["cs.LG", f"x{i % 37}.Y"],
             day=day_number(dt.date(2024, 1, 1)) + i % 30,
             has_code=i % 3 == 0,
             on_feed=i % 100 == 0,
@@ -73,3 +76,18 @@ def test_update_delete_and_reload(tmp_path: Path) -> None:
     assert [pid for pid, _ in again.search(vectors[5], 3, Filter(categories=("astro-ph",)))] == [2]
     assert again.update_meta(3, RowMeta(categories=["astro-ph.SR"]))
     assert {p for p, _ in again.search(vectors[5], 5, Filter(categories=("astro-ph",)))} == {2, 3}
+
+
+def test_loading_a_graph_then_the_embedder_does_not_crash(tmp_path: Path) -> None:
+    """usearch imported before onnxruntime crashed the process; the index imports them in order."""
+    index, _ = build(tmp_path / "v", 600, hnsw_min_rows=500)
+    index.save()
+    code = (
+        "import sys; from pathlib import Path;"
+        "from papertide.search.vectors import VectorIndex;"
+        f"v = VectorIndex.load(Path({str(tmp_path / 'v')!r})); assert v._hnsw is not None;"
+        "import onnxruntime; print('alive')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "alive"

@@ -35,6 +35,19 @@ class RowMeta:
     on_feed: bool = False
 
 
+def usearch_index_class() -> Any:
+    """usearch's Index, imported after onnxruntime.
+
+    Importing usearch 2.26.6 before onnxruntime 1.31.1 makes the later onnxruntime import crash
+    the process (SIGSEGV): a searcher that loaded its vectors first died when it embedded the
+    first query. onnxruntime first is safe, so it is always imported here first.
+    """
+    import onnxruntime  # noqa: F401
+    from usearch.index import Index
+
+    return Index
+
+
 class VectorIndex:
     """Unit vectors keyed by paper id, with the filter columns of each paper."""
 
@@ -78,9 +91,7 @@ class VectorIndex:
         index._matrix16 = np.load(path / "vectors.npy", mmap_mode="r")
         index._row_of = {int(k): i for i, k in enumerate(index.keys.tolist()) if index.alive[i]}
         if (path / "hnsw.usearch").exists():
-            from usearch.index import Index
-
-            index._hnsw = Index.restore(str(path / "hnsw.usearch"), view=False)
+            index._hnsw = usearch_index_class().restore(str(path / "hnsw.usearch"), view=False)
         return index
 
     def save(self) -> None:
@@ -120,19 +131,25 @@ class VectorIndex:
     # Writing -----------------------------------------------------------------------------------
 
     def _category_bits(self, categories: Sequence[str]) -> npt.NDArray[np.uint8]:
-        terms = category_terms(categories)
-        for term in terms:
-            if term not in self.vocab:
-                self.vocab[term] = len(self.vocab)
+        """The bitset row of these categories (new terms widen every row first)."""
+        return self._bitset_rows([categories])[0]
+
+    def _bitset_rows(self, batch: Sequence[Sequence[str]]) -> npt.NDArray[np.uint8]:
+        term_lists = [category_terms(categories) for categories in batch]
+        for terms in term_lists:
+            for term in terms:
+                if term not in self.vocab:
+                    self.vocab[term] = len(self.vocab)
         width = max(self.catbits.shape[1], math.ceil(len(self.vocab) / 8))
         if width > self.catbits.shape[1]:
             pad = np.zeros((len(self.catbits), width - self.catbits.shape[1]), dtype=np.uint8)
             self.catbits = np.hstack([self.catbits, pad])
-        row = np.zeros(width, dtype=np.uint8)
-        for term in terms:
-            bit = self.vocab[term]
-            row[bit // 8] |= np.uint8(1 << (bit % 8))
-        return row
+        rows = np.zeros((len(term_lists), width), dtype=np.uint8)
+        for i, terms in enumerate(term_lists):
+            for term in terms:
+                bit = self.vocab[term]
+                rows[i, bit // 8] |= np.uint8(1 << (bit % 8))
+        return rows
 
     def upsert(self, paper_ids: Sequence[int], vectors: F32, metas: Sequence[RowMeta]) -> None:
         """Add or replace the vectors (and filter columns) of these papers."""
@@ -143,9 +160,7 @@ class VectorIndex:
             raise ValueError(f"expected vectors of shape ({len(paper_ids)}, {self.dim})")
         self.delete(paper_ids)
         start = len(self.keys)
-        cat_rows = np.stack([self._category_bits(m.categories) for m in metas])
-        if cat_rows.shape[1] < self.catbits.shape[1]:
-            cat_rows = np.pad(cat_rows, ((0, 0), (0, self.catbits.shape[1] - cat_rows.shape[1])))
+        cat_rows = self._bitset_rows([m.categories for m in metas])
         self.keys = np.concatenate([self.keys, np.asarray(paper_ids, dtype=np.int64)])
         self.alive = np.concatenate([self.alive, np.ones(len(paper_ids), dtype=bool)])
         self.day = np.concatenate([self.day, np.array([m.day for m in metas], dtype=np.int32)])
@@ -187,9 +202,7 @@ class VectorIndex:
 
     def build_hnsw(self) -> None:
         """(Re)build the graph over the live rows; int8 storage keeps it small (exact rescoring)."""
-        from usearch.index import Index
-
-        hnsw = Index(
+        hnsw = usearch_index_class()(
             ndim=self.dim,
             metric="cos",
             dtype="i8",
