@@ -62,8 +62,8 @@ RESULTS = ROOT / "bench" / "results"
 
 
 class Run:
-    def __init__(self, papers: int) -> None:
-        self.path = RESULTS / f"scale_{papers}.json"
+    def __init__(self, papers: int, suffix: str = "") -> None:
+        self.path = RESULTS / f"scale_{papers}{suffix}.json"
         self.data: dict[str, Any] = {
             "papers_target": papers,
             "started": dt.datetime.now(dt.UTC).isoformat(),
@@ -85,7 +85,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def step_import(run: Run, url: str, tmp: Path) -> None:
+def step_import(run: Run, url: str, tmp: Path, source: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERTIDE_")}
     env.update(
         PAPERTIDE_DATABASE_URL=url,
@@ -94,7 +94,7 @@ def step_import(run: Run, url: str, tmp: Path) -> None:
     )
     started = time.perf_counter()
     proc = subprocess.run(
-        [str(BIN / "papertide"), "import", "jsonl", str(SHARED), "--json"],
+        [str(BIN / "papertide"), "import", "jsonl", str(source), "--json"],
         env=env,
         capture_output=True,
         text=True,
@@ -135,7 +135,7 @@ def step_synthetic(run: Run, url: str, target: int) -> None:
                     p.revised_at, p.first_announced, p.withdrawn, p.code_links, p.project_page,
                     p.github_stars, '', now(), now()
                 FROM generate_series(1, :copies) AS k
-                CROSS JOIN (SELECT * FROM papers WHERE arxiv_id NOT LIKE 's%' ORDER BY id) AS p
+                CROSS JOIN (SELECT * FROM papers WHERE arxiv_id !~ '^s[0-9]+[.]' ORDER BY id) AS p
                 LIMIT :need
                 """
             ),
@@ -149,7 +149,7 @@ def step_synthetic(run: Run, url: str, target: int) -> None:
                 JOIN papers p
                   ON p.arxiv_id = substring(s.arxiv_id from position('.' in s.arxiv_id) + 1)
                 JOIN paper_categories c ON c.paper_id = p.id
-                WHERE s.arxiv_id LIKE 's%'
+                WHERE s.arxiv_id ~ '^s[0-9]+[.]'
                 ON CONFLICT DO NOTHING
                 """
             )
@@ -292,7 +292,7 @@ def step_serve(run: Run, url: str, tmp: Path, index_dir: Path) -> None:
         titles = (
             conn.execute(
                 text(
-                    "SELECT title FROM papers WHERE arxiv_id NOT LIKE 's%' "
+                    "SELECT title FROM papers WHERE arxiv_id !~ '^s[0-9]+[.]' "
                     "ORDER BY random() LIMIT 300"
                 )
             )
@@ -377,10 +377,13 @@ def main() -> None:
     )
     parser.add_argument("--papers", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the schema and index afterwards")
+    parser.add_argument(
+        "--real-limit", type=int, default=None, help="import only the first K real papers (smoke)"
+    )
     args = parser.parse_args()
     if not SHARED.exists():
         raise SystemExit(f"needs the shared arXiv file at {SHARED}")
-    run = Run(args.papers)
+    run = Run(args.papers, "_smoke" if args.real_limit else "")
     schema = f"pt_scale_{uuid.uuid4().hex[:8]}"
     admin = make_engine(PG_URL)
     with admin.begin() as conn:
@@ -392,7 +395,15 @@ def main() -> None:
         engine = make_engine(url)
         upgrade(engine)
         engine.dispose()
-        step_import(run, url, tmp)
+        source = SHARED
+        if args.real_limit:
+            import gzip
+            import itertools
+
+            source = tmp / "first.jsonl.gz"
+            with gzip.open(SHARED, "rb") as src, gzip.open(source, "wb") as dst:
+                dst.writelines(itertools.islice(src, args.real_limit))
+        step_import(run, url, tmp, source)
         step_synthetic(run, url, args.papers)
         step_embed_and_vectors(run, url, tmp)
         step_index(run, url, index_dir)
