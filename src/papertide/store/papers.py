@@ -101,8 +101,8 @@ def _record_row(record: PaperRecord) -> dict[str, Any]:
         "arxiv_id": record.arxiv_id,
         "title": record.title,
         "abstract": record.abstract,
-        "authors": list(record.authors),
-        "categories": list(record.categories),
+        "authors": record.authors,
+        "categories": record.categories,
         "primary_category": record.primary_category,
         "comment": record.comment,
         "journal_ref": record.journal_ref,
@@ -113,7 +113,7 @@ def _record_row(record: PaperRecord) -> dict[str, Any]:
         "revised_at": record.revised_at if versions else None,
         "first_announced": record.first_announced,
         "withdrawn": record.withdrawn,
-        "code_links": list(record.code_links),
+        "code_links": record.code_links,
         "project_page": record.project_page,
         "github_stars": record.github_stars,
         "content_hash": record.content_hash,
@@ -181,6 +181,28 @@ def _merge(
     return merged, versions
 
 
+# JSON columns whose values repeat across papers (a few hundred category combinations).
+_REPEATING_JSON = frozenset({"categories", "code_links"})
+
+
+def _memoised_json(proc: Any) -> Any:
+    """The JSON bind processor, remembering short lists (categories, code links repeat a lot)."""
+    memo: dict[tuple[Any, ...], Any] = {}
+
+    def encode(value: Any) -> Any:
+        if type(value) is list and len(value) <= 3:
+            key = tuple(value)
+            found = memo.get(key)
+            if found is None:
+                found = proc(value)
+                if len(memo) < 50_000:
+                    memo[key] = found
+            return found
+        return proc(value)
+
+    return encode
+
+
 class _Codec:
     """Rows to and from driver values for one table on one dialect.
 
@@ -202,6 +224,9 @@ class _Codec:
         self.table_sql = quote(table.name)
         self.mark = "?" if dialect.paramstyle in ("qmark", "numeric") else "%s"
 
+        for i, col in enumerate(columns):
+            if col.name in _REPEATING_JSON and self.binds[i] is not None:
+                self.binds[i] = _memoised_json(self.binds[i])
         self.bind_steps = [(i, proc) for i, proc in enumerate(self.binds) if proc is not None]
         self.result_steps = [(i, proc) for i, proc in enumerate(self.results) if proc is not None]
 
