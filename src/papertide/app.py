@@ -85,6 +85,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         SessionAndHeadersMiddleware,
         codec=codec,
         secure=settings.base_url.startswith("https://"),
+        pages=state.pages,
     )
     install_ops(app)
     return app

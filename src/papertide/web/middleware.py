@@ -1,5 +1,10 @@
-"""One pure-ASGI middleware: loads the session cookie, writes it back when changed, and adds the
-security headers to every response (cheaper per request than a BaseHTTPMiddleware chain)."""
+"""One pure-ASGI middleware: loads the session cookie, writes it back when changed, adds the
+security headers to every response (cheaper per request than a BaseHTTPMiddleware chain), and
+answers anonymous GETs straight from the page cache when it holds the page.
+
+Serving cache hits here skips routing, dependency injection and the thread pool: that is what
+lets the feed page keep up with a burst of readers (see bench/web_bench.py).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from papertide.web.security import (
     SessionCodec,
     WebSession,
 )
+from papertide.web.state import TTLCache, page_key
 
 
 def _cookie_value(scope: Scope, name: str) -> str | None:
@@ -30,10 +36,13 @@ def _cookie_value(scope: Scope, name: str) -> str | None:
 
 
 class SessionAndHeadersMiddleware:
-    def __init__(self, app: ASGIApp, codec: SessionCodec, *, secure: bool) -> None:
+    def __init__(
+        self, app: ASGIApp, codec: SessionCodec, *, secure: bool, pages: TTLCache | None = None
+    ) -> None:
         self.app = app
         self.codec = codec
         self.secure = secure
+        self.pages = pages
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -41,6 +50,17 @@ class SessionAndHeadersMiddleware:
             return
         session = self.codec.loads(_cookie_value(scope, SESSION_COOKIE))
         scope.setdefault("state", {})["web_session"] = session
+        if (
+            self.pages is not None
+            and scope["method"] == "GET"
+            and session.user_id is None
+            and not session.flash
+            and not session.modified
+        ):
+            hit = self.pages.get_or_refresh(page_key(scope))
+            if hit is not None:
+                await self._send_cached(send, hit)
+                return
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -53,6 +73,17 @@ class SessionAndHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_wrapper)
+
+    async def _send_cached(
+        self, send: Send, hit: tuple[bytes, int, str | None, dict[str, str]]
+    ) -> None:
+        body, status, _media_type, cached_headers = hit
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in cached_headers.items()]
+        headers.append((b"content-length", str(len(body)).encode()))
+        present = {key for key, _ in headers}
+        headers.extend((k, v) for k, v in SECURITY_HEADERS if k not in present)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
     def _cookie(self, session: WebSession) -> str:
         flags = "Path=/; HttpOnly; SameSite=Lax" + ("; Secure" if self.secure else "")

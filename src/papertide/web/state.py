@@ -23,14 +23,19 @@ T = TypeVar("T")
 class TTLCache:
     """A tiny thread-safe cache for rendered pages and query results.
 
-    Entries live a few seconds: long enough to absorb a burst of identical requests, short enough
-    that other nodes (which cannot see our invalidations) show a new vote almost at once.
+    Entries are fresh for `ttl` seconds: long enough to absorb a burst of identical requests,
+    short enough that other nodes (which cannot see our invalidations) show a new vote almost at
+    once. `get_or_refresh` also serves an entry up to `grace` seconds past its ttl while exactly
+    one caller renders the new one, so an expiry under load does not send every waiting request
+    to the database at the same moment.
     """
 
-    def __init__(self, ttl: float, max_entries: int = 2048) -> None:
+    def __init__(self, ttl: float, max_entries: int = 2048, grace: float = 10.0) -> None:
         self.ttl = ttl
+        self.grace = grace
         self.max_entries = max_entries
         self._data: dict[Any, tuple[float, Any]] = {}
+        self._refreshing: set[Any] = set()
         self._lock = threading.Lock()
 
     def get(self, key: Any) -> Any | None:
@@ -39,11 +44,34 @@ class TTLCache:
             return None
         return hit[1]
 
+    def get_or_refresh(self, key: Any) -> Any | None:
+        """The entry if fresh; a stale one while someone else refreshes it; None = render it."""
+        hit = self._data.get(key)
+        if hit is None:
+            return None
+        expires, value = hit
+        now = time.monotonic()
+        if expires >= now:
+            return value
+        if expires + self.grace < now:
+            return None
+        with self._lock:
+            if key in self._refreshing:
+                return value
+            self._refreshing.add(key)
+        return None
+
     def set(self, key: Any, value: Any) -> None:
         with self._lock:
             if len(self._data) >= self.max_entries:
                 self._data.clear()
             self._data[key] = (time.monotonic() + self.ttl, value)
+            self._refreshing.discard(key)
+
+    def abandon(self, key: Any) -> None:
+        """The refresh of `key` failed or produced nothing cacheable: let another caller try."""
+        with self._lock:
+            self._refreshing.discard(key)
 
     def get_or_set(self, key: Any, make: Callable[[], T]) -> T:
         value = self.get(key)
@@ -55,6 +83,7 @@ class TTLCache:
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self._refreshing.clear()
 
 
 @dataclass
@@ -74,6 +103,11 @@ class WebState:
         """Forget cached pages and data after a write (a vote, a submission, a hide)."""
         self.pages.clear()
         self.data.clear()
+
+
+def page_key(scope: Any) -> tuple[str, bytes]:
+    """The page cache key of a request: its path and raw query string."""
+    return scope["path"], scope.get("query_string", b"")
 
 
 def web_state(request: Request) -> WebState:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from papertide.store.queries import voted_paper_ids
 from papertide.store.schema import User
 from papertide.web.deps import web_session
-from papertide.web.state import web_state
+from papertide.web.state import page_key, web_state
 
 
 def utcnow() -> dt.datetime:
@@ -29,17 +29,24 @@ def cached_anonymous(request: Request, make: Callable[[], Response]) -> Response
     if session.user_id is not None or session.flash or session.modified:
         return make()
     state = web_state(request)
-    key = (request.url.path, request.url.query)
+    key = page_key(request.scope)
     hit = state.pages.get(key)
     if hit is not None:
         body, status, media_type, headers = hit
         return Response(body, status_code=status, media_type=media_type, headers=headers)
-    response = make()
-    if response.status_code == 200 and not session.modified:
+    try:
+        response = make()
+    except BaseException:
+        state.pages.abandon(key)
+        raise
+    if response.status_code == 200 and not session.modified and isinstance(response.body, bytes):
+        # Security headers are added on the way out by the middleware, for hits and misses alike.
         headers = {
             k: v for k, v in response.headers.items() if k.lower() not in ("content-length",)
         }
         state.pages.set(key, (response.body, response.status_code, response.media_type, headers))
+    else:
+        state.pages.abandon(key)
     return response
 
 
