@@ -5,7 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from tests.web.conftest import DAY, Seed
+
+from papertide.app import create_app
+from papertide.config import Settings
 
 
 def titles_in_order(html: str, titles: list[str]) -> list[int]:
@@ -144,3 +148,14 @@ def test_openapi_and_offline_docs(client: TestClient, seed: Seed) -> None:
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs.text
     assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
     assert client.get("/static/vendor/htmx.min.js").status_code == 200
+
+
+def test_feed_can_list_every_new_paper_in_the_followed_categories(
+    web_settings: Settings, engine: Engine, seed: Seed
+) -> None:
+    cfg = web_settings.model_copy(update={"feed_include_new_papers": True, "categories": ["cs.CV"]})
+    with TestClient(create_app(cfg, engine=engine)) as client:
+        page = client.get(f"/papers/date/{DAY}").text
+    assert "Also new in cs.CV" in page
+    also = page.split("Also new in cs.CV")[1]
+    assert "Epsilon vision" in also and "Alpha: attention" not in also

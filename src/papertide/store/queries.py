@@ -295,3 +295,30 @@ def paper_comments(
     if not include_hidden:
         stmt = stmt.where(Comment.hidden.is_(False))
     return [(c, u) for c, u in session.execute(stmt)]
+
+
+def new_papers_on(
+    session: Session,
+    day: dt.date,
+    categories: Iterable[str],
+    *,
+    exclude_paper_ids: Iterable[int] = (),
+    limit: int = 200,
+) -> list[Paper]:
+    """Papers first announced on `day` in any of `categories` (for a feed that lists them all)."""
+    wanted = list(categories)
+    if not wanted:
+        return []
+    in_category = (
+        select(PaperCategory.paper_id).where(PaperCategory.category.in_(wanted)).distinct()
+    )
+    stmt = (
+        select(Paper)
+        .where(Paper.first_announced == day, Paper.id.in_(in_category))
+        .order_by(Paper.id.desc())
+        .limit(limit)
+    )
+    excluded = set(exclude_paper_ids)
+    if excluded:
+        stmt = stmt.where(Paper.id.not_in(excluded))
+    return list(session.scalars(stmt))

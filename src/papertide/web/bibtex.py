@@ -8,12 +8,14 @@ import re
 from collections.abc import Iterable
 
 from papertide.store.schema import Paper
+from papertide.web.serialize import published
 
 
 def _key(paper: Paper) -> str:
     first = (paper.authors or ["anon"])[0].split()
     surname = re.sub(r"[^A-Za-z]", "", first[-1] if first else "anon") or "anon"
-    year = paper.published_at.year if paper.published_at else ""
+    when = published(paper)
+    year = when.year if when else ""
     word = next((re.sub(r"[^A-Za-z]", "", w) for w in paper.title.split() if len(w) > 3), "paper")
     return f"{surname.lower()}{year}{word.lower()}"
 
@@ -25,10 +27,11 @@ def _clean(value: str) -> str:
 
 
 def paper_bibtex(paper: Paper) -> str:
+    when = published(paper)
     fields = [
         ("title", "{" + _clean(paper.title) + "}"),
         ("author", " and ".join(_clean(a) for a in paper.authors or [])),
-        ("year", str(paper.published_at.year) if paper.published_at else ""),
+        ("year", str(when.year) if when else ""),
         ("eprint", paper.arxiv_id),
         ("archivePrefix", "arXiv"),
         ("primaryClass", paper.primary_category or ""),
@@ -44,6 +47,11 @@ def papers_bibtex(papers: Iterable[Paper]) -> str:
     return "\n".join(paper_bibtex(p) for p in papers)
 
 
+def _day(paper: Paper) -> str:
+    when = published(paper)
+    return when.date().isoformat() if when else ""
+
+
 def papers_csv(papers: Iterable[Paper]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -56,7 +64,7 @@ def papers_csv(papers: Iterable[Paper]) -> str:
                 p.arxiv_id,
                 title,
                 "; ".join(p.authors or []),
-                p.published_at.date().isoformat() if p.published_at else "",
+                _day(p),
                 p.primary_category or "",
                 f"https://arxiv.org/abs/{p.arxiv_id}",
             ]

@@ -18,6 +18,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from markupsafe import Markup
 
 from papertide.web.security import CSRF_FIELD
+from papertide.web.serialize import published
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = Path(__file__).with_name("templates")
@@ -66,6 +67,7 @@ def build_templates() -> Jinja2Templates:
     )
     env.filters.update(
         number=_number,
+        published=published,
         snippet=_snippet,
         date=_date,
         authors=_authors,

@@ -18,13 +18,22 @@ def iso(value: dt.datetime | dt.date | None) -> str | None:
     return value.isoformat()
 
 
+def published(paper: Paper) -> dt.datetime | None:
+    """When the paper appeared: its v1 date, or its first announcement when versions are unknown."""
+    if paper.published_at is not None:
+        return paper.published_at
+    if paper.first_announced is not None:
+        return dt.datetime.combine(paper.first_announced, dt.time(), dt.UTC)
+    return None
+
+
 def paper_json(paper: Paper, *, upvotes: int | None = None) -> dict[str, Any]:
     """A paper with HF's names (`id`, `authors[{name}]`, `publishedAt`, `summary`) plus ours."""
     github = next((link for link in paper.code_links or [] if "github.com/" in link), None)
     return {
         "id": paper.arxiv_id,
         "authors": [{"name": name} for name in paper.authors or []],
-        "publishedAt": iso(paper.published_at),
+        "publishedAt": iso(published(paper)),
         "title": paper.title,
         "summary": paper.abstract,
         "upvotes": upvotes if upvotes is not None else 0,
@@ -53,7 +62,7 @@ def feed_entry_json(item: FeedItem, trending: TrendingItem | None = None) -> dic
     )
     body: dict[str, Any] = {
         "paper": paper,
-        "publishedAt": iso(item.paper.published_at),
+        "publishedAt": iso(published(item.paper)),
         "title": item.paper.title,
         "summary": item.paper.abstract,
         "numComments": item.num_comments,

@@ -30,7 +30,7 @@ from papertide.web.errors import WebError
 from papertide.web.params import parse_arxiv_id, parse_day, parse_month, parse_week
 from papertide.web.routes.common import cached_anonymous, page_links, utcnow
 from papertide.web.searching import run_search
-from papertide.web.serialize import feed_entry_json, iso, paper_json, versions_json
+from papertide.web.serialize import feed_entry_json, iso, paper_json, published, versions_json
 from papertide.web.state import web_state
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -109,7 +109,7 @@ def daily_papers(
                 db, start, end, "time", limit=limit, offset=offset, submitter=submitter
             )
             page.sort(
-                key=lambda i: i.paper.published_at or dt.datetime.min.replace(tzinfo=dt.UTC),
+                key=lambda i: published(i.paper) or dt.datetime.min.replace(tzinfo=dt.UTC),
                 reverse=True,
             )
             total = count_feed_range(db, start, end, submitter=submitter)
@@ -170,7 +170,7 @@ def search_papers(
                 "paper": paper_json(paper),
                 "title": paper.title,
                 "summary": paper.abstract,
-                "publishedAt": iso(paper.published_at),
+                "publishedAt": iso(published(paper)),
                 "relevance": r.relevance,
                 "score": r.score,
                 "snippet": r.snippet_html,

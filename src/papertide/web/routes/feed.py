@@ -18,12 +18,14 @@ from papertide.store.queries import (
     feed_for_date,
     feed_for_range,
     latest_feed_date,
+    new_papers_on,
 )
 from papertide.web.deps import CurrentUser, Db
 from papertide.web.params import parse_day, parse_month, parse_week, split_json
 from papertide.web.render import render_page
 from papertide.web.routes.common import cached_anonymous, utcnow, voted_ids
 from papertide.web.serialize import feed_entry_json
+from papertide.web.state import web_state
 
 router = APIRouter(tags=["feed"])
 
@@ -75,6 +77,12 @@ def _day_page(
 ) -> Response:
     items = feed_for_date(db, day, sort)
     prev_day, next_day = adjacent_feed_dates(db, day)
+    settings = web_state(request).settings
+    new_papers = (
+        new_papers_on(db, day, settings.categories, exclude_paper_ids=[i.paper.id for i in items])
+        if settings.feed_include_new_papers and not as_json
+        else []
+    )
     if not items and note is None:
         note = (
             "arXiv does not announce new papers on weekends."
@@ -99,6 +107,7 @@ def _day_page(
             "day": day,
             "week_url": f"/papers/week/{day.isocalendar().year}-W{day.isocalendar().week:02d}",
             "month_url": f"/papers/month/{day:%Y-%m}",
+            "new_papers": new_papers,
         },
     )
 
