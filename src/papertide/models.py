@@ -86,7 +86,7 @@ def join_abstract_lines(text: str | None) -> str:
     # a double space cost a few microseconds on a 1.5 kB abstract; a double space means a
     # blank or indented line (or stray spaces), which the careful path below handles.
     joined = text.replace("\n", " ").strip()
-    if "  " not in joined and joined.isprintable():
+    if "  " not in joined and "\t" not in joined and "\r" not in joined:
         return joined
     text = text.strip("\n")
     if "\n\n" not in text and "\n " not in text and "\n\t" not in text:
@@ -300,7 +300,7 @@ class PaperRecord:
             arxiv_id=canonical,
             title=clean_title,
             abstract=clean_abstract,
-            authors=[name for name in (collapse_whitespace(a) for a in authors or []) if name],
+            authors=[name for name in [" ".join(a.split()) for a in authors or [] if a] if name],
             categories=cats,
             primary_category=primary or None,
             comment=clean_comment,

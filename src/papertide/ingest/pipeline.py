@@ -8,6 +8,7 @@ and writes the skipped records with their reasons to a report file in the data f
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import time
 from collections.abc import Callable, Iterable
@@ -144,6 +145,11 @@ def import_records(
     """
     report = ImportReport(source=source)
     log = SkipLog(report, report_dir)
+    # Every record allocates a few dozen objects; with the default threshold (700) the cyclic
+    # garbage collector runs every few records and costs ~15% of an import. Raise it for the
+    # duration (collections still happen, just less often) and restore it afterwards.
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], 100_000), *thresholds[1:])
     papers: list[PaperRecord] = []
     feeds: list[FeedRecord] = []
     started = time.perf_counter()
@@ -194,6 +200,7 @@ def import_records(
         )
     finally:
         # On any other error the pending batch is dropped whole: nothing is half-written.
+        gc.set_threshold(*thresholds)
         log.close()
         report.seconds = time.perf_counter() - started
     return report

@@ -440,7 +440,8 @@ def upsert_papers(
         for paper_id, cats in category_resets:
             category_inserts.extend({"paper_id": paper_id, "category": c} for c in cats)
     if category_inserts:
-        category_codec.insert_many(conn, [category_codec.encode(r) for r in category_inserts])
+        # (paper_id, category) need no conversion: no per-row encoding.
+        category_codec.insert_many(conn, [(r["paper_id"], r["category"]) for r in category_inserts])
     return counts
 
 
