@@ -19,9 +19,9 @@ import json
 import platform
 import random
 import resource
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -37,17 +37,41 @@ QUERIES = [
 ]  # fmt: skip
 
 
-class CountingHandler:
-    """Accepts every message and counts it (no parsing: we measure our side, not the server)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self.lock:
-            self.count += 1
+# The SMTP server runs in its own process, as a real one would: in-process it would compete with
+# the sender for the GIL and we would measure the server as much as papertide.
+SERVER = """
+import sys, time
+from aiosmtpd.controller import Controller
+class Counting:
+    count = 0
+    async def handle_DATA(self, server, session, envelope):
+        Counting.count += 1
         return "250 OK"
+controller = Controller(Counting(), hostname="127.0.0.1", port=int(sys.argv[1]))
+controller.start()
+print("ready", flush=True)
+sys.stdin.read()
+controller.stop()
+print(Counting.count, flush=True)
+"""
+
+
+def start_server(port: int) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(port)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    if proc.stdout.readline().strip() != "ready":
+        raise SystemExit("the local SMTP server did not start")
+    return proc
+
+
+def stop_server(proc: subprocess.Popen[str]) -> int:
+    out, _ = proc.communicate("", timeout=60)
+    return int(out.strip().splitlines()[-1])
 
 
 def build(settings: Any, engine: Any, n: int, seed: int) -> dict[str, Any]:
@@ -63,7 +87,9 @@ def build(settings: Any, engine: Any, n: int, seed: int) -> dict[str, Any]:
     rng = random.Random(seed)
     with Session(engine) as db:
         paper_ids = list(db.scalars(select(Paper.id)))
-        last_day = db.scalar(select(FeedEntry.feed_date).order_by(FeedEntry.feed_date.desc()))
+        # The newest Monday–Thursday feed day: the next morning's mail covers exactly that day.
+        days = db.scalars(select(FeedEntry.feed_date).distinct())
+        last_day = max((d for d in days if d.weekday() <= 3), default=None)
         categories = sorted({c for (cs,) in db.execute(select(Paper.categories)) for c in cs})
     confirmed = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     subs = []
@@ -107,7 +133,7 @@ def build(settings: Any, engine: Any, n: int, seed: int) -> dict[str, Any]:
     return {
         "papers": len(paper_ids),
         "seeds": len(seeds),
-        "last_feed_day": last_day.isoformat(),
+        "feed_day_mailed": last_day.isoformat(),
         "setup_seconds": round(time.perf_counter() - started, 1),
         "search_alerts": "yes" if search_ready is None else f"no ({search_ready})",
     }
@@ -133,9 +159,8 @@ def main() -> int:
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--profile", action="store_true", help="print the top cProfile entries")
     args = parser.parse_args()
-
-    from aiosmtpd.controller import Controller
 
     from papertide.config import load_settings
     from papertide.digest.send import SendOptions, send_due
@@ -143,14 +168,12 @@ def main() -> int:
     from papertide.store.migrate import upgrade
 
     workdir = Path(tempfile.mkdtemp(prefix="papertide-digest-bench-"))
-    handler = CountingHandler()
     import socket
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
+    server = start_server(port)
     settings = load_settings(
         data_dir=workdir,
         database_url=args.database_url or f"sqlite:///{workdir / 'bench.db'}",
@@ -165,19 +188,26 @@ def main() -> int:
     upgrade(engine)
     print(f"building {args.subscribers:,} subscribers in {workdir} …", file=sys.stderr)
     info = build(settings, engine, args.subscribers, args.seed)
-    last_day = dt.date.fromisoformat(info["last_feed_day"])
+    last_day = dt.date.fromisoformat(info["feed_day_mailed"])
     now = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(8), dt.UTC)
-    while now.weekday() >= 5 or now.weekday() == 0:  # a Tue–Fri send covers one feed day
-        now += dt.timedelta(days=1)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     report = send_due(settings, engine, now, options=SendOptions(backoff=0.5))
     seconds = time.perf_counter() - started
+    if args.profile:
+        profiler.disable()
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(35)
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rerun_started = time.perf_counter()
     rerun = send_due(settings, engine, now, options=SendOptions(backoff=0.5))
     rerun_seconds = time.perf_counter() - rerun_started
-    controller.stop()
+    received = stop_server(server)
     result = {
         "subscribers": args.subscribers,
         "database": engine.url.get_backend_name(),
@@ -188,7 +218,7 @@ def main() -> int:
         "skipped_nothing_relevant": report.skipped,
         "failed": report.failed,
         "deferred": report.deferred,
-        "server_received": handler.count,
+        "server_received": received,
         "peak_rss_mb": round(peak_rss, 1),
         "rss_before_send_mb": round(rss_before, 1),
         "rerun_seconds": round(rerun_seconds, 2),

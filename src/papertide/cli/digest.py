@@ -95,7 +95,7 @@ def preview(
     from sqlalchemy.orm import Session
 
     from papertide.digest.compose import Composer
-    from papertide.digest.render import digest_message
+    from papertide.digest.render import digest_mail
     from papertide.digest.schedule import current_period
     from papertide.digest.subscriptions import InvalidInput, normalise_email
     from papertide.store.schema import Subscription
@@ -121,7 +121,7 @@ def preview(
             if digest is None:
                 typer.echo("(nothing passes the bar: no mail would be sent)\n")
                 continue
-            message = digest_message(cfg, sub, digest, f"{sub.id}:{period.key}")
+            message = digest_mail(cfg, sub, digest, f"{sub.id}:{period.key}").as_message()
             part = message.get_body(("html",) if html else ("plain",))
             typer.echo(f"Subject: {message['Subject']}\n")
             typer.echo(part.get_content() if part is not None else "")

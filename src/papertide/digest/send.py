@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from papertide.config import Settings
 from papertide.digest.compose import Composer, ContentUnavailable, SearchFn
-from papertide.digest.render import digest_message, message_id
+from papertide.digest.render import RawMail, digest_mail, message_id
 from papertide.digest.schedule import Period, due_period, period_by_key
 from papertide.digest.transport import (
     FatalMailError,
@@ -86,9 +86,17 @@ class _RateLimiter:
         self.next_at = now + self.interval
 
 
-def _claim(session: Session, sub: Subscription, key: str, period: Period) -> Delivery | None:
-    """The delivery row for `key`, created pending, or None when it is already done."""
-    row = session.scalars(select(Delivery).where(Delivery.idempotency_key == key)).one_or_none()
+def _claim(
+    session: Session, sub: Subscription, key: str, period: Period, *, known: bool = True
+) -> Delivery | None:
+    """The delivery row for `key`, created pending, or None when it is already done.
+
+    `known=False` says no row existed when the run started, which saves a lookup per message."""
+    row = (
+        session.scalars(select(Delivery).where(Delivery.idempotency_key == key)).one_or_none()
+        if known
+        else None
+    )
     if row is None:
         row = Delivery(
             idempotency_key=key,
@@ -182,8 +190,10 @@ def send_due(
             else:
                 todo = due_subscriptions(reader, now, kinds=kinds)
             report.due = len(todo)
-            done_keys = _done_keys(writer, [delivery_key(s.id, p) for s, p in todo])
+            existing = _existing_keys(writer, [delivery_key(s.id, p) for s, p in todo])
+            done_keys = {k for k, status in existing.items() if status in DONE}
             composer = Composer(reader, settings, search=search)
+            composer.prefetch_seeds([s for s, p in todo if delivery_key(s.id, p) not in done_keys])
             for index, (sub, period) in enumerate(todo, 1):
                 if progress is not None:
                     progress(index, len(todo))
@@ -197,7 +207,7 @@ def send_due(
                     report.deferred += 1
                     report.errors.append(f"{sub.email} ({key}): {exc}")
                     continue
-                row = _claim(writer, sub, key, period)
+                row = _claim(writer, sub, key, period, known=key in existing)
                 if row is None:
                     report.already += 1
                     continue
@@ -205,7 +215,7 @@ def send_due(
                     _finish(writer, row, "skipped", attempts=row.attempts)
                     report.skipped += 1
                     continue
-                message = digest_message(settings, sub, digest, key)
+                message = digest_mail(settings, sub, digest, key)
                 outcome = _deliver(writer, row, message, transport, limiter, opts, settings, key)
                 if outcome == "sent":
                     report.sent += 1
@@ -232,24 +242,23 @@ def send_due(
     return report
 
 
-def _done_keys(session: Session, keys: list[str]) -> set[str]:
-    done: set[str] = set()
+def _existing_keys(session: Session, keys: list[str]) -> dict[str, str]:
+    """Status of each key that already has a delivery row."""
+    found: dict[str, str] = {}
     for start in range(0, len(keys), 900):
-        chunk = keys[start : start + 900]
-        done.update(
-            session.scalars(
-                select(Delivery.idempotency_key).where(
-                    Delivery.idempotency_key.in_(chunk), Delivery.status.in_(DONE)
-                )
+        rows = session.execute(
+            select(Delivery.idempotency_key, Delivery.status).where(
+                Delivery.idempotency_key.in_(keys[start : start + 900])
             )
         )
-    return done
+        found.update({key: status for key, status in rows})
+    return found
 
 
 def _deliver(
     session: Session,
     row: Delivery,
-    message: object,
+    message: RawMail,
     transport: Transport,
     limiter: _RateLimiter,
     opts: SendOptions,
@@ -257,9 +266,6 @@ def _deliver(
     key: str,
 ) -> str:
     """'sent', 'failed', or the last transient error (the row stays pending)."""
-    from email.message import EmailMessage
-
-    assert isinstance(message, EmailMessage)
     attempts = row.attempts
     last_error = ""
     for attempt in range(opts.retries):

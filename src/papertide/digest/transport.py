@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Protocol
 
 from papertide.config import Settings
+from papertide.digest.render import RawMail
 from papertide.mail import MailError, send_mail
 
 
@@ -32,7 +33,7 @@ class FatalMailError(Exception):
 
 
 class Transport(Protocol):
-    def send(self, message: EmailMessage) -> None: ...
+    def send(self, message: EmailMessage | RawMail) -> None: ...
 
     def close(self) -> None: ...
 
@@ -89,11 +90,14 @@ class SmtpTransport:
             raise
         return smtp
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage | RawMail) -> None:
         try:
             if self._smtp is None:
                 self._smtp = self._connect()
-            self._smtp.send_message(message)
+            if isinstance(message, RawMail):
+                self._smtp.sendmail(message.sender, [message.recipient], message.data)
+            else:
+                self._smtp.send_message(message)
         except (smtplib.SMTPException, OSError) as exc:
             failed = _classify(exc, self.where)
             if isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError):
@@ -136,9 +140,11 @@ class BackendTransport:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage | RawMail) -> None:
         try:
-            send_mail(self.settings, message)
+            send_mail(
+                self.settings, message.as_message() if isinstance(message, RawMail) else message
+            )
         except MailError as exc:
             raise TransientMailError(str(exc)) from None
 

@@ -172,6 +172,7 @@ class Ranker:
         self._authors = author_vectorizer()
         self._cand_text: Any = None  # sparse; rows l2-normalised by the vectorizer
         self._cand_authors: Any = None
+        self._seed_rows: dict[int, tuple[Any, Any]] = {}  # paper id -> (text row, author row)
         if self.candidates:
             try:
                 self._cand_text = self._text.fit_transform([paper_text(p) for p in self.candidates])
@@ -184,14 +185,37 @@ class Ranker:
             except ValueError:  # no author names at all
                 self._cand_authors = None
 
+    def prepare(self, papers: Sequence[Paper]) -> None:
+        """Vectorise seed papers in one batch (and remember them): composing many digests whose
+        libraries overlap then costs one transform, not one per person."""
+        missing = list({p.id: p for p in papers if p.id not in self._seed_rows}.values())
+        if not missing or (self._cand_text is None and self._cand_authors is None):
+            return
+        text = (
+            self._text.transform([paper_text(p) for p in missing])
+            if self._cand_text is not None
+            else None
+        )
+        authors = (
+            self._authors.transform([author_tokens(p.authors) for p in missing])
+            if self._cand_authors is not None
+            else None
+        )
+        for i, paper in enumerate(missing):
+            self._seed_rows[paper.id] = (
+                text[i] if text is not None else None,
+                authors[i] if authors is not None else None,
+            )
+
     def _sims(self, space: str, papers: Sequence[Paper]) -> NDArray[np.float32]:
+        from scipy.sparse import vstack
+
         cand = self._cand_text if space == "text" else self._cand_authors
         if cand is None or not papers:
             return np.zeros((len(self.candidates), len(papers)), np.float32)
-        if space == "text":
-            seeds = self._text.transform([paper_text(p) for p in papers])
-        else:
-            seeds = self._authors.transform([author_tokens(p.authors) for p in papers])
+        self.prepare(papers)
+        slot = 0 if space == "text" else 1
+        seeds = vstack([self._seed_rows[p.id][slot] for p in papers])
         return np.asarray((cand @ seeds.T).toarray(), np.float32)
 
     def rank(
