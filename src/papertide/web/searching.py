@@ -59,7 +59,10 @@ def run_search(
     limit: int = 20,
     offset: int = 0,
     mode: str = "hybrid",
+    min_relevance: float | None = 0.0,
 ) -> SearchOutcome:
+    """Run a search; `min_relevance=0.0` (the default here) lists every ranked paper with its
+    relevance, so people see the full ranking; None applies the search package's tuned cutoff."""
     if len(q) > MAX_QUERY_CHARS:
         raise WebError(400, f"query too long: {len(q)} characters (at most {MAX_QUERY_CHARS})")
     engine = searcher(state)
@@ -76,7 +79,7 @@ def run_search(
     )
     too_long = getattr(search_api, "QueryTooLong", None)
     try:
-        response = engine.search(q, filters, limit, offset, None, mode)
+        response = engine.search(q, filters, limit, offset, min_relevance, mode)
     except Exception as exc:
         if too_long is not None and isinstance(exc, too_long):
             raise WebError(400, str(exc), code="query_too_long") from None

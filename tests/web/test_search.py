@@ -1,0 +1,55 @@
+"""Search pages and API over a real (keyword) index built from the test database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from tests.web.conftest import Seed
+
+from papertide.app import create_app
+from papertide.config import Settings
+
+
+@pytest.fixture
+def indexed(web_settings: Settings, engine: Engine, seed: Seed) -> Iterator[TestClient]:
+    from papertide.search.api import get_searcher
+
+    get_searcher(web_settings).sync(engine, embed=False)
+    with TestClient(create_app(web_settings, engine=engine)) as client:
+        yield client
+
+
+def test_search_page_finds_papers_with_snippets_and_relevance(indexed: TestClient) -> None:
+    page = indexed.get("/search?q=attention")
+    assert page.status_code == 200
+    assert "Alpha: attention for all" in page.text
+    assert 'class="relevance"' in page.text
+    body = indexed.get("/api/papers/search?q=attention&limit=5").json()
+    assert body[0]["paper"]["id"] == "2608.00001"
+    assert {"relevance", "score", "snippet"} <= set(body[0])
+
+
+def test_category_filter_is_applied(indexed: TestClient) -> None:
+    everything = indexed.get("/search.json?q=vision+attention+language").json()["results"]
+    only_cv = indexed.get("/search.json?q=vision+attention+language&category=cs.CV").json()
+    ids = [r["paper"]["id"] for r in only_cv["results"]]
+    assert ids == ["2608.00005"]
+    assert len(everything) >= len(ids)
+
+
+def test_search_bad_input(indexed: TestClient) -> None:
+    assert indexed.get("/search?q=" + "x" * 600).status_code == 400
+    bad_date = indexed.get("/search.json?q=attention&from=2026-99-01")
+    assert bad_date.status_code == 400 and bad_date.json()["error"]["code"] == "bad_date"
+    assert indexed.get("/search?q=attention&page=-1").status_code == 422
+    html = indexed.get("/search?q=<script>alert(1)</script>").text
+    assert "<script>alert(1)</script>" not in html
+
+
+def test_without_an_index_search_says_so(client: TestClient, seed: Seed) -> None:
+    page = client.get("/search?q=attention")
+    assert page.status_code == 200
+    assert "search index not built" in page.text and "papertide index rebuild" in page.text
