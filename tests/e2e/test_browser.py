@@ -208,3 +208,12 @@ def test_mobile_layout_and_keyboard(page: Any, site: LiveServer, db_url: str) ->
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.closest('main') !== null")
     assert focused
+
+
+def test_api_docs_work_offline_under_the_csp(page: Any, site: LiveServer, db_url: str) -> None:
+    page.goto("/docs")
+    page.wait_for_selector(".swagger-ui .info .title", timeout=30_000)
+    assert "/api/daily_papers" in page.inner_text("body")
+    if db_url.startswith("sqlite"):
+        shoot(page, "api-docs", True)
+    assert not [p for p in page.problems if "Content Security Policy" in p], page.problems
