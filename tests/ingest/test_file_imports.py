@@ -197,3 +197,13 @@ def test_demo_data_loads_and_reloads_without_changes(settings: Settings, engine:
     assert first.ok and second.ok
     assert _count(engine, FeedEntry) == 600
     assert second.papers.changed == 0 and second.feed is not None and second.feed.changed == 0
+
+
+def test_corrupt_gzip_keeps_what_was_readable_and_says_so(engine: Engine, tmp_path: Path) -> None:
+    data = bytearray(SAMPLE.read_bytes())
+    data[100_000:100_050] = b"x" * 50  # damage in the middle of the compressed stream
+    path = tmp_path / "damaged.jsonl.gz"
+    path.write_bytes(bytes(data))
+    report = import_records(engine, JsonlSnapshot(path), batch_size=100)
+    assert report.error is not None and "breaks after line" in report.error
+    assert report.read > 0 and _count(engine, Paper) == report.read

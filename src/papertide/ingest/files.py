@@ -27,6 +27,27 @@ _SIGNATURES = (
 )
 
 
+def _gzip_reader(raw: IO[bytes]) -> IO[bytes]:
+    """A gzip reader: ISA-L's (about 3x faster to decompress) when installed, else the stdlib's."""
+    try:
+        from isal import igzip
+    except ImportError:
+        return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
+    return cast(IO[bytes], igzip.GzipFile(fileobj=raw, mode="rb"))
+
+
+def _decompress_errors() -> tuple[type[BaseException], ...]:
+    """What a gzip stream raises when it is cut off or corrupt (stdlib and ISA-L)."""
+    errors: list[type[BaseException]] = [EOFError, zlib.error, OSError]
+    try:
+        from isal.isal_zlib import error as isal_error
+    except ImportError:
+        pass
+    else:
+        errors.append(cast(type[BaseException], isal_error))
+    return tuple(errors)
+
+
 class SourceError(Exception):
     """The input cannot be read at all; the message says what is wrong and what to do."""
 
@@ -97,7 +118,7 @@ class TextLines:
     def open_binary(self) -> IO[bytes]:
         self._raw = self.path.open("rb")
         if self.compressed:
-            return cast(IO[bytes], gzip.GzipFile(fileobj=self._raw, mode="rb"))
+            return cast(IO[bytes], _gzip_reader(self._raw))
         return self._raw
 
     def __iter__(self) -> Iterator[tuple[int, bytes]]:
@@ -108,7 +129,7 @@ class TextLines:
             while True:
                 try:
                     line = stream.readline()
-                except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+                except _decompress_errors() as exc:
                     raise TruncatedInput(
                         f"the gzip data of {self.path.name} breaks after line {number:,} "
                         f"({exc}); the lines before the break were kept"
