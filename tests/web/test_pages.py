@@ -159,3 +159,10 @@ def test_feed_can_list_every_new_paper_in_the_followed_categories(
     assert "Also new in cs.CV" in page
     also = page.split("Also new in cs.CV")[1]
     assert "Epsilon vision" in also and "Alpha: attention" not in also
+
+
+def test_head_requests_answer_like_get_without_a_body(client: TestClient, seed: Seed) -> None:
+    response = client.head("/papers/2608.00001")
+    assert response.status_code == 200 and response.content == b""
+    assert response.headers["content-type"].startswith("text/html")
+    assert client.head("/papers/2608.99999").status_code == 404

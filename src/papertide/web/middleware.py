@@ -35,6 +35,17 @@ def _cookie_value(scope: Scope, name: str) -> str | None:
     return None
 
 
+def _without_body(send: Send) -> Send:
+    async def send_headers_only(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            if message.get("more_body", False):
+                return
+            message = {"type": "http.response.body", "body": b""}
+        await send(message)
+
+    return send_headers_only
+
+
 class SessionAndHeadersMiddleware:
     def __init__(
         self, app: ASGIApp, codec: SessionCodec, *, secure: bool, pages: TTLCache | None = None
@@ -48,6 +59,10 @@ class SessionAndHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["method"] == "HEAD":
+            # Answer HEAD like GET without the body (uptime checkers, link previews).
+            scope = {**scope, "method": "GET"}
+            send = _without_body(send)
         session = self.codec.loads(_cookie_value(scope, SESSION_COOKIE))
         scope.setdefault("state", {})["web_session"] = session
         if (

@@ -1,0 +1,69 @@
+"""`papertide demo`: the README's first command, as a real process on a free port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from tests.web.conftest import free_port
+
+PAPERTIDE = Path(sys.executable).with_name("papertide")
+
+
+def run_demo(data_dir: Path, port: int) -> tuple[subprocess.Popen[str], str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("PAPERTIDE_") or key.startswith("PAPERTIDE_TEST_")
+    }
+    env.update(
+        PAPERTIDE_DATA_DIR=str(data_dir),
+        PAPERTIDE_CONFIG=str(data_dir / "absent.toml"),
+        PAPERTIDE_INDEX_SYNC_SECONDS="0",
+    )
+    process = subprocess.Popen(
+        [str(PAPERTIDE), "demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(
+                f"demo exited early: {process.stdout.read() if process.stdout else ''}"
+            )
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+                return process, response.read().decode()
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise AssertionError("demo did not serve within 120 s")
+
+
+def stop(process: subprocess.Popen[str]) -> str:
+    os.killpg(process.pid, signal.SIGTERM)
+    out, _ = process.communicate(timeout=30)
+    return out
+
+
+@pytest.mark.slow
+def test_demo_serves_the_sample_and_a_second_start_skips_loading(tmp_path: Path) -> None:
+    process, page = run_demo(tmp_path / "data", free_port())
+    first = stop(process)
+    assert "sample loaded" in first
+    assert "Daily papers" in page and "showing the latest day with papers" in page
+    assert "August 21, 2026" in page  # the newest day of the bundled feed
+    process, page = run_demo(tmp_path / "data", free_port())
+    second = stop(process)
+    assert "sample already loaded" in second
+    assert "August 21, 2026" in page
