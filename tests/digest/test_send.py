@@ -224,3 +224,42 @@ def test_subscription_confirmed_after_the_send_hour_starts_next_period(
     assert send_due(mail_settings, engine, NOW, options=FAST).due == 0
     tomorrow = send_due(mail_settings, engine, NOW + dt.timedelta(days=1), options=FAST)
     assert tomorrow.due == 1
+
+
+def test_parallel_senders_deliver_each_message_exactly_once(
+    engine: Engine, db: Session, mail_settings: Settings, smtp: SmtpServer
+) -> None:
+    _feed(db)
+    people = [f"w{i}@example.org" for i in range(12)]
+    for address in people:
+        add_subscription(db, address, "daily_trending")
+    db.commit()
+    options = SendOptions(workers=3, backoff=0.0, sleep=lambda _s: None)
+
+    first = send_due(mail_settings, engine, NOW, options=options)
+    again = send_due(mail_settings, engine, NOW, options=options)
+
+    assert (first.sent, again.sent, again.already) == (12, 0, 12)
+    assert sorted(str(m["To"]) for m in smtp.inbox.messages) == sorted(people)
+    assert {d.status for d in db.scalars(select(Delivery))} == {"sent"}
+
+
+def test_parallel_senders_stop_when_the_server_is_gone_and_lose_nobody(
+    engine: Engine, db: Session, mail_settings: Settings, smtp: SmtpServer
+) -> None:
+    _feed(db)
+    people = [f"v{i}@example.org" for i in range(10)]
+    for address in people:
+        add_subscription(db, address, "daily_trending")
+    db.commit()
+    smtp.stop()
+    options = SendOptions(workers=2, backoff=0.0, sleep=lambda _s: None)
+
+    down = send_due(mail_settings, engine, NOW, options=options)
+    assert down.sent == 0 and down.deferred == 10
+
+    smtp.start()
+    back = send_due(mail_settings, engine, NOW, options=options)
+    assert back.sent == 10
+    for address in people:
+        assert len(smtp.inbox.to(address)) == 1, address

@@ -43,6 +43,7 @@ def send(
     rate: float | None = typer.Option(
         None, "--rate", help="Messages per second (default: setting)."
     ),
+    workers: int = typer.Option(1, "--workers", min=1, max=32, help="SMTP connections at once."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
 ) -> None:
     """Compose and send every due digest and alert. Safe to rerun: nobody gets a mail twice."""
@@ -53,7 +54,7 @@ def send(
     cfg = settings()
     engine = open_database(cfg)
     kinds = None if period == "all" else KIND_OPTIONS[period]
-    options = SendOptions(rate_per_second=rate)
+    options = SendOptions(rate_per_second=rate, workers=workers)
     from rich.progress import Progress
 
     with Progress(console=err_console, transient=True) as progress:

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from papertide.config import Settings
 from papertide.digest.compose import Composer, ContentUnavailable, SearchFn
-from papertide.digest.render import RawMail, digest_mail, message_id
+from papertide.digest.render import RawMail, digest_mail
 from papertide.digest.schedule import Period, due_period, period_by_key
 from papertide.digest.transport import (
     FatalMailError,
@@ -61,6 +64,9 @@ class SendOptions:
     backoff: float = 1.0  # seconds before the 2nd attempt; doubles each time
     rate_per_second: float | None = None  # default: settings.mail_rate_per_second
     give_up_after: int = 2  # consecutive recipients whose retries all failed: the server is down
+    # SMTP connections used at once. 1 sends inline, in order; more hand composed messages to
+    # that many threads, so that waiting for the server overlaps with composing the next mail.
+    workers: int = 1
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
 
@@ -70,6 +76,8 @@ def delivery_key(sub_id: int, period: Period) -> str:
 
 
 class _RateLimiter:
+    """At most `per_second` messages per second across all sender threads."""
+
     def __init__(
         self, per_second: float, sleep: Callable[[float], None], clock: Callable[[], float]
     ) -> None:
@@ -77,13 +85,15 @@ class _RateLimiter:
         self.sleep = sleep
         self.clock = clock
         self.next_at = clock()
+        self.lock = threading.Lock()
 
     def wait(self) -> None:
-        now = self.clock()
-        if now < self.next_at:
-            self.sleep(self.next_at - now)
-            now = self.next_at
-        self.next_at = now + self.interval
+        with self.lock:  # reserve the next slot, then sleep outside the lock
+            now = self.clock()
+            slot = max(now, self.next_at)
+            self.next_at = slot + self.interval
+        if slot > now:
+            self.sleep(slot - now)
 
 
 def _claim(
@@ -118,7 +128,7 @@ def _claim(
 
 def _finish(
     session: Session,
-    row: Delivery,
+    row_id: int,
     status: str,
     *,
     attempts: int,
@@ -127,7 +137,7 @@ def _finish(
 ) -> None:
     session.execute(
         update(Delivery)
-        .where(Delivery.id == row.id)
+        .where(Delivery.id == row_id)
         .values(
             status=status,
             attempts=attempts,
@@ -176,7 +186,7 @@ def send_due(
     limiter = _RateLimiter(
         opts.rate_per_second or settings.mail_rate_per_second, opts.sleep, opts.clock
     )
-    consecutive_down = 0
+    outbox = _Outbox(settings, factory, transport, limiter, opts, report)
     try:
         with factory() as reader, factory() as writer:
             if period_key is not None:
@@ -212,34 +222,123 @@ def send_due(
                     report.already += 1
                     continue
                 if digest is None:
-                    _finish(writer, row, "skipped", attempts=row.attempts)
+                    _finish(writer, row.id, "skipped", attempts=row.attempts)
                     report.skipped += 1
                     continue
                 message = digest_mail(settings, sub, digest, key)
-                outcome = _deliver(writer, row, message, transport, limiter, opts, settings, key)
-                if outcome == "sent":
-                    report.sent += 1
-                    consecutive_down = 0
-                elif outcome == "failed":
-                    report.failed += 1
-                    consecutive_down = 0
-                else:
-                    report.deferred += 1
-                    report.errors.append(f"{sub.email} ({key}): {outcome}")
-                    consecutive_down += 1
-                    if consecutive_down >= opts.give_up_after:
-                        remaining = len(todo) - index
-                        report.deferred += remaining
-                        report.errors.append(
-                            f"mail server unavailable; stopped with {remaining} more left "
-                            "pending for the next run"
-                        )
-                        break
+                if not outbox.submit(_Job(row.id, row.attempts, sub.email, key, message), writer):
+                    remaining = len(todo) - index
+                    report.deferred += remaining
+                    report.errors.append(
+                        f"mail server unavailable; stopped with {remaining} more left "
+                        "pending for the next run"
+                    )
+                    break
     finally:
+        outbox.close()
         if own_transport:
             transport.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    row_id: int
+    attempts: int
+    email: str
+    key: str
+    message: RawMail
+
+
+class _Outbox:
+    """Hands claimed messages to SMTP: inline, or through worker threads that each own an SMTP
+    connection and a database session. Either way every outcome is recorded per message."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        factory: Any,
+        transport: Transport,
+        limiter: _RateLimiter,
+        opts: SendOptions,
+        report: SendReport,
+    ) -> None:
+        self.settings = settings
+        self.factory = factory
+        self.transport = transport
+        self.limiter = limiter
+        self.opts = opts
+        self.report = report
+        self.lock = threading.Lock()
+        self.down = 0  # consecutive recipients whose retries all failed
+        self.stopped = False
+        self.error: BaseException | None = None
+        self.queue: queue.Queue[_Job | None] = queue.Queue(maxsize=4 * max(1, opts.workers))
+        self.threads = [
+            threading.Thread(target=self._work, name=f"digest-smtp-{i}", daemon=True)
+            for i in range(opts.workers if opts.workers > 1 else 0)
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def submit(self, job: _Job, session: Session) -> bool:
+        """Send (or queue) one message; False when the mail server is down and the run stops."""
+        if self.error is not None:
+            raise self.error
+        if not self.threads:
+            self._record(
+                job, _deliver(session, job, self.transport, self.limiter, self.opts, self.settings)
+            )
+            return not self.stopped
+        if self.stopped:
+            self._record(job, "not sent: the run stopped")  # its row stays pending
+            return False
+        self.queue.put(job)
+        return True
+
+    def _record(self, job: _Job, outcome: str) -> None:
+        with self.lock:
+            if outcome == "sent":
+                self.report.sent += 1
+                self.down = 0
+            elif outcome == "failed":
+                self.report.failed += 1
+                self.down = 0
+            else:
+                self.report.deferred += 1
+                self.report.errors.append(f"{job.email} ({job.key}): {outcome}")
+                self.down += 1
+                if self.down >= self.opts.give_up_after:
+                    self.stopped = True
+
+    def _work(self) -> None:
+        transport = transport_for(self.settings)
+        try:
+            with self.factory() as session:
+                while (job := self.queue.get()) is not None:
+                    if self.stopped or self.error is not None:
+                        self._record(job, "not sent: the run stopped")  # stays pending
+                        continue
+                    try:
+                        outcome = _deliver(
+                            session, job, transport, self.limiter, self.opts, self.settings
+                        )
+                    except BaseException as exc:  # e.g. login refused: stop the whole run
+                        self.error = exc
+                        self.stopped = True
+                        continue
+                    self._record(job, outcome)
+        finally:
+            transport.close()
+
+    def close(self) -> None:
+        for _ in self.threads:
+            self.queue.put(None)
+        for thread in self.threads:
+            thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def _existing_keys(session: Session, keys: list[str]) -> dict[str, str]:
@@ -257,16 +356,14 @@ def _existing_keys(session: Session, keys: list[str]) -> dict[str, str]:
 
 def _deliver(
     session: Session,
-    row: Delivery,
-    message: RawMail,
+    job: _Job,
     transport: Transport,
     limiter: _RateLimiter,
     opts: SendOptions,
     settings: Settings,
-    key: str,
 ) -> str:
     """'sent', 'failed', or the last transient error (the row stays pending)."""
-    attempts = row.attempts
+    attempts = job.attempts
     last_error = ""
     for attempt in range(opts.retries):
         if attempt:
@@ -274,20 +371,20 @@ def _deliver(
         limiter.wait()
         attempts += 1
         try:
-            transport.send(message)
+            transport.send(job.message)
         except PermanentMailError as exc:
-            _finish(session, row, "failed", attempts=attempts, error=str(exc))
-            log.warning("permanent failure for %s: %s", row.email, exc)
+            _finish(session, job.row_id, "failed", attempts=attempts, error=str(exc))
+            log.warning("permanent failure for %s: %s", job.email, exc)
             return "failed"
         except TransientMailError as exc:
             last_error = str(exc)
             continue
         except FatalMailError:
-            _finish(session, row, "pending", attempts=attempts, error="login refused")
+            _finish(session, job.row_id, "pending", attempts=attempts, error="login refused")
             raise
-        _finish(session, row, "sent", attempts=attempts, msg_id=message_id(settings, key))
+        _finish(session, job.row_id, "sent", attempts=attempts, msg_id=job.message.message_id)
         return "sent"
-    _finish(session, row, "pending", attempts=attempts, error=last_error)
+    _finish(session, job.row_id, "pending", attempts=attempts, error=last_error)
     return last_error or "not sent"
 
 
