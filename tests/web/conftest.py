@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import socket
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -14,7 +16,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from papertide.app import create_app
@@ -164,6 +166,10 @@ class Seed:
 @pytest.fixture
 def seed(engine: Engine) -> Seed:
     """Three papers on DAY's feed (votes 5, 12, 0), one the day before, one in cs.CV only."""
+    return seed_database(engine)
+
+
+def seed_database(engine: Engine) -> Seed:
     with Session(engine, expire_on_commit=False) as session:
         submitter = User(email="imported@example.org", name="reader-1", imported=True)
         session.add(submitter)
@@ -207,3 +213,55 @@ def make_admin(engine: Engine, email: str) -> None:
         user = session.query(User).filter_by(email=email).one()
         user.is_admin = True
         session.commit()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def reader(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    """One seeded database and app per module and backend, for tests that only read.
+
+    Building the schema once instead of once per test keeps the suite fast on a busy machine;
+    tests that write use the function-scoped `client` instead.
+    """
+    from tests.conftest import PG_URL
+
+    from papertide.store.db import make_engine
+    from papertide.store.migrate import upgrade
+
+    folder = tmp_path_factory.mktemp("reader")
+    schema = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{folder / 'papertide.db'}"
+    else:
+        request.getfixturevalue("pg_reachable")
+        schema = f"pt_{uuid.uuid4().hex[:12]}"
+        admin = make_engine(PG_URL)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        sep = "&" if "?" in PG_URL else "?"
+        url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    with pytest.MonkeyPatch.context() as patch:
+        for key in list(os.environ):
+            if key.startswith("PAPERTIDE_") and not key.startswith("PAPERTIDE_TEST_"):
+                patch.delenv(key)
+        patch.setenv("PAPERTIDE_INDEX_SYNC_SECONDS", "0")
+        settings = Settings(
+            data_dir=folder / "data",
+            database_url=url,
+            secret_key="reader-" + uuid.uuid4().hex,
+            base_url="http://testserver",
+            mail_backend="null",
+        )
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+            seed_database(engine)
+            with TestClient(create_app(settings, engine=engine), follow_redirects=False) as client:
+                yield client
+        finally:
+            engine.dispose()
+            if schema is not None:
+                with admin.begin() as conn:
+                    conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+                admin.dispose()

@@ -16,8 +16,8 @@ def titles_in_order(html: str, titles: list[str]) -> list[int]:
     return [html.index(t) for t in titles]
 
 
-def test_day_feed_lists_that_days_papers_most_voted_first(client: TestClient, seed: Seed) -> None:
-    page = client.get(f"/papers/date/{DAY.isoformat()}")
+def test_day_feed_lists_that_days_papers_most_voted_first(reader: TestClient) -> None:
+    page = reader.get(f"/papers/date/{DAY.isoformat()}")
     assert page.status_code == 200
     positions = titles_in_order(page.text, ["Beta", "Alpha: attention", "Gamma rays"])
     assert positions == sorted(positions)
@@ -25,30 +25,30 @@ def test_day_feed_lists_that_days_papers_most_voted_first(client: TestClient, se
     assert 'rel="prev"' in page.text and f"/papers/date/{(DAY - dt.timedelta(days=1))}" in page.text
 
 
-def test_home_falls_back_to_the_latest_day_and_says_so(client: TestClient, seed: Seed) -> None:
-    page = client.get("/")
+def test_home_falls_back_to_the_latest_day_and_says_so(reader: TestClient) -> None:
+    page = reader.get("/")
     assert page.status_code == 200
     assert "showing the latest day with papers" in page.text
     assert "Alpha: attention for all" in page.text
 
 
-def test_weekend_day_explains_that_arxiv_does_not_announce(client: TestClient, seed: Seed) -> None:
+def test_weekend_day_explains_that_arxiv_does_not_announce(reader: TestClient) -> None:
     saturday = DAY + dt.timedelta(days=(5 - DAY.weekday()))
-    page = client.get(f"/papers/date/{saturday.isoformat()}")
+    page = reader.get(f"/papers/date/{saturday.isoformat()}")
     assert page.status_code == 200
     assert "does not announce new papers on weekends" in page.text
 
 
-def test_week_and_month_views_cover_both_days(client: TestClient, seed: Seed) -> None:
+def test_week_and_month_views_cover_both_days(reader: TestClient) -> None:
     iso = DAY.isocalendar()
     for url in (f"/papers/week/{iso.year}-W{iso.week:02d}", f"/papers/month/{DAY:%Y-%m}"):
-        page = client.get(url)
+        page = reader.get(url)
         assert page.status_code == 200
         assert "Delta yesterday" in page.text and "Alpha: attention" in page.text
 
 
-def test_json_twin_uses_hugging_face_field_names(client: TestClient, seed: Seed) -> None:
-    body = client.get(f"/papers/date/{DAY.isoformat()}.json").json()
+def test_json_twin_uses_hugging_face_field_names(reader: TestClient) -> None:
+    body = reader.get(f"/papers/date/{DAY.isoformat()}.json").json()
     assert [e["paper"]["id"] for e in body] == ["2608.00002", "2608.00001", "2608.00003"]
     first = body[1]
     assert first["paper"]["authors"] == [{"name": "Ada Lovelace"}, {"name": "Alan Turing"}]
@@ -60,15 +60,15 @@ def test_json_twin_uses_hugging_face_field_names(client: TestClient, seed: Seed)
         assert key in first["paper"]
 
 
-def test_titles_are_escaped_everywhere(client: TestClient, seed: Seed) -> None:
+def test_titles_are_escaped_everywhere(reader: TestClient) -> None:
     for url in (f"/papers/date/{DAY}", "/papers/2608.00002", "/trending?window=week"):
-        html = client.get(url).text
+        html = reader.get(url).text
         assert "<script>alert(1)</script>" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_paper_page_shows_versions_links_bibtex_and_math(client: TestClient, seed: Seed) -> None:
-    page = client.get("/papers/2608.00001")
+def test_paper_page_shows_versions_links_bibtex_and_math(reader: TestClient) -> None:
+    page = reader.get("/papers/2608.00001")
     assert page.status_code == 200
     html = page.text
     assert "v1" in html and "v2" in html
@@ -79,61 +79,61 @@ def test_paper_page_shows_versions_links_bibtex_and_math(client: TestClient, see
     assert "Related papers" in html
 
 
-def test_versioned_id_redirects_to_the_canonical_page(client: TestClient, seed: Seed) -> None:
-    response = client.get("/papers/2608.00001v2")
+def test_versioned_id_redirects_to_the_canonical_page(reader: TestClient) -> None:
+    response = reader.get("/papers/2608.00001v2")
     assert response.status_code == 301
     assert response.headers["location"] == "/papers/2608.00001"
 
 
-def test_unknown_paper_is_a_404_page_and_a_json_error(client: TestClient, seed: Seed) -> None:
-    page = client.get("/papers/2608.99999")
+def test_unknown_paper_is_a_404_page_and_a_json_error(reader: TestClient) -> None:
+    page = reader.get("/papers/2608.99999")
     assert page.status_code == 404
     assert "text/html" in page.headers["content-type"] and "Not found" in page.text
-    api = client.get("/api/papers/2608.99999")
+    api = reader.get("/api/papers/2608.99999")
     assert api.status_code == 404
     assert api.json()["error"]["code"] == "not_found"
-    twin = client.get("/papers/2608.99999.json")
+    twin = reader.get("/papers/2608.99999.json")
     assert twin.status_code == 404 and twin.json()["error"]["code"] == "not_found"
-    garbage = client.get("/papers/not-an-id")
+    garbage = reader.get("/papers/not-an-id")
     assert garbage.status_code == 404
-    nowhere = client.get("/api/nothing/here")
+    nowhere = reader.get("/api/nothing/here")
     assert nowhere.status_code == 404 and nowhere.json()["error"]["code"] == "not_found"
 
 
-def test_bad_dates_weeks_and_months_are_400_with_a_reason(client: TestClient, seed: Seed) -> None:
+def test_bad_dates_weeks_and_months_are_400_with_a_reason(reader: TestClient) -> None:
     for url, code in (
         ("/papers/date/2026-13-45", "bad_date"),
         ("/papers/date/yesterday", "bad_date"),
         ("/papers/week/2026-W60", "bad_week"),
         ("/papers/month/2026-00", "bad_month"),
     ):
-        page = client.get(url)
+        page = reader.get(url)
         assert page.status_code == 400, url
         assert "text/html" in page.headers["content-type"]
-        as_json = client.get(url + ".json")
+        as_json = reader.get(url + ".json")
         assert as_json.status_code == 400
         assert as_json.json()["error"]["code"] == code
 
 
-def test_category_listing_and_json(client: TestClient, seed: Seed) -> None:
-    page = client.get("/c/cs.CV")
+def test_category_listing_and_json(reader: TestClient) -> None:
+    page = reader.get("/c/cs.CV")
     assert page.status_code == 200 and "Epsilon vision" in page.text
     assert "Alpha" not in page.text
-    body = client.get("/c/cs.AI.json").json()
+    body = reader.get("/c/cs.AI.json").json()
     assert len(body) == 5
-    assert client.get("/c/<b>").status_code == 404
+    assert reader.get("/c/<b>").status_code == 404
 
 
-def test_user_page_lists_submissions(client: TestClient, seed: Seed) -> None:
-    page = client.get("/u/reader-1")
+def test_user_page_lists_submissions(reader: TestClient) -> None:
+    page = reader.get("/u/reader-1")
     assert page.status_code == 200 and "Alpha: attention for all" in page.text
-    assert client.get("/u/reader-1.json").json()["submissions"][0]["paper"]["id"] == "2608.00001"
-    assert client.get("/u/nobody-here").status_code == 404
+    assert reader.get("/u/reader-1.json").json()["submissions"][0]["paper"]["id"] == "2608.00001"
+    assert reader.get("/u/nobody-here").status_code == 404
 
 
-def test_every_response_has_a_csp_without_any_cdn(client: TestClient, seed: Seed) -> None:
+def test_every_response_has_a_csp_without_any_cdn(reader: TestClient) -> None:
     for url in ("/", "/docs", "/papers/2608.00001", "/api/daily_papers", "/nothing"):
-        response = client.get(url)
+        response = reader.get(url)
         csp = response.headers["content-security-policy"]
         assert "script-src 'self'" in csp and "default-src 'self'" in csp
         assert response.headers["x-content-type-options"] == "nosniff"
@@ -141,13 +141,13 @@ def test_every_response_has_a_csp_without_any_cdn(client: TestClient, seed: Seed
         assert "cdn" not in response.text.lower()
 
 
-def test_openapi_and_offline_docs(client: TestClient, seed: Seed) -> None:
-    schema = client.get("/openapi.json").json()
+def test_openapi_and_offline_docs(reader: TestClient) -> None:
+    schema = reader.get("/openapi.json").json()
     assert "/api/daily_papers" in schema["paths"] and "/api/papers/search" in schema["paths"]
-    docs = client.get("/docs")
+    docs = reader.get("/docs")
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs.text
-    assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
-    assert client.get("/static/vendor/htmx.min.js").status_code == 200
+    assert reader.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+    assert reader.get("/static/vendor/htmx.min.js").status_code == 200
 
 
 def test_feed_can_list_every_new_paper_in_the_followed_categories(
@@ -161,8 +161,8 @@ def test_feed_can_list_every_new_paper_in_the_followed_categories(
     assert "Epsilon vision" in also and "Alpha: attention" not in also
 
 
-def test_head_requests_answer_like_get_without_a_body(client: TestClient, seed: Seed) -> None:
-    response = client.head("/papers/2608.00001")
+def test_head_requests_answer_like_get_without_a_body(reader: TestClient) -> None:
+    response = reader.head("/papers/2608.00001")
     assert response.status_code == 200 and response.content == b""
     assert response.headers["content-type"].startswith("text/html")
-    assert client.head("/papers/2608.99999").status_code == 404
+    assert reader.head("/papers/2608.99999").status_code == 404
