@@ -23,7 +23,7 @@ from .cluster import REDIS_URL, FakeOai, cluster, pg_schema, redis_available, wa
 SYNC_SECONDS = 1.0
 # The bound a deployment configures (PAPERTIDE_INDEX_SYNC_SECONDS) plus time for the worker to
 # harvest two pages and each node to run one sync on a shared 2-core machine.
-VISIBLE_WITHIN = 30.0
+VISIBLE_WITHIN = 60.0
 
 
 def _found(base: str, query: str, arxiv_id: str) -> bool:

@@ -40,21 +40,54 @@ class RequestMetrics:
         )
 
 
-def _route_label(scope: Scope) -> str:
+def _route_label(scope: Scope) -> str | None:
     # The route template (/paper/{arxiv_id}), never the raw path: labels must stay few.
     route = scope.get("route")
     path = getattr(route, "path", None)
     if isinstance(path, str):
         return path
-    return "/static" if scope.get("path", "").startswith("/static/") else "unmatched"
+    if scope.get("path", "").startswith("/static/"):
+        return "/static"
+    return None
+
+
+# Paths seen per route template, so responses served before routing (the web's page cache
+# answers repeat GETs in its middleware) still count under their route. Bounded.
+KNOWN_PATHS_MAX = 20_000
+
+
+def _match_route(routes: Any, scope: Scope) -> str | None:
+    """The template of the route `scope` would reach, for responses sent before routing."""
+    if not routes:
+        return None
+    from starlette.routing import Match
+
+    probe = {**scope, "type": "http"}
+    for route in routes:
+        try:
+            # FastAPI wraps included routers; their _match names the route it would pick.
+            matcher = getattr(route, "_match", None)
+            if matcher is not None:
+                match, _child, inner, _context = matcher(probe)
+                path = getattr(inner, "path", None)
+            else:
+                match, _child = route.matches(probe)
+                path = getattr(route, "path", None)
+        except Exception:  # an internal API changed: fall back to "unmatched"
+            return None
+        if match == Match.FULL and isinstance(path, str):
+            return path
+    return None
 
 
 class MetricsMiddleware:
     """Pure ASGI (no BaseHTTPMiddleware): times every HTTP request to its last body byte."""
 
-    def __init__(self, app: ASGIApp, metrics: RequestMetrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: RequestMetrics, routes: Any = None) -> None:
         self.app = app
         self.metrics = metrics
+        self.routes = routes  # the application's routes, to label requests answered early
+        self.known: dict[str, str] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -72,7 +105,15 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            labels = (scope.get("method", "GET"), _route_label(scope), f"{status // 100}xx")
+            raw_path = scope.get("path", "")
+            route = _route_label(scope)
+            if route is None:
+                route = self.known.get(raw_path) or _match_route(self.routes, scope) or "unmatched"
+            elif status < 400:
+                if len(self.known) >= KNOWN_PATHS_MAX:
+                    self.known.clear()
+                self.known[raw_path] = route
+            labels = (scope.get("method", "GET"), route, f"{status // 100}xx")
             self.metrics.latency.labels(*labels).observe(time.perf_counter() - started)
             self.metrics.requests.labels(*labels).inc()
 

@@ -129,7 +129,9 @@ def install_metrics(app: FastAPI) -> None:
     registry = CollectorRegistry()
     app.state.ops_registry = registry
     registry.register(StateCollector(app))
-    app.add_middleware(MetricsMiddleware, metrics=RequestMetrics(registry))
+    app.add_middleware(
+        MetricsMiddleware, metrics=RequestMetrics(registry), routes=app.router.routes
+    )
 
 
 def _wants_json(request: Request) -> bool:
