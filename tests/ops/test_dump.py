@@ -33,7 +33,7 @@ def test_dump_round_trips_every_table_between_databases(
     tmp_path: Path,
     target_kind: str,
 ) -> None:
-    counts = fill_every_table(engine, rows=1205)  # more than one insert batch per table
+    counts = fill_every_table(engine, rows=1001)  # more than one insert batch per table
     path = tmp_path / "backup.jsonl.gz"
     summary = export_dump(engine, path)
     assert summary.tables == counts
@@ -50,7 +50,7 @@ def test_dump_round_trips_every_table_between_databases(
             new_id = conn.execute(
                 select(schema.Paper.id).where(schema.Paper.arxiv_id == "new")
             ).scalar_one()
-        assert new_id > 1205
+        assert new_id > 1001
     finally:
         target.dispose()
 
