@@ -142,3 +142,22 @@ def test_admin_job_overview_is_for_admins_only(
     jobs = {j["name"]: j for j in admin.json()["jobs"]}
     assert set(jobs) == {"ingest_arxiv", "embed_and_sync", "refresh_trending", "send_digests"}
     assert jobs["ingest_arxiv"]["last_run"]["status"] == "ok"
+
+
+def test_serve_alone_runs_the_jobs_in_process_when_asked(
+    settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from papertide.ops.jobstate import recent_runs
+    from papertide.ops.status import job_queue
+
+    monkeypatch.setenv("PAPERTIDE_INDEX_SYNC_SECONDS", "0")
+    monkeypatch.setenv("PAPERTIDE_JOBS_IN_PROCESS", "true")
+    app = create_app(settings, engine=engine)
+    with serving(app) as base:
+        job_queue(app).enqueue("refresh_trending")
+        run = _wait_for(
+            lambda: [r for r in recent_runs(engine, name="refresh_trending") if r.status == "ok"],
+            "the in-process worker to run the job",
+        )
+        assert httpx.get(f"{base}/healthz").status_code == 200
+    assert run[0].result == {"day": 0, "week": 0, "month": 0}
