@@ -207,3 +207,31 @@ def test_corrupt_gzip_keeps_what_was_readable_and_says_so(engine: Engine, tmp_pa
     report = import_records(engine, JsonlSnapshot(path), batch_size=100)
     assert report.error is not None and "breaks after line" in report.error
     assert report.read > 0 and _count(engine, Paper) == report.read
+
+
+def test_feed_import_never_replaces_arxiv_metadata_of_a_known_paper(
+    engine: Engine, tmp_path: Path
+) -> None:
+    entries = json.loads((TEST_DATA / "hf_daily_2026-07-13.json").read_text())
+    entry = entries[0]
+    arxiv_line = {
+        "id": entry["paper"]["id"],
+        "title": "The arXiv title",
+        "abstract": "The arXiv abstract.",
+        "authors": ["A. Author"],
+        "categories": ["cs.AI"],
+        "first_seen": "2026-07-10",
+    }
+    (tmp_path / "one.jsonl").write_text(json.dumps(arxiv_line) + "\n")
+    (tmp_path / "2026-07-13.json").write_text(json.dumps([entry]))
+    import_records(engine, JsonlSnapshot(tmp_path / "one.jsonl"))
+    import_records(engine, HfDailyFile(tmp_path / "2026-07-13.json"))
+    with engine.connect() as conn:
+        paper = conn.execute(select(Paper.__table__)).one()
+    assert (paper.title, paper.abstract, paper.authors) == (
+        "The arXiv title",
+        "The arXiv abstract.",
+        ["A. Author"],
+    )
+    assert paper.project_page == entry["paper"]["projectPage"]  # gaps are filled
+    assert paper.github_stars == entry["paper"]["githubStars"]
