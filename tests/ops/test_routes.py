@@ -133,15 +133,18 @@ def test_admin_job_overview_is_for_admins_only(
         user = httpx.get(
             f"{base}/admin/jobs.json", cookies=_admin_cookie(settings, engine, admin=False)
         )
-        admin = httpx.get(
-            f"{base}/admin/jobs.json", cookies=_admin_cookie(settings, engine, admin=True)
-        )
+        cookies = _admin_cookie(settings, engine, admin=True)
+        admin = httpx.get(f"{base}/admin/jobs.json", cookies=cookies)
+        page = httpx.get(f"{base}/admin/jobs", cookies=cookies)
+        anonymous_page = httpx.get(f"{base}/admin/jobs", headers={"accept": "text/html"})
     assert anonymous.status_code == 401
     assert user.status_code == 403
     assert admin.status_code == 200
     jobs = {j["name"]: j for j in admin.json()["jobs"]}
     assert set(jobs) == {"ingest_arxiv", "embed_and_sync", "refresh_trending", "send_digests"}
     assert jobs["ingest_arxiv"]["last_run"]["status"] == "ok"
+    assert page.status_code == 200 and "<td>ingest_arxiv</td>" in page.text
+    assert anonymous_page.status_code == 401
 
 
 def test_serve_alone_runs_the_jobs_in_process_when_asked(

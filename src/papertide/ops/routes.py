@@ -4,7 +4,7 @@
 
 - `router`: GET /healthz (the process answers), /readyz (database and search index reachable;
   503 otherwise, so a load balancer stops sending traffic), /metrics (Prometheus text) and
-  /admin/jobs.json (job state and failures, admins only);
+  /admin/jobs (+ .json: job state and failures, admins only);
 - `install_metrics(app)`: request latency histogram and counts per route template;
 - `install_db_outage_handler(app)`: a lost database becomes 503 + Retry-After, never a 500;
 - `install_request_limits(app)` (ops/limits.py): 431 for oversized headers, 413 for bodies;
@@ -115,6 +115,70 @@ def jobs_json(request: Request) -> JSONResponse:
 
     _require_admin(request)
     return JSONResponse(jobs_overview(job_queue(request.app)))
+
+
+def _jobs_page(overview: dict[str, Any]) -> str:
+    from html import escape
+
+    def cell(value: Any) -> str:
+        return f"<td>{escape('' if value is None else str(value))}</td>"
+
+    rows = []
+    for job in overview["jobs"]:
+        last = job["last_run"] or {}
+        rows.append(
+            "<tr>"
+            + cell(job["name"])
+            + cell(job["schedule"])
+            + cell((last.get("started_at") or "never")[:19])
+            + cell(last.get("status", "-"))
+            + cell((job["last_ok_at"] or "never")[:19])
+            + cell(job["failed_24h"])
+            + cell(job["running_on"] or "-")
+            + "</tr>"
+        )
+    failures = [
+        "<tr>"
+        + cell(f["started_at"][:19])
+        + cell(f["name"])
+        + cell(f["status"])
+        + cell(f["attempt"])
+        + f"<td><pre>{escape((f['error'] or '').strip()[:2000])}</pre></td></tr>"
+        for f in overview["failures"]
+    ]
+    depth = overview["queue"]
+    return (
+        "<!doctype html><html lang=en><meta charset=utf-8><title>Jobs · admin</title>"
+        '<link rel="stylesheet" href="/static/style.css">'
+        "<main><h1>Background jobs</h1>"
+        f"<p>Queue ({escape(overview['backend'])}): {depth.get('pending')} pending, "
+        f'{depth.get("scheduled")} scheduled. <a href="/admin/jobs.json">JSON</a></p>'
+        "<table><tr><th>job</th><th>schedule (UTC)</th><th>last run</th><th>status</th>"
+        "<th>last ok</th><th>failed 24 h</th><th>running on</th></tr>"
+        + "".join(rows)
+        + "</table><h2>Recent failures</h2>"
+        + (
+            "<table><tr><th>when</th><th>job</th><th>status</th><th>attempt</th><th>error</th>"
+            "</tr>" + "".join(failures) + "</table>"
+            if failures
+            else "<p>None.</p>"
+        )
+        + "</main></html>"
+    )
+
+
+@router.get(
+    "/admin/jobs",
+    summary="Background jobs page (admins)",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+)
+def jobs_page(request: Request) -> HTMLResponse:
+    from papertide.ops.jobstate import jobs_overview
+    from papertide.ops.status import job_queue
+
+    _require_admin(request)
+    return HTMLResponse(_jobs_page(jobs_overview(job_queue(request.app))))
 
 
 # Installers ------------------------------------------------------------------------------------
