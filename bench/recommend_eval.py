@@ -200,30 +200,37 @@ def main() -> int:
     def sims(features, cands, seeds):  # type: ignore[no-untyped-def]
         return np.asarray((features[cands] @ features[seeds].T).toarray(), np.float32)
 
+    def ours(with_authors, cands, seeds, no_neg):  # type: ignore[no-untyped-def]
+        spaces = [(1.0, sims(xt, cands, seeds), no_neg)]
+        if with_authors:
+            spaces.append((AUTHOR_WEIGHT, sims(xa, cands, seeds), no_neg))
+        return fused_scores(spaces)[0]
+
+    def embed_knn(cands, seeds):  # type: ignore[no-untyped-def]
+        assert emb_n is not None
+        return knn_scores(emb_n[cands] @ emb_n[seeds].T, k=TOP_K)
+
+    def timed(target, method, fn, *fn_args):  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        scores = fn(*fn_args)
+        timings[method] += time.perf_counter() - t0
+        ranks[method].append(rank_of(scores, target))
+        return scores
+
     empty = np.zeros((0, 0), np.float32)
     for held, seeds, cands in chosen:
         target = cands.index(held)
         seed_set = set(seeds)
         negs = [i for i in rng.sample(negatives_pool, args.negatives) if i not in seed_set]
-        t0 = time.perf_counter()
-        svm = svm_rank(x, seeds, cands, negs)
-        timings["tfidf+svm (arxiv-sanity-lite)"] += time.perf_counter() - t0
-        ranks["tfidf+svm (arxiv-sanity-lite)"].append(rank_of(svm, target))
-        ranks["tfidf+svm, authors added"].append(
-            rank_of(svm_rank(x_svm_authors, seeds, cands, negs), target)
-        )
-        t0 = time.perf_counter()
-        st, sa = sims(xt, cands, seeds), sims(xa, cands, seeds)
+
         no_neg = empty.reshape(len(cands), 0)
-        text_only, _ = fused_scores([(1.0, st, no_neg)])
-        both, _ = fused_scores([(1.0, st, no_neg), (AUTHOR_WEIGHT, sa, no_neg)])
-        timings["papertide (text + authors)"] += time.perf_counter() - t0
-        ranks["papertide, text only"].append(rank_of(text_only, target))
-        ranks["papertide (text + authors)"].append(rank_of(both, target))
+        timed(target, "tfidf+svm (arxiv-sanity-lite)", svm_rank, x, seeds, cands, negs)
+        timed(target, "tfidf+svm, authors added", svm_rank, x_svm_authors, seeds, cands, negs)
+        timed(target, "papertide, text only", ours, False, cands, seeds, no_neg)
+        both = timed(target, "papertide (text + authors)", ours, True, cands, seeds, no_neg)
         if emb_n is not None:
-            em = knn_scores(emb_n[cands] @ emb_n[seeds].T, k=TOP_K)
-            ranks["embeddings knn (MiniLM)"].append(rank_of(em, target))
-            ranks["papertide + embeddings 0.1"].append(rank_of(both + 0.1 * em, target))
+            em = timed(target, "embeddings knn (MiniLM)", embed_knn, cands, seeds)
+            timed(target, "papertide + embeddings 0.1", np.add, both, 0.1 * em)
     # Exact expectations for a random order of n candidates.
     sizes = [len(c) for _, _, c in chosen]
     rows = []

@@ -21,12 +21,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from papertide.config import Settings
-from papertide.digest.compose import Composer, ContentUnavailable, SearchFn
+from papertide.digest.compose import Composer, ContentUnavailable, Digest, SearchFn
 from papertide.digest.render import RawMail, digest_mail
 from papertide.digest.schedule import Period, due_period, period_by_key
 from papertide.digest.transport import (
@@ -42,6 +42,7 @@ from papertide.store.schema import Delivery, Subscription, utcnow
 log = logging.getLogger("papertide.digest")
 
 DONE = ("sent", "skipped", "failed")
+CLAIM_BATCH = 64  # recipients whose delivery rows are written in one transaction
 
 
 @dataclass
@@ -96,34 +97,61 @@ class _RateLimiter:
             self.sleep(slot - now)
 
 
-def _claim(
-    session: Session, sub: Subscription, key: str, period: Period, *, known: bool = True
-) -> Delivery | None:
-    """The delivery row for `key`, created pending, or None when it is already done.
-
-    `known=False` says no row existed when the run started, which saves a lookup per message."""
-    row = (
-        session.scalars(select(Delivery).where(Delivery.idempotency_key == key)).one_or_none()
-        if known
-        else None
-    )
-    if row is None:
-        row = Delivery(
-            idempotency_key=key,
-            subscription_id=sub.id,
-            email=sub.email,
-            period=period.key,
-            status="pending",
-            attempts=0,
-        )
-        session.add(row)
+def _claim_batch(
+    session: Session,
+    composed: list[tuple[Subscription, Period, str, Digest | None]],
+    existing: dict[str, str],
+) -> dict[str, tuple[int, int]]:
+    """Record each composed message's key before anything is sent: new keys are inserted as
+    pending (or skipped, when there is nothing to send) in one transaction. Returns
+    key -> (delivery id, attempts so far) for the keys this run now owns."""
+    if not composed:
+        return {}
+    fresh = [
+        {
+            "idempotency_key": key,
+            "subscription_id": sub.id,
+            "email": sub.email,
+            "period": period.key,
+            "status": "pending" if digest is not None else "skipped",
+            "attempts": 0,
+            "created_at": utcnow(),
+        }
+        for sub, period, key, digest in composed
+        if key not in existing
+    ]
+    if fresh:
         try:
+            session.execute(insert(Delivery), fresh)
             session.commit()
-        except IntegrityError:  # another worker got there first
+        except IntegrityError:  # another worker claimed some of them: go one by one
             session.rollback()
-            return None
-        return row
-    return None if row.status in DONE else row
+            for row in fresh:
+                try:
+                    session.execute(insert(Delivery), [row])
+                    session.commit()
+                except IntegrityError:
+                    session.rollback()
+                    existing[str(row["idempotency_key"])] = "taken"
+    keys = [key for _, _, key, _ in composed]
+    owned: dict[str, tuple[int, int]] = {}
+    rows = session.execute(
+        select(Delivery.idempotency_key, Delivery.id, Delivery.attempts, Delivery.status).where(
+            Delivery.idempotency_key.in_(keys)
+        )
+    )
+    fresh_keys = {str(r["idempotency_key"]) for r in fresh} - {
+        k for k, v in existing.items() if v == "taken"
+    }
+    for key, row_id, attempts, status in rows:
+        # Ours: just inserted by this run, or left pending by an earlier one.
+        if key in fresh_keys or (status == "pending" and existing.get(key) == "pending"):
+            owned[key] = (row_id, attempts)
+    # A digest that became empty since an earlier attempt left its row pending: settle it.
+    for _, _, key, digest in composed:
+        if digest is None and key in owned and key not in fresh_keys:
+            _finish(session, owned[key][0], "skipped", attempts=owned[key][1])
+    return owned
 
 
 def _finish(
@@ -204,35 +232,48 @@ def send_due(
             done_keys = {k for k, status in existing.items() if status in DONE}
             composer = Composer(reader, settings, search=search)
             composer.prefetch_seeds([s for s, p in todo if delivery_key(s.id, p) not in done_keys])
+            # With parallel senders, claims are written for a batch of recipients in one
+            # transaction; inline sending claims one at a time, strictly in order.
+            batch = 1 if opts.workers <= 1 else CLAIM_BATCH
+            composed: list[tuple[Subscription, Period, str, Digest | None]] = []
+            stop = False
             for index, (sub, period) in enumerate(todo, 1):
                 if progress is not None:
                     progress(index, len(todo))
                 key = delivery_key(sub.id, period)
                 if key in done_keys:
                     report.already += 1
+                else:
+                    try:
+                        composed.append((sub, period, key, composer.compose(sub, period)))
+                    except ContentUnavailable as exc:
+                        report.deferred += 1
+                        report.errors.append(f"{sub.email} ({key}): {exc}")
+                if len(composed) < batch and index < len(todo):
                     continue
-                try:
-                    digest = composer.compose(sub, period)
-                except ContentUnavailable as exc:
-                    report.deferred += 1
-                    report.errors.append(f"{sub.email} ({key}): {exc}")
-                    continue
-                row = _claim(writer, sub, key, period, known=key in existing)
-                if row is None:
-                    report.already += 1
-                    continue
-                if digest is None:
-                    _finish(writer, row.id, "skipped", attempts=row.attempts)
-                    report.skipped += 1
-                    continue
-                message = digest_mail(settings, sub, digest, key)
-                if not outbox.submit(_Job(row.id, row.attempts, sub.email, key, message), writer):
-                    remaining = len(todo) - index
-                    report.deferred += remaining
-                    report.errors.append(
-                        f"mail server unavailable; stopped with {remaining} more left "
-                        "pending for the next run"
-                    )
+                claimed = _claim_batch(writer, composed, existing)
+                for position, (sub, _period, key, digest) in enumerate(composed):
+                    row = claimed.get(key)
+                    if row is None:
+                        report.already += 1
+                    elif digest is None:
+                        report.skipped += 1  # recorded as skipped by the claim itself
+                    else:
+                        job = _Job(
+                            row[0], row[1], sub.email, key, digest_mail(settings, sub, digest, key)
+                        )
+                        if not outbox.submit(job, writer):
+                            # This batch's rest is claimed (pending); the rest is not composed.
+                            remaining = len(composed) - position - 1 + len(todo) - index
+                            report.deferred += remaining
+                            report.errors.append(
+                                f"mail server unavailable; stopped with {remaining} more left "
+                                "pending for the next run"
+                            )
+                            stop = True
+                            break
+                composed = []
+                if stop:
                     break
     finally:
         outbox.close()

@@ -29,6 +29,7 @@ Matrix = NDArray[np.float32]
 TOP_K = 5  # similarities averaged per candidate: more is smoother, fewer is sharper
 AUTHOR_WEIGHT = 0.3  # weight of the author space next to the text space (tuned by the evaluation)
 NEGATIVE_WEIGHT = 0.5  # how much being close to a "not interested" paper costs
+MAX_CACHED_SIMILARITIES = 25_000_000  # candidates × seed papers kept per pool (2 × 100 MB)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +173,10 @@ class Ranker:
         self._authors = author_vectorizer()
         self._cand_text: Any = None  # sparse; rows l2-normalised by the vectorizer
         self._cand_authors: Any = None
-        self._seed_rows: dict[int, tuple[Any, Any]] = {}  # paper id -> (text row, author row)
+        # Similarities of every candidate to every seed paper seen so far, one column each.
+        self._column: dict[int, int] = {}
+        self._sim_text = np.zeros((len(self.candidates), 0), np.float32)
+        self._sim_authors = np.zeros((len(self.candidates), 0), np.float32)
         if self.candidates:
             try:
                 self._cand_text = self._text.fit_transform([paper_text(p) for p in self.candidates])
@@ -185,38 +189,44 @@ class Ranker:
             except ValueError:  # no author names at all
                 self._cand_authors = None
 
-    def prepare(self, papers: Sequence[Paper]) -> None:
-        """Vectorise seed papers in one batch (and remember them): composing many digests whose
-        libraries overlap then costs one transform, not one per person."""
-        missing = list({p.id: p for p in papers if p.id not in self._seed_rows}.values())
-        if not missing or (self._cand_text is None and self._cand_authors is None):
-            return
-        text = (
-            self._text.transform([paper_text(p) for p in missing])
-            if self._cand_text is not None
-            else None
-        )
-        authors = (
-            self._authors.transform([author_tokens(p.authors) for p in missing])
-            if self._cand_authors is not None
-            else None
-        )
-        for i, paper in enumerate(missing):
-            self._seed_rows[paper.id] = (
-                text[i] if text is not None else None,
-                authors[i] if authors is not None else None,
-            )
+    def _block(self, papers: Sequence[Paper]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """candidates × papers similarities in the text space and in the author space."""
+        n = len(self.candidates)
+        blocks = []
+        for matrix, vectorizer, texts in (
+            (self._cand_text, self._text, lambda: [paper_text(p) for p in papers]),
+            (self._cand_authors, self._authors, lambda: [author_tokens(p.authors) for p in papers]),
+        ):
+            if matrix is None:
+                blocks.append(np.zeros((n, len(papers)), np.float32))
+            else:
+                seeds = vectorizer.transform(texts())
+                blocks.append(np.asarray((matrix @ seeds.T).toarray(), np.float32))
+        return blocks[0], blocks[1]
 
-    def _sims(self, space: str, papers: Sequence[Paper]) -> NDArray[np.float32]:
-        from scipy.sparse import vstack
+    def prepare(self, papers: Sequence[Paper]) -> bool:
+        """Compute the candidates' similarities to these seed papers in one batch and keep them,
+        so that composing many digests whose libraries overlap costs a column lookup per seed.
+        False (and nothing kept) when that would exceed the memory budget."""
+        missing = list({p.id: p for p in papers if p.id not in self._column}.values())
+        if not missing:
+            return True
+        cells = len(self.candidates) * (len(self._column) + len(missing))
+        if cells > MAX_CACHED_SIMILARITIES:
+            return False
+        text, authors = self._block(missing)
+        start = self._sim_text.shape[1]
+        self._sim_text = np.hstack([self._sim_text, text])
+        self._sim_authors = np.hstack([self._sim_authors, authors])
+        for offset, paper in enumerate(missing):
+            self._column[paper.id] = start + offset
+        return True
 
-        cand = self._cand_text if space == "text" else self._cand_authors
-        if cand is None or not papers:
-            return np.zeros((len(self.candidates), len(papers)), np.float32)
-        self.prepare(papers)
-        slot = 0 if space == "text" else 1
-        seeds = vstack([self._seed_rows[p.id][slot] for p in papers])
-        return np.asarray((cand @ seeds.T).toarray(), np.float32)
+    def _sims(self, papers: Sequence[Paper]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        if not self.prepare(papers):
+            return self._block(papers)
+        columns = [self._column[p.id] for p in papers]
+        return self._sim_text[:, columns], self._sim_authors[:, columns]
 
     def rank(
         self,
@@ -232,8 +242,7 @@ class Ranker:
         seen = {p.id for p in liked} | {p.id for p in disliked}
         n_liked = len(liked)
         seeds = [*liked, *disliked]
-        text = self._sims("text", seeds)
-        authors = self._sims("authors", seeds)
+        text, authors = self._sims(seeds)
         scores, explain_sims = fused_scores(
             [
                 (1.0, text[:, :n_liked], text[:, n_liked:]),
