@@ -276,3 +276,16 @@ def test_rebuild_replaces_the_index_and_a_new_searcher_reads_it(
     assert report.rebuilt and report.keyword_docs == 8
     other = Searcher(dataclasses.replace(settings) if False else settings)
     assert ids(other.search("Ramsey", mode="keyword", min_relevance=0.0)) == ["2401.00005"]
+
+
+def test_relevance_never_increases_down_the_ranking(corpus: Engine, searcher: Searcher) -> None:
+    searcher.sync(corpus)
+    for query in ("learning", "graphs and galaxies", "language models translation"):
+        rel = [r.relevance for r in searcher.search(query, limit=8, min_relevance=0.0).results]
+        assert rel == sorted(rel, reverse=True)
+        # the default cutoff keeps a prefix of the full ranking
+        default = searcher.search(query, limit=8)
+        assert (
+            ids(default)
+            == ids(searcher.search(query, limit=8, min_relevance=0.0))[: len(default.results)]
+        )

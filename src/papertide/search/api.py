@@ -216,8 +216,7 @@ class Searcher:
         rel = np.where(np.isfinite(rel), rel, 0.0)  # uncalibrated (no params): no evidence
         keep = [i for i in range(len(fused.paper_ids)) if rel[i] >= cutoff][offset : offset + limit]
         ids = [fused.paper_ids[i] for i in keep]
-        docs = engine.keyword.documents(ids)
-        snippets = engine.keyword.snippets(kw_string, ids)
+        docs, snippets = engine.keyword.snippets(kw_string, ids)
         out = []
         for i in keep:
             paper_id = fused.paper_ids[i]

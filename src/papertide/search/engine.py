@@ -29,7 +29,7 @@ class Ranked:
     mode: Mode
     fused: Fused
     relevance: np.ndarray  # same order as fused.paper_ids
-    total_candidates: int  # keyword matches (or semantic pool size) under the filters
+    total_candidates: int  # size of the fused candidate pool (both retrievers, filtered)
 
 
 def single_threaded_blas() -> None:
@@ -82,9 +82,8 @@ class HybridEngine:
         kw_string = query.tantivy_string() if query.has_keywords else ""
         keyword: dict[int, float] = {}
         semantic: dict[int, float] = {}
-        total = 0
         if mode in ("hybrid", "keyword") and kw_string:
-            hits, total = self.keyword.search(kw_string, flt, limit=depth)
+            hits, _ = self.keyword.search(kw_string, flt, limit=depth)
             keyword = dict(hits)
         qvec = None
         if mode in ("hybrid", "semantic") and self.semantic_ready:
@@ -93,7 +92,6 @@ class HybridEngine:
                 query_vector if query_vector is not None else self.embed_query(query.semantic_text)
             )
             semantic = dict(self.vectors.search(qvec, depth, flt))
-            total = max(total, len(semantic)) if mode == "hybrid" else len(semantic)
         if mode == "hybrid":
             fused = self._fuse_hybrid(kw_string, keyword, semantic, qvec)
             feedback = False
@@ -116,9 +114,12 @@ class HybridEngine:
         if calibrator is not None:
             terms = len(query.terms) + sum(len(w) for w in query.phrases)
             relevance = calibrator.predict(features(fused, terms, depth=len(fused.paper_ids)))
+            # A result is never more likely relevant than one ranked above it, so a cutoff
+            # keeps a prefix of the ranking rather than punching holes in it.
+            relevance = np.minimum.accumulate(relevance) if len(relevance) else relevance
         else:
             relevance = np.full(len(fused.paper_ids), np.nan)
-        return Ranked(mode, fused, relevance, total)
+        return Ranked(mode, fused, relevance, len(fused.paper_ids))
 
     def _fuse_hybrid(
         self,

@@ -188,18 +188,22 @@ class KeywordIndex:
         return tantivy.Query.boolean_query(must)
 
     def search(
-        self, query_string: str, flt: Filter = Filter(), limit: int = 100
+        self, query_string: str, flt: Filter = Filter(), limit: int = 100, count: bool = False
     ) -> tuple[list[tuple[int, float]], int]:
-        """(paper id, BM25) best first, and how many documents matched."""
+        """(paper id, BM25) best first, and how many documents matched.
+
+        Counting every match stops tantivy from skipping blocks that cannot reach the top-k
+        (block-max WAND), so without `count` the number is only the hits returned.
+        """
         if not query_string.strip():
             return [], 0
         query = self._combine(self.text_query(query_string), flt)
         searcher = self.index.searcher()
-        result = searcher.search(query, limit=limit, count=True)
+        result = searcher.search(query, limit=limit, count=count)
         hits = result.hits
         ids = searcher.fast_field_values("paper_id", [addr for _, addr in hits])
-        count = int(getattr(result, "count", 0) or len(hits))
-        return [(int(i or 0), float(s)) for (s, _), i in zip(hits, ids, strict=True)], count
+        matched = int(getattr(result, "count", 0) or len(hits)) if count else len(hits)
+        return [(int(i or 0), float(s)) for (s, _), i in zip(hits, ids, strict=True)], matched
 
     def scores_for(self, query_string: str, paper_ids: Sequence[int]) -> dict[int, float]:
         """BM25 of these papers for the query (absent: they match no query word)."""
@@ -266,44 +270,43 @@ class KeywordIndex:
 
     def documents(self, paper_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Stored fields of these papers, by paper id."""
+        return {pid: fields for pid, (fields, _) in self._stored(paper_ids).items()}
+
+    def _stored(self, paper_ids: Sequence[int]) -> dict[int, tuple[dict[str, Any], Any]]:
         if not paper_ids:
             return {}
         query = tantivy.Query.term_set_query(self.schema, "paper_id", list(paper_ids))
         searcher = self.index.searcher()
-        out: dict[int, dict[str, Any]] = {}
+        out: dict[int, tuple[dict[str, Any], Any]] = {}
         for _, addr in searcher.search(query, limit=len(paper_ids), count=False).hits:
-            doc = searcher.doc(addr).to_dict()
-            out[int(doc["paper_id"][0])] = doc
+            doc = searcher.doc(addr)
+            fields = doc.to_dict()
+            out[int(fields["paper_id"][0])] = (fields, doc)
         return out
 
     def snippets(
         self, query_string: str, paper_ids: Sequence[int], max_chars: int = 240
-    ) -> dict[int, str]:
-        """Escaped abstract excerpts with <mark> around matched words."""
-        docs = self.documents(paper_ids)
+    ) -> tuple[dict[int, dict[str, Any]], dict[int, str]]:
+        """Stored fields, and escaped abstract excerpts with <mark> around matched words."""
+        stored = self._stored(paper_ids)
         out: dict[int, str] = {}
-        searcher = self.index.searcher()
         generator = None
         if query_string.strip():
             generator = tantivy.SnippetGenerator.create(
-                searcher, self.text_query(query_string), self.schema, "abstract"
+                self.index.searcher(), self.text_query(query_string), self.schema, "abstract"
             )
             generator.set_max_num_chars(max_chars)
-        for paper_id, stored in docs.items():
-            abstract = " ".join((stored.get("abstract") or [""])[0].split())
+        for paper_id, (fields, doc) in stored.items():
+            abstract = " ".join((fields.get("abstract") or [""])[0].split())
             html_text = ""
             if generator is not None:
-                snippet = generator.snippet_from_doc(searcher.doc(self._address(paper_id)))
+                snippet = generator.snippet_from_doc(doc)
                 html_text = highlight_html(snippet.fragment(), snippet.highlighted())
             if not html_text.strip():
                 cut = abstract[:max_chars]
                 html_text = html.escape(cut + ("…" if len(abstract) > max_chars else ""))
             out[paper_id] = " ".join(html_text.split())
-        return out
-
-    def _address(self, paper_id: int) -> Any:
-        query = tantivy.Query.term_query(self.schema, "paper_id", paper_id)
-        return self.index.searcher().search(query, limit=1, count=False).hits[0][1]
+        return {pid: fields for pid, (fields, _) in stored.items()}, out
 
 
 @functools.lru_cache(maxsize=1)

@@ -21,7 +21,7 @@ import numpy.typing as npt
 from papertide.search.keyword import Filter, category_terms, day_number
 
 HNSW_MIN_ROWS = 20_000  # below this an exact scan is as fast as the graph and exact
-EXACT_FILTERED_ROWS = 30_000  # a filter leaving fewer rows than this is scanned exactly
+EXACT_FILTERED_ROWS = 20_000  # a filter leaving fewer rows than this is scanned exactly
 FORMAT_VERSION = 1
 
 F32 = npt.NDArray[np.float32]
