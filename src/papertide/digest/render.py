@@ -46,14 +46,11 @@ def _domain(settings: Settings) -> str:
     return settings.mail_from.rsplit("@", 1)[-1].strip("> ") or "localhost"
 
 
-def manage_url(settings: Settings, sub: Subscription) -> str:
+def subscription_links(settings: Settings, sub: Subscription) -> tuple[str, str]:
+    """(manage URL, one-click unsubscribe URL), both carrying the same signed token."""
     token = make_token(settings.effective_secret_key(), "manage", sub.id)
-    return f"{settings.base_url.rstrip('/')}/subscriptions/manage/{token}"
-
-
-def unsubscribe_url(settings: Settings, sub: Subscription) -> str:
-    token = make_token(settings.effective_secret_key(), "manage", sub.id)
-    return f"{settings.base_url.rstrip('/')}/subscriptions/unsubscribe/{token}"
+    base = settings.base_url.rstrip("/")
+    return f"{base}/subscriptions/manage/{token}", f"{base}/subscriptions/unsubscribe/{token}"
 
 
 def confirm_url(settings: Settings, sub: Subscription) -> str:
@@ -68,9 +65,9 @@ def message_id(settings: Settings, key: str) -> str:
     return f"<{digest}@{_domain(settings)}>"
 
 
-def _list_headers(settings: Settings, sub: Subscription) -> dict[str, str]:
+def _list_headers(settings: Settings, sub: Subscription, unsubscribe: str) -> dict[str, str]:
     return {
-        "List-Unsubscribe": f"<{unsubscribe_url(settings, sub)}>",
+        "List-Unsubscribe": f"<{unsubscribe}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "List-Id": f"<{sub.kind.replace('_', '-')}.{_domain(settings)}>",
         "Auto-Submitted": "auto-generated",
@@ -152,6 +149,7 @@ def raw_message(
 
 def digest_mail(settings: Settings, sub: Subscription, digest: Digest, key: str) -> RawMail:
     """The mail for one composed digest; `key` is the delivery's idempotency key."""
+    manage, unsubscribe = subscription_links(settings, sub)
     context = {
         "site": settings.site_name,
         "subject": digest.subject,
@@ -160,8 +158,8 @@ def digest_mail(settings: Settings, sub: Subscription, digest: Digest, key: str)
         "sections": digest.sections,
         "email": sub.email,
         "what": describe(sub),
-        "manage_url": manage_url(settings, sub),
-        "unsubscribe_url": unsubscribe_url(settings, sub),
+        "manage_url": manage,
+        "unsubscribe_url": unsubscribe,
     }
     return raw_message(
         settings,
@@ -169,7 +167,7 @@ def digest_mail(settings: Settings, sub: Subscription, digest: Digest, key: str)
         subject=digest.subject,
         text=render("mail_digest.txt", **context),
         html=render("mail_digest.html", **context),
-        headers=_list_headers(settings, sub),
+        headers=_list_headers(settings, sub, unsubscribe),
         msg_id=message_id(settings, key),
     )
 
@@ -177,6 +175,7 @@ def digest_mail(settings: Settings, sub: Subscription, digest: Digest, key: str)
 def confirmation_message(settings: Settings, sub: Subscription) -> EmailMessage:
     """The double opt-in mail: nothing is sent to this address until its link is followed."""
     what = describe(sub)
+    _manage, unsubscribe = subscription_links(settings, sub)
     subject = " ".join(f"[{settings.site_name}] Confirm: {what}".split())[:200]
     context = {
         "site": settings.site_name,
@@ -186,7 +185,7 @@ def confirmation_message(settings: Settings, sub: Subscription) -> EmailMessage:
         "email": sub.email,
         "what": what,
         "confirm_url": confirm_url(settings, sub),
-        "unsubscribe_url": unsubscribe_url(settings, sub),
+        "unsubscribe_url": unsubscribe,
     }
     return build_message(
         settings,
@@ -194,5 +193,5 @@ def confirmation_message(settings: Settings, sub: Subscription) -> EmailMessage:
         subject=subject,
         text=render("mail_confirm.txt", **context),
         html=render("mail_confirm.html", **context),
-        headers=_list_headers(settings, sub),
+        headers=_list_headers(settings, sub, unsubscribe),
     )
