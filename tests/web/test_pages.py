@@ -168,3 +168,12 @@ def test_head_requests_answer_like_get_without_a_body(reader: TestClient) -> Non
     assert response.status_code == 200 and response.content == b""
     assert response.headers["content-type"].startswith("text/html")
     assert reader.head("/papers/2608.99999").status_code == 404
+
+
+def test_month_view_pages_through_its_papers(reader: TestClient) -> None:
+    first = reader.get(f"/papers/month/{DAY:%Y-%m}?limit=3")
+    assert "4 papers; showing 1–3" in first.text
+    assert f"/papers/month/{DAY:%Y-%m}?limit=3&amp;p=1" in first.text
+    second = reader.get(f"/papers/month/{DAY:%Y-%m}?limit=3&p=1")
+    assert "Gamma rays" in second.text and "Beta" not in second.text
+    assert reader.get(f"/papers/month/{DAY:%Y-%m}?p=-1").status_code == 422

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -15,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from papertide.store.queries import (
     FeedItem,
     adjacent_feed_dates,
+    count_feed_range,
     feed_for_date,
     feed_for_range,
     latest_feed_date,
@@ -151,6 +153,24 @@ def by_date(
     return cached_anonymous(request, lambda: _day_page(request, db, user, parsed, sort, as_json))
 
 
+def _paging(
+    request: Request, db: Db, start: dt.date, end: dt.date, page: int, limit: int
+) -> dict[str, object]:
+    """Links to the previous and next page of a week or month that has more than `limit`."""
+    total = count_feed_range(db, start, end)
+
+    def url(n: int) -> str:
+        query = {k: v for k, v in request.query_params.items() if k != "p"}
+        return f"{request.url.path}?{urlencode({**query, 'p': n})}"
+
+    return {
+        "page_prev_url": url(page - 1) if page > 0 else None,
+        "page_next_url": url(page + 1) if (page + 1) * limit < total else None,
+        "total": total,
+        "rank_offset": page * limit,
+    }
+
+
 @router.get("/papers/week/{week}", summary="One ISO week's feed (append .json for JSON)")
 def by_week(
     request: Request,
@@ -159,13 +179,15 @@ def by_week(
     user: CurrentUser,
     sort: SortParam = "votes",
     limit: int = Query(100, ge=1, le=500),
+    p: int = Query(0, ge=0, le=10_000, description="Page number, from 0"),
 ) -> Response:
     value, as_json = split_json(week)
     start, end = parse_week(value)
     iso = start.isocalendar()
 
     def make() -> Response:
-        items = feed_for_range(db, start, end, sort, limit=limit)
+        items = feed_for_range(db, start, end, sort, limit=limit, offset=p * limit)
+        paging = _paging(request, db, start, end, p, limit)
         prev_start, next_start = start - dt.timedelta(days=7), start + dt.timedelta(days=7)
         return _render_feed(
             request,
@@ -180,6 +202,7 @@ def by_week(
             note=None if items else "No papers on the feed this week.",
             prev_url=f"/papers/week/{prev_start.isocalendar().year}-W{prev_start.isocalendar().week:02d}",
             next_url=f"/papers/week/{next_start.isocalendar().year}-W{next_start.isocalendar().week:02d}",
+            extra=paging,
         )
 
     return cached_anonymous(request, make)
@@ -193,12 +216,14 @@ def by_month(
     user: CurrentUser,
     sort: SortParam = "votes",
     limit: int = Query(100, ge=1, le=500),
+    p: int = Query(0, ge=0, le=10_000, description="Page number, from 0"),
 ) -> Response:
     value, as_json = split_json(month)
     start, end = parse_month(value)
 
     def make() -> Response:
-        items = feed_for_range(db, start, end, sort, limit=limit)
+        items = feed_for_range(db, start, end, sort, limit=limit, offset=p * limit)
+        paging = _paging(request, db, start, end, p, limit)
         prev_month = (start - dt.timedelta(days=1)).strftime("%Y-%m")
         next_month = (end + dt.timedelta(days=1)).strftime("%Y-%m")
         return _render_feed(
@@ -214,6 +239,7 @@ def by_month(
             note=None if items else "No papers on the feed this month.",
             prev_url=f"/papers/month/{prev_month}",
             next_url=f"/papers/month/{next_month}",
+            extra=paging,
         )
 
     return cached_anonymous(request, make)
