@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from papertide.models import PaperRecord, content_hash
@@ -151,3 +152,28 @@ def test_marking_withdrawn_changes_only_known_papers_once(engine: Engine) -> Non
     with engine.begin() as conn:
         assert mark_withdrawn(conn, ["2401.00001"]) == 0
     assert _paper(engine).withdrawn is True
+
+
+def test_a_paper_added_by_another_writer_meanwhile_is_merged_not_duplicated(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import papertide.store.papers as repo
+
+    with engine.begin() as conn:
+        upsert_papers(conn, [_record(1, "Written by the web app")])
+    # As if the first lookup ran just before the other writer committed: nothing seemed stored.
+    real_fetch = repo._fetch_existing
+    calls: list[int] = []
+
+    def fetch_too_early(conn: object, ids: object) -> object:
+        calls.append(1)
+        return ({}, {}) if len(calls) == 1 else real_fetch(conn, ids)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(repo, "_fetch_existing", fetch_too_early)
+    with engine.begin() as conn:
+        counts = upsert_papers(conn, [_record(2, "Newer from the harvest")])
+    assert (counts.inserted, counts.updated) == (0, 1)
+    assert _paper(engine).title == "Newer from the harvest"
+    assert _versions(engine) == [(1, V1), (2, V2)]
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(PaperCategory)).scalar_one() == 2

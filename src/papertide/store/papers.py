@@ -252,8 +252,13 @@ class _Codec:
         conn: Connection,
         rows: Sequence[tuple[Any, ...]],
         constants: dict[str, Any] | None = None,
+        skip_conflicts_on: str | None = None,
     ) -> None:
-        """INSERT the encoded `rows`; `constants` (same for every row) are encoded once."""
+        """INSERT the encoded `rows`; `constants` (same for every row) are encoded once.
+
+        With `skip_conflicts_on`, rows whose key already exists are left out (ON CONFLICT DO
+        NOTHING, the same syntax on SQLite and PostgreSQL).
+        """
         if not rows:
             return
         columns = self.columns_sql
@@ -265,6 +270,8 @@ class _Codec:
             count += len(constants)
             rows = [row + encoded for row in rows]
         sql = f"INSERT INTO {self.table_sql} ({columns}) VALUES ({self.placeholders(count)})"
+        if skip_conflicts_on:
+            sql += f" ON CONFLICT ({skip_conflicts_on}) DO NOTHING"
         conn.exec_driver_sql(sql, list(rows))
 
 
@@ -396,12 +403,25 @@ def upsert_papers(
     if new_rows:
         # Driver-level executemany and one SELECT for the new ids: several times faster than
         # INSERT … RETURNING through SQLAlchemy's per-row parameter handling.
+        # Another writer (the web app fetching a submitted paper, a second import) may have
+        # added one of these papers since they were looked up: its row is kept, and the record
+        # is merged into it below like any known paper.
         insert_codec.insert_many(
             conn,
             [insert_codec.encode(row) for row in new_rows],
             {"created_at": now, "updated_at": now},
+            skip_conflicts_on="arxiv_id",
         )
-        ids = _ids_of(conn, [row["arxiv_id"] for row in new_rows])
+        ids, created = _ids_and_created(conn, [row["arxiv_id"] for row in new_rows])
+        stamp = _codec(conn, papers_t, ("created_at",)).encode({"created_at": now})[0]
+        lost = [row["arxiv_id"] for row in new_rows if created[row["arxiv_id"]] != stamp]
+        if lost:
+            new_rows = [row for row in new_rows if created[row["arxiv_id"]] == stamp]
+            again = upsert_papers(
+                conn, [r for arxiv_id in lost for r in batch[arxiv_id]], fill_only=fill_only
+            )
+            counts.updated += again.updated
+            counts.unchanged += again.unchanged
         for row in new_rows:
             paper_id = ids[row["arxiv_id"]]
             for number, when in sorted(new_versions[row["arxiv_id"]].items()):
@@ -468,6 +488,24 @@ def paper_ids(conn_or_session: Connection | Session, arxiv_ids: Iterable[str]) -
     """Database ids of the known papers among `arxiv_ids` (versions and prefixes allowed)."""
     wanted = list(dict.fromkeys(split_arxiv_id(raw)[0] for raw in arxiv_ids))
     return _ids_of(_connection(conn_or_session), wanted)
+
+
+def _ids_and_created(
+    conn: Connection, wanted: Sequence[str]
+) -> tuple[dict[str, int], dict[str, Any]]:
+    """Database ids and raw `created_at` values for canonical arXiv ids."""
+    ids: dict[str, int] = {}
+    created: dict[str, Any] = {}
+    codec = _codec(conn, papers_t, ("arxiv_id",))
+    for chunk in _chunks(wanted):
+        sql = (
+            f"SELECT arxiv_id, id, created_at FROM {codec.table_sql} "
+            f"WHERE arxiv_id IN ({codec.placeholders(len(chunk))})"
+        )
+        for arxiv_id, paper_id, when in conn.exec_driver_sql(sql, tuple(chunk)):
+            ids[arxiv_id] = paper_id
+            created[arxiv_id] = when
+    return ids, created
 
 
 def _ids_of(conn: Connection, wanted: Sequence[str]) -> dict[str, int]:
