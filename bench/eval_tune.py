@@ -3,7 +3,9 @@
     .venv/bin/python bench/eval_tune.py [--data /work/shared/data/scifact] [--model minilm-int8]
                                         [--write]
 
-Steps, each on train queries only: BM25 field boosts (keyword nDCG@10), normalisation and the
+Grids are coarse (a few values each) because the machine is shared; see the log for every
+point tried. `--from-params --steps calibration` refits only the calibration. Steps, each on
+train queries only: BM25 field boosts (keyword nDCG@10), normalisation and the
 convex weight (hybrid nDCG@10), dense pseudo-relevance feedback (hybrid nDCG@10), then one
 logistic calibration per mode and the min_relevance that maximises mean set-F1. With --write the
 result goes to src/papertide/search/params.json; bench/results/eval_tune.json keeps the log.
@@ -154,16 +156,21 @@ def main() -> None:
             log[f"cutoff_{mode}"] = {"threshold": threshold, "train_f1": f1, "train_ece": ece}
             print("cutoff", mode, threshold, f1, ece, flush=True)
 
+    previous = dict(params.provenance) if args.from_params else {}
     params.provenance = {
-        "command": "python bench/eval_tune.py --write",
+        "command": "python bench/eval_tune.py --write"
+        + (f" (then --from-params --steps {args.steps} --write)" if args.from_params else ""),
         "data": "BEIR SciFact, qrels/train.tsv only (test never used)",
         "model": embedder.name,
         "fitted_at": dt.date.today().isoformat(),
-        "train_ndcg@10": {"hybrid": log["hybrid_ndcg"], "semantic": log["semantic_ndcg"]},
+        "train_ndcg@10": previous.get("train_ndcg@10")
+        or {"hybrid": log["hybrid_ndcg"], "semantic": log["semantic_ndcg"]},
     }
     log["seconds"] = round(time.perf_counter() - started, 1)
     log["params"] = json.loads(params.to_json())
-    out = ROOT / "bench" / "results" / "eval_tune.json"
+    full = steps >= {"boosts", "fusion", "prf", "rm3", "calibration"}
+    name = "eval_tune.json" if full else f"eval_tune_{'_'.join(sorted(steps))}.json"
+    out = ROOT / "bench" / "results" / name
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(log, indent=1, default=str) + "\n")
     if args.write:
