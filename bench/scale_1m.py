@@ -11,8 +11,8 @@ short keeps what it measured):
 2. synthetic: copies of them with new ids (`s<k>.<arxiv id>`, title suffixed) made in SQL
    until N papers, with their category rows — the import time for N is also extrapolated from
    the pipeline's measured rate;
-3. embed: the bundled model on 1,000 real papers → papers/s → time for N, extrapolated (a full
-   embedding of a million papers takes hours on 2 cores);
+3. embed: the bundled model on 1,000 real papers (--embed-sample) → papers/s → time for N,
+   extrapolated (a full embedding of a million papers takes hours on 2 cores);
 4. vectors: every paper gets a stored vector so the vector index has N entries — real ones for
    the embedded sample, random unit vectors for the rest (search latency does not depend on
    which vectors they are; relevance does, and is measured elsewhere on SciFact);
@@ -169,7 +169,7 @@ def step_synthetic(run: Run, url: str, target: int) -> None:
     )
 
 
-def step_embed_and_vectors(run: Run, url: str, tmp: Path) -> tuple[str, int]:
+def step_embed_and_vectors(run: Run, url: str, tmp: Path, sample: int) -> tuple[str, int]:
     from papertide.embed.job import embed_pending
     from papertide.embed.registry import get_embedder
 
@@ -177,7 +177,7 @@ def step_embed_and_vectors(run: Run, url: str, tmp: Path) -> tuple[str, int]:
     embedder = get_embedder(settings)
     engine = make_engine(url)
     started = time.perf_counter()
-    report = embed_pending(engine, embedder, limit=1000)
+    report = embed_pending(engine, embedder, limit=sample)
     seconds = time.perf_counter() - started
     rate = report.embedded / seconds if seconds else 0.0
     with engine.connect() as conn:
@@ -377,6 +377,7 @@ def main() -> None:
     )
     parser.add_argument("--papers", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the schema and index afterwards")
+    parser.add_argument("--embed-sample", type=int, default=1000, help="papers embedded to time")
     parser.add_argument(
         "--real-limit", type=int, default=None, help="import only the first K real papers (smoke)"
     )
@@ -405,7 +406,7 @@ def main() -> None:
                 dst.writelines(itertools.islice(src, args.real_limit))
         step_import(run, url, tmp, source)
         step_synthetic(run, url, args.papers)
-        step_embed_and_vectors(run, url, tmp)
+        step_embed_and_vectors(run, url, tmp, args.embed_sample)
         step_index(run, url, index_dir)
         step_disk(run, url, schema, index_dir)
         step_serve(run, url, tmp, index_dir)
