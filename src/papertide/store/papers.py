@@ -452,7 +452,11 @@ def upsert_papers(
             version_updates,
         )
     if version_inserts:
-        version_codec.insert_many(conn, [version_codec.encode(r) for r in version_inserts])
+        version_codec.insert_many(
+            conn,
+            [version_codec.encode(r) for r in version_inserts],
+            skip_conflicts_on="paper_id, version",
+        )
     if category_resets:
         reset_ids = [paper_id for paper_id, _ in category_resets]
         for chunk in _chunks(reset_ids):
@@ -461,7 +465,11 @@ def upsert_papers(
             category_inserts.extend({"paper_id": paper_id, "category": c} for c in cats)
     if category_inserts:
         # (paper_id, category) need no conversion: no per-row encoding.
-        category_codec.insert_many(conn, [(r["paper_id"], r["category"]) for r in category_inserts])
+        category_codec.insert_many(
+            conn,
+            [(r["paper_id"], r["category"]) for r in category_inserts],
+            skip_conflicts_on="paper_id, category",
+        )
     return counts
 
 
