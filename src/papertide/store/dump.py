@@ -143,7 +143,7 @@ def export_dump(engine: Engine, path: Path, progress: Progress | None = None) ->
         out.write(line)
 
     try:
-        with _open_write(tmp, compress=path.name.endswith(".gz")) as out, _snapshot(engine) as conn:
+        with _open_write(tmp, compress=path.name.endswith(".gz")) as out, _Snapshot(engine) as conn:
             emit(
                 out,
                 {
@@ -184,7 +184,7 @@ def export_dump(engine: Engine, path: Path, progress: Progress | None = None) ->
     return summary
 
 
-class _snapshot:
+class _Snapshot:
     """One read transaction for the whole export, so the dump is a consistent point in time."""
 
     def __init__(self, engine: Engine) -> None:
