@@ -67,6 +67,13 @@ def _render_feed(
     return render_page(request, "feed.html", context)
 
 
+def _day_feed(request: Request, db: Db, day: dt.date, sort: SortParam) -> list[FeedItem]:
+    """A day's entries, shared by every reader for a few seconds (votes clear it at once)."""
+    return web_state(request).data.get_or_set(
+        ("feed", day, sort), lambda: feed_for_date(db, day, sort)
+    )
+
+
 def _day_page(
     request: Request,
     db: Db,
@@ -77,8 +84,10 @@ def _day_page(
     *,
     note: str | None = None,
 ) -> Response:
-    items = feed_for_date(db, day, sort)
-    prev_day, next_day = adjacent_feed_dates(db, day)
+    items = _day_feed(request, db, day, sort)
+    prev_day, next_day = web_state(request).data.get_or_set(
+        ("adjacent", day), lambda: adjacent_feed_dates(db, day)
+    )
     settings = web_state(request).settings
     new_papers = (
         new_papers_on(db, day, settings.categories, exclude_paper_ids=[i.paper.id for i in items])
@@ -118,10 +127,12 @@ def _day_page(
 def home(request: Request, db: Db, user: CurrentUser, sort: SortParam = "votes") -> Response:
     def make() -> Response:
         today = utcnow().date()
-        items_today = feed_for_date(db, today, sort)
+        items_today = _day_feed(request, db, today, sort)
         if items_today:
             return _day_page(request, db, user, today, sort, False)
-        latest = latest_feed_date(db, today) or latest_feed_date(db)
+        latest = web_state(request).data.get_or_set(
+            ("latest", today), lambda: latest_feed_date(db, today) or latest_feed_date(db)
+        )
         if latest is None:
             return _render_feed(
                 request,

@@ -63,7 +63,9 @@ def paper_page(request: Request, arxiv_id: str, db: Db, user: CurrentUser) -> Re
         is_admin = bool(user and user.is_admin)
         comments = paper_comments(db, paper.id, include_hidden=is_admin)
         entries = [e for e in feed_entries_for_paper(db, paper.id) if is_admin or not e.hidden]
-        related_hits, related_note = related(state, paper.arxiv_id)
+        related_hits, related_note = state.data.get_or_set(
+            ("related", paper.arxiv_id), lambda: related(state, paper.arxiv_id)
+        )
         related_papers = papers_by_ids(db, [r.paper_id for r in related_hits])
         return render_page(
             request,
