@@ -93,6 +93,8 @@ def mail_settings(
     monkeypatch.setenv("PAPERTIDE_MAIL_FROM", "papertide <digest@papertide.test>")
     monkeypatch.setenv("PAPERTIDE_BASE_URL", "http://papertide.test")
     monkeypatch.setenv("PAPERTIDE_MAIL_RATE_PER_SECOND", "1000")
+    # No background index-sync (embedding) thread in the apps these tests build.
+    monkeypatch.setenv("PAPERTIDE_INDEX_SYNC_SECONDS", "0")
     return load_settings()
 
 

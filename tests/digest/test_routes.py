@@ -241,3 +241,49 @@ def test_id_list_with_unknown_and_junk_ids(
 
 def test_admin_page_needs_an_admin(client: TestClient) -> None:
     assert client.get("/admin/deliveries").status_code == 401
+
+
+def _sign_in(client: TestClient, smtp: SmtpServer, address: str) -> str:
+    """Sign in through the mailed link; returns the session's CSRF token."""
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    sent = client.post("/login", data={"email": address, "csrf_token": token.group(1)})
+    assert sent.status_code == 200
+    link = re.search(
+        r"https?://[^/\s]+(/login/verify\?token=\S+)", _text(smtp.inbox.to(address)[-1])
+    )
+    assert link
+    assert client.get(link.group(1), follow_redirects=False).status_code == 303
+    return _csrf(client, "/recommendations")
+
+
+def test_signed_in_reader_builds_a_library_gets_reasons_and_can_say_not_interested(
+    client: TestClient, db: Session, smtp: SmtpServer
+) -> None:
+    _feed(db)
+    add_paper(db, "2611.00009", "Routing experts for long context", "Mixture of experts routing.")
+    db.commit()
+    csrf = _sign_in(client, smtp, "ada@example.org")
+    added = client.post(
+        "/recommendations/library",
+        data={"ids": "2611.00001 2699.00000", "csrf_token": csrf},
+        headers={"accept": "application/json"},
+    )
+    assert added.status_code == 200
+    assert added.json()["added"] == ["2611.00001"] and added.json()["unknown"] == ["2699.00000"]
+    page = client.get("/recommendations")
+    assert page.status_code == 200
+    assert "close to “Sparse mixture of experts for long-context" in page.text
+    assert "/feeds/recommendations/" in page.text
+
+    dismissed = client.post(
+        "/recommendations/not-interested/2611.00009",
+        data={"csrf_token": csrf},
+        headers={"accept": "application/json"},
+    )
+    assert dismissed.status_code == 200
+    seeds = {s.weight for s in db.scalars(select(SeedPaper))}
+    assert seeds == {1.0, -1.0}
+    no_csrf = client.post("/recommendations/library", data={"ids": "2611.00002"})
+    assert no_csrf.status_code == 403

@@ -104,6 +104,13 @@ def world(engine: Engine) -> dict[str, Any]:
         return {"owner_id": owner.id, "papers": papers}
 
 
+@pytest.fixture(autouse=True)
+def no_index_follower(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No background index-sync (embedding) thread in these tests' apps: the search test
+    builds its index itself."""
+    monkeypatch.setenv("PAPERTIDE_INDEX_SYNC_SECONDS", "0")
+
+
 @pytest.fixture
 def client(settings: Settings, engine: Engine, world: dict[str, Any]) -> Iterator[TestClient]:
     with TestClient(create_app(settings, engine=engine)) as test_client:
