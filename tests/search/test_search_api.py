@@ -289,3 +289,18 @@ def test_relevance_never_increases_down_the_ranking(corpus: Engine, searcher: Se
             ids(default)
             == ids(searcher.search(query, limit=8, min_relevance=0.0))[: len(default.results)]
         )
+
+
+def test_damaged_index_is_reported_and_a_sync_repairs_it(
+    corpus: Engine, searcher: Searcher, settings: Settings
+) -> None:
+    searcher.sync(corpus)
+    (settings.effective_index_dir / "vectors" / "meta.json").write_text("{not json")
+    fresh = Searcher(settings)
+    response = fresh.search("Ramsey graphs")
+    assert response.results == []
+    assert response.message and "unreadable" in response.message
+    assert "papertide index rebuild" in response.message
+    report = fresh.sync(corpus)  # the periodic sync repairs it too
+    assert report.rebuilt and "unreadable" in report.notes[0]
+    assert ids(fresh.search("Ramsey graphs", min_relevance=0.0))[0] == "2401.00005"

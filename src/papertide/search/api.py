@@ -100,6 +100,7 @@ class Searcher:
         self._embedder = embedder
         self._engine: HybridEngine | None = None
         self._state_mtime: float | None = None
+        self._open_error: str | None = None
         self._lock = threading.Lock()
 
     # Loading -----------------------------------------------------------------------------------
@@ -131,8 +132,13 @@ class Searcher:
             state = read_state(self.index_dir)
             if state is None:
                 return None
-            keyword = KeywordIndex(self.index_dir / "keyword", self.params.field_boosts)
-            vectors = VectorIndex.load(self.index_dir / "vectors")
+            try:
+                keyword = KeywordIndex(self.index_dir / "keyword", self.params.field_boosts)
+                vectors = VectorIndex.load(self.index_dir / "vectors")
+            except Exception as exc:  # damaged or from another version: say so, do not crash
+                self._open_error = f"{type(exc).__name__}: {exc}"
+                return None
+            self._open_error = None
             embedder = self.embedder if vectors is not None and vectors.live_count else None
             if embedder is not None and vectors is not None and vectors.model != embedder.name:
                 vectors, embedder = None, None  # vectors of another model: keyword only
@@ -166,12 +172,14 @@ class Searcher:
             return SearchResponse(query, mode, [], 0, "empty query")
         engine = self._current()
         if engine is None:
+            state = "unreadable" if self._open_error else "not built"
             return SearchResponse(
                 query,
                 mode,
                 [],
                 0,
-                f"search index not built in {self.index_dir}; run `papertide index rebuild`",
+                f"search index {state} in {self.index_dir}; run `papertide index rebuild`"
+                + (f" ({self._open_error})" if self._open_error else ""),
             )
         if not parsed.has_keywords:
             # "*", ":" or emoji alone: nothing to match, and a vector of it would be noise

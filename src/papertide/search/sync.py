@@ -284,7 +284,12 @@ def sync_index(
     if state is None or state.get("model") != model:
         return rebuild_index(index_dir, engine, model, dim, params, progress)
     started = time.perf_counter()
-    report = _sync_into(index_dir, engine, model, dim, params, state, progress)
+    try:
+        report = _sync_into(index_dir, engine, model, dim, params, state, progress)
+    except (OSError, ValueError) as exc:  # damaged files: the database has everything
+        report = rebuild_index(index_dir, engine, model, dim, params, progress)
+        report.notes.append(f"index files were unreadable ({exc}); rebuilt")
+        return report
     report.seconds = time.perf_counter() - started
     return report
 
