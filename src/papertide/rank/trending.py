@@ -55,6 +55,10 @@ class TrendingItem:
     terms: list[TrendingTerm]
 
 
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
 def score_terms(
     *,
     upvotes: int,
@@ -68,12 +72,17 @@ def score_terms(
     age = max(age_days, 0.0)
     decay = 0.5 ** (age / HALF_LIFE_DAYS[window])
     raw = [
-        ("votes", upvotes, VOTE_WEIGHT * math.log1p(max(upvotes, 0)), f"{upvotes} upvotes"),
+        (
+            "votes",
+            upvotes,
+            VOTE_WEIGHT * math.log1p(max(upvotes, 0)),
+            f"{upvotes} upvote{_s(upvotes)}",
+        ),
         (
             "recent votes",
             recent_votes,
             RECENT_VOTE_WEIGHT * math.log1p(max(recent_votes, 0)),
-            f"{recent_votes} votes in the last 24 h",
+            f"{recent_votes} vote{_s(recent_votes)} in the last 24 h",
         ),
         (
             "github stars",
