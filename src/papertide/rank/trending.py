@@ -94,7 +94,7 @@ def score_terms(
             "comments",
             comments,
             COMMENT_WEIGHT * math.log1p(max(comments, 0)),
-            f"{comments} comments",
+            f"{comments} comment{_s(comments)}",
         ),
     ]
     terms = [
