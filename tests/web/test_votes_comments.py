@@ -134,3 +134,14 @@ def test_only_the_author_or_an_admin_edits_or_deletes(
         == 303
     )
     assert "mine, edited" not in client.get("/papers/2608.00001").text
+
+
+def test_comment_flooding_gets_429(client: TestClient, mailbox: Mailbox, seed: Seed) -> None:
+    token = sign_in(client, mailbox)
+    statuses = [
+        client.post(
+            "/papers/2608.00002/comments", data={"csrf_token": token, "body": f"comment {n}"}
+        ).status_code
+        for n in range(6)
+    ]
+    assert statuses == [303] * 5 + [429]
