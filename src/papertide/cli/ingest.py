@@ -28,7 +28,7 @@ import_app = typer.Typer(help="Import snapshot files (JSONL, Hugging Face daily 
 ingest_app = typer.Typer(help="Harvest papers from arXiv (OAI-PMH).")
 
 JSON_OPTION = typer.Option(False, "--json", help="Print one JSON summary on stdout, nothing else.")
-BATCH_OPTION = typer.Option(2000, "--batch-size", min=1, max=50000, help="Records per transaction.")
+BATCH_OPTION = typer.Option(5000, "--batch-size", min=1, max=50000, help="Records per transaction.")
 
 
 def _progress(total: int, label: str, quiet: bool) -> Any:

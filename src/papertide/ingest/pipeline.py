@@ -23,7 +23,7 @@ from papertide.ingest.files import Skipped, TruncatedInput
 from papertide.models import FeedRecord, PaperRecord
 from papertide.store.papers import FeedCounts, UpsertCounts, upsert_feed_entries, upsert_papers
 
-DEFAULT_BATCH_SIZE = 2000
+DEFAULT_BATCH_SIZE = 5000
 # Skipped records kept in memory for the summary; all of them go to the report file.
 _SKIPS_KEPT = 100
 
