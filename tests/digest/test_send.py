@@ -263,3 +263,52 @@ def test_parallel_senders_stop_when_the_server_is_gone_and_lose_nobody(
     assert back.sent == 10
     for address in people:
         assert len(smtp.inbox.to(address)) == 1, address
+
+
+def test_saved_search_alert_sends_only_results_above_the_relevance_cutoff(
+    engine: Engine, db: Session, mail_settings: Settings, smtp: SmtpServer
+) -> None:
+    from papertide.search.api import get_searcher
+
+    _feed(db)
+    # A three-paper keyword index gives small calibrated relevances: the cutoffs are set
+    # explicitly around the one that matches.
+    add_subscription(
+        db,
+        "moe@example.org",
+        "search",
+        params={"query": "mixture of experts", "min_relevance": 0.001},
+    )
+    add_subscription(
+        db,
+        "strict@example.org",
+        "search",
+        params={"query": "mixture of experts", "min_relevance": 1.0},
+    )
+    add_subscription(
+        db, "nothing@example.org", "search", params={"query": "quantum chromodynamics"}
+    )
+    db.commit()
+    get_searcher(mail_settings).rebuild(engine)
+
+    report = send_due(mail_settings, engine, NOW, options=FAST)
+
+    (alert,) = smtp.inbox.to("moe@example.org")
+    text = alert.get_body(("plain",)).get_content()
+    assert "Sparse mixture of experts" in text and "relevance" in text
+    assert "Robust visual place recognition" not in text
+    assert smtp.inbox.to("strict@example.org") == []
+    assert smtp.inbox.to("nothing@example.org") == []
+    assert (report.sent, report.skipped) == (1, 2)
+
+
+def test_saved_search_without_an_index_is_retried_later_not_skipped(
+    engine: Engine, db: Session, mail_settings: Settings, smtp: SmtpServer
+) -> None:
+    _feed(db)
+    add_subscription(db, "moe@example.org", "search", params={"query": "mixture of experts"})
+    db.commit()
+    report = send_due(mail_settings, engine, NOW, options=FAST)
+    assert (report.sent, report.skipped, report.deferred) == (0, 0, 1)
+    assert "index" in report.errors[0]
+    assert db.scalars(select(Delivery)).all() == []
