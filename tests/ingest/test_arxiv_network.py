@@ -200,3 +200,26 @@ def test_a_broken_record_is_skipped_with_its_number_and_the_rest_kept(
         "1606.07946",
     }
     assert report.report_path is not None and "page 1 record 2" in report.report_path.read_text()
+
+
+def test_requests_are_spaced_by_the_configured_delay(recorded_server: Start) -> None:
+    server = recorded_server(lambda params: Reply(body=ATOM))
+    slept: list[float] = []
+    with PoliteClient(delay=3.0, sleep=slept.append) as client:
+        for _ in range(3):
+            client.get(server.url)
+    assert len(server.requests) == 3
+    assert len(slept) == 2 and all(0 < pause <= 3.0 for pause in slept)
+
+
+def test_retry_after_may_be_an_http_date() -> None:
+    import email.utils
+    import time
+
+    from papertide.ingest.http import MAX_RETRY_AFTER, _retry_after_seconds
+
+    soon = email.utils.formatdate(time.time() + 30, usegmt=True)
+    assert 25 <= _retry_after_seconds(soon, 1.0) <= 30
+    assert _retry_after_seconds("7", 1.0) == 7
+    assert _retry_after_seconds("86400", 1.0) == MAX_RETRY_AFTER
+    assert _retry_after_seconds("soon-ish", 1.0) == 1.0
