@@ -11,7 +11,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from tests.web.conftest import free_port
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+from tests.web.conftest import Seed, free_port
+
+from papertide.store.schema import User
 
 PAPERTIDE = Path(sys.executable).with_name("papertide")
 
@@ -67,3 +71,21 @@ def test_demo_serves_the_sample_and_a_second_start_skips_loading(tmp_path: Path)
     second = stop(process)
     assert "sample already loaded" in second
     assert "August 21, 2026" in page
+
+
+def test_admin_command_grants_and_revokes(engine: Engine, seed: Seed) -> None:
+    from typer.testing import CliRunner
+
+    from papertide.cli import app
+
+    runner = CliRunner()
+    granted = runner.invoke(app, ["admin", "reader-1"])
+    assert granted.exit_code == 0, granted.output
+    with Session(engine) as session:
+        assert session.scalars(select(User.is_admin).where(User.name == "reader-1")).one()
+    revoked = runner.invoke(app, ["admin", "imported@example.org", "--revoke"])
+    assert revoked.exit_code == 0
+    with Session(engine) as session:
+        assert not session.scalars(select(User.is_admin).where(User.name == "reader-1")).one()
+    missing = runner.invoke(app, ["admin", "nobody"])
+    assert missing.exit_code == 1 and "must sign in once first" in missing.output
