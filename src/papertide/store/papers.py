@@ -473,6 +473,11 @@ def upsert_papers(
     return counts
 
 
+def _same_value(encoded: Any, raw: Any) -> bool:
+    # psycopg wraps JSON parameters (Json(...)) and hands JSON columns back already parsed.
+    return encoded == raw or getattr(encoded, "obj", encoded) == raw
+
+
 def _same_as_stored(
     encoded: tuple[Any, ...],
     raw: tuple[Any, ...],
@@ -481,7 +486,7 @@ def _same_as_stored(
     encode_when: Any,
 ) -> bool:
     """True when `record` would change nothing: same driver values, no new version history."""
-    if encoded != raw:
+    if encoded != raw and not all(_same_value(a, b) for a, b in zip(encoded, raw, strict=True)):
         return False
     for number, when in record.versions:
         if number not in raw_versions:
