@@ -140,6 +140,8 @@ def test_reader_and_member_journey(
     page.goto(f"/papers/{FRESH_ID}")
     page.wait_for_selector(".abstract .katex")
     shoot(page, "paper", screenshots)
+    page.goto(f"/papers/date/{dt.datetime.now(dt.UTC).date()}")
+    page.wait_for_selector(".card-title .katex")  # math in titles on the feed too
 
     # Search with a category filter.
     page.goto("/search")
