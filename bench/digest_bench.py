@@ -154,6 +154,45 @@ def _prepare_search(settings: Any, engine: Any) -> str | None:
     return None
 
 
+def _send_shard(settings: Any, now: dt.datetime, index: int, count: int, workers: int) -> Any:
+    from papertide.digest.send import SendOptions, send_due
+    from papertide.store.db import make_engine
+
+    engine = make_engine(settings.effective_database_url)
+    try:
+        report = send_due(
+            settings,
+            engine,
+            now,
+            shard=(index, count),
+            options=SendOptions(backoff=0.5, workers=workers),
+        )
+    finally:
+        engine.dispose()
+    return report, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def send_sharded(settings: Any, now: dt.datetime, count: int, workers: int) -> tuple[Any, float]:
+    """`count` sender processes, as `papertide digest send --shard i/count` would run."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from papertide.digest.send import SendReport
+
+    total = SendReport()
+    peak = 0.0
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(count, mp_context=context) as pool:
+        futures = [pool.submit(_send_shard, settings, now, i, count, workers) for i in range(count)]
+        for future in futures:
+            report, rss = future.result()
+            peak = max(peak, rss)
+            for name in ("due", "sent", "skipped", "already", "failed", "deferred"):
+                setattr(total, name, getattr(total, name) + getattr(report, name))
+            total.errors += report.errors
+    return total, peak
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--subscribers", type=int, default=10_000)
@@ -161,7 +200,10 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--profile", action="store_true", help="print the top cProfile entries")
-    parser.add_argument("--workers", type=int, default=4, help="SMTP connections at once")
+    parser.add_argument("--workers", type=int, default=4, help="SMTP connections per sender")
+    parser.add_argument(
+        "--shards", type=int, default=1, help="sender processes, each `send_due(shard=(i, n))`"
+    )
     args = parser.parse_args()
 
     from papertide.config import load_settings
@@ -201,12 +243,19 @@ def main() -> int:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    report = send_due(settings, engine, now, options=SendOptions(backoff=0.5, workers=args.workers))
+    if args.shards > 1:
+        engine.dispose()  # each sender process opens its own connections
+        report, child_rss = send_sharded(settings, now, args.shards, args.workers)
+    else:
+        report = send_due(
+            settings, engine, now, options=SendOptions(backoff=0.5, workers=args.workers)
+        )
+        child_rss = 0.0
     seconds = time.perf_counter() - started
     if args.profile:
         profiler.disable()
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(35)
-    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, child_rss)
     rerun_started = time.perf_counter()
     rerun = send_due(settings, engine, now, options=SendOptions(backoff=0.5, workers=args.workers))
     rerun_seconds = time.perf_counter() - rerun_started
@@ -215,6 +264,7 @@ def main() -> int:
         "subscribers": args.subscribers,
         "database": engine.url.get_backend_name(),
         "workers": args.workers,
+        "sender_processes": args.shards,
         "load_average_1min_before": load_before,
         "send_time": now.isoformat(),
         "seconds": round(seconds, 2),

@@ -312,3 +312,17 @@ def test_saved_search_without_an_index_is_retried_later_not_skipped(
     assert (report.sent, report.skipped, report.deferred) == (0, 0, 1)
     assert "index" in report.errors[0]
     assert db.scalars(select(Delivery)).all() == []
+
+
+def test_two_shards_together_mail_everyone_once(
+    engine: Engine, db: Session, mail_settings: Settings, smtp: SmtpServer
+) -> None:
+    _feed(db)
+    people = [f"s{i}@example.org" for i in range(7)]
+    for address in people:
+        add_subscription(db, address, "daily_trending")
+    db.commit()
+    first = send_due(mail_settings, engine, NOW, shard=(0, 2), options=FAST)
+    second = send_due(mail_settings, engine, NOW, shard=(1, 2), options=FAST)
+    assert first.sent + second.sent == 7 and 0 < first.sent < 7
+    assert sorted(str(m["To"]) for m in smtp.inbox.messages) == sorted(people)

@@ -44,6 +44,9 @@ def send(
         None, "--rate", help="Messages per second (default: setting)."
     ),
     workers: int = typer.Option(1, "--workers", min=1, max=32, help="SMTP connections at once."),
+    shard: str | None = typer.Option(
+        None, "--shard", help="I/N: handle only subscriptions with id ≡ I (mod N)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
 ) -> None:
     """Compose and send every due digest and alert. Safe to rerun: nobody gets a mail twice."""
@@ -54,6 +57,15 @@ def send(
     cfg = settings()
     engine = open_database(cfg)
     kinds = None if period == "all" else KIND_OPTIONS[period]
+    split: tuple[int, int] | None = None
+    if shard:
+        try:
+            index, count = (int(part) for part in shard.split("/"))
+        except ValueError:
+            raise CommandError(f"--shard {shard!r}: use I/N, e.g. 0/2") from None
+        if not 0 <= index < count:
+            raise CommandError(f"--shard {shard!r}: I must be between 0 and N-1")
+        split = (index, count)
     options = SendOptions(rate_per_second=rate, workers=workers)
     from rich.progress import Progress
 
@@ -63,7 +75,9 @@ def send(
         def tick(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        report = send_due(cfg, engine, _now(now), kinds=kinds, options=options, progress=tick)
+        report = send_due(
+            cfg, engine, _now(now), kinds=kinds, shard=split, options=options, progress=tick
+        )
     summary = {
         "due": report.due,
         "sent": report.sent,

@@ -199,12 +199,16 @@ def send_due(
     *,
     kinds: Iterable[str] | None = None,
     period_key: str | None = None,
+    shard: tuple[int, int] | None = None,
     transport: Transport | None = None,
     search: SearchFn | None = None,
     options: SendOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> SendReport:
-    """Compose and send every due digest and alert; safe to rerun at any time."""
+    """Compose and send every due digest and alert; safe to rerun at any time.
+
+    `shard=(i, n)` handles only subscriptions whose id is i modulo n, so n processes can share a
+    run; `period_key` forces one period (e.g. "2026-11-26") instead of the due one."""
     opts = options or SendOptions()
     started = time.perf_counter()
     report = SendReport()
@@ -227,6 +231,13 @@ def send_due(
                 ]
             else:
                 todo = due_subscriptions(reader, now, kinds=kinds)
+            if shard is not None:
+                # Several senders (processes or machines) can split the recipients between
+                # them; the idempotency keys keep an overlap or a rerun harmless either way.
+                index, count = shard
+                if not 0 <= index < count:
+                    raise ValueError(f"shard {index}/{count}: use 0 <= index < count")
+                todo = [(s, p) for s, p in todo if s.id % count == index]
             report.due = len(todo)
             existing = _existing_keys(writer, [delivery_key(s.id, p) for s, p in todo])
             done_keys = {k for k, status in existing.items() if status in DONE}
