@@ -47,3 +47,5 @@ def test_digest_commands_send_once_and_report(
     assert "no failed" in runner.invoke(app, ["digest", "failures"]).output
     wrong = runner.invoke(app, ["digest", "send", "--period", "hourly"])
     assert wrong.exit_code == 1 and "unknown --period" in wrong.output
+    bad_shard = runner.invoke(app, ["digest", "send", "--shard", "2/2"])
+    assert bad_shard.exit_code == 1 and "between 0 and N-1" in bad_shard.output
