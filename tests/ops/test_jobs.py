@@ -295,3 +295,22 @@ def test_worker_command_starts_and_stops_on_sigterm(settings: Settings, tmp_path
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     assert '"msg": "Huey consumer started' in err
+
+
+@pytest.mark.parametrize(
+    ("category", "oai"),
+    [
+        ("cs.LG", "cs:cs:LG"),
+        ("math.CO", "math:math:CO"),
+        ("astro-ph.GA", "physics:astro-ph:GA"),
+        ("hep-th", "physics:hep-th"),
+        ("quant-ph", "physics:quant-ph"),
+        ("physics.optics", "physics:physics:optics"),
+        ("q-bio.NC", "q-bio:q-bio:NC"),
+        ("cs", "cs"),
+    ],
+)
+def test_categories_map_to_arxiv_oai_sets(category: str, oai: str) -> None:
+    from papertide.jobs import oai_set
+
+    assert oai_set(category) == oai
