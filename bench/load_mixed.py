@@ -213,27 +213,25 @@ def pg_cluster_version() -> str:
 
 
 def pg_ctl(action: str) -> None:
-    subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", pg_cluster_version(), "main", action],
-        check=True,
-        timeout=120,
+    # PAPERTIDE_BENCH_PG_CTL=true makes a dry run of the fault path without touching the server.
+    override = os.environ.get("PAPERTIDE_BENCH_PG_CTL")
+    command = (
+        [override, action]
+        if override
+        else ["pg_ctlcluster", "--skip-systemctl-redirect", pg_cluster_version(), "main", action]
     )
+    subprocess.run(command, check=True, timeout=120)
 
 
 def outage(after: float, seconds: float, log: dict[str, Any], url: str) -> None:
     """Write a marker row, stop PostgreSQL for `seconds`, and ALWAYS start it again."""
     time.sleep(after)
     marker = f"bench-marker-{uuid.uuid4().hex[:8]}"
+    from papertide.store.schema import Paper
+
     engine = make_engine(url)
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO papers (arxiv_id, title, abstract, authors, categories, "
-                "latest_version, withdrawn, code_links, content_hash, created_at, updated_at) "
-                "VALUES (:a, 'marker', '', '[]', '[]', 0, false, '[]', '', now(), now())"
-            ),
-            {"a": marker},
-        )
+        conn.execute(Paper.__table__.insert().values(arxiv_id=marker, title="before the stop"))
     engine.dispose()
     log["marker"] = marker
     log["stopped_at"] = time.time()
@@ -359,6 +357,7 @@ def main() -> None:
                 ).scalar_one()
             engine.dispose()
             summary["fault"] = {
+                "dry_run": bool(os.environ.get("PAPERTIDE_BENCH_PG_CTL")),
                 "outage_s": round(fault["started_at"] - fault["stopped_at"], 1),
                 "http_503": statuses.get(503, 0),
                 "http_500": statuses.get(500, 0),
