@@ -60,7 +60,7 @@ def test_bad_parameters_are_4xx_with_error_bodies(reader: TestClient) -> None:
         "/api/daily_papers?week=2026-53": 400,
         "/api/daily_papers?month=2026-13": 400,
         f"/api/daily_papers?date={DAY}&week=2026-W33": 400,
-        "/api/papers/search?q=": 422,
+        "/api/papers/search?q=" + "x" * 1001: 422,
         "/api/papers/search?q=x&limit=1000": 422,
     }
     for url, status in cases.items():

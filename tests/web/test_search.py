@@ -41,7 +41,9 @@ def test_category_filter_is_applied(indexed: TestClient) -> None:
 
 
 def test_search_bad_input(indexed: TestClient) -> None:
-    assert indexed.get("/search?q=" + "x" * 600).status_code == 400
+    assert indexed.get("/search?q=" + "x" * 1001).status_code == 422
+    empty = indexed.get("/api/papers/search?q=")
+    assert empty.json() == [] and "empty" in empty.headers["X-Search-Message"]
     bad_date = indexed.get("/search.json?q=attention&from=2026-99-01")
     assert bad_date.status_code == 400 and bad_date.json()["error"]["code"] == "bad_date"
     assert indexed.get("/search?q=attention&page=-1").status_code == 422
@@ -53,3 +55,22 @@ def test_without_an_index_search_says_so(client: TestClient, seed: Seed) -> None
     page = client.get("/search?q=attention")
     assert page.status_code == 200
     assert "search index not built" in page.text and "papertide index rebuild" in page.text
+
+
+def test_search_page_offers_the_query_as_atom_feed_and_email_alert(indexed: TestClient) -> None:
+    import feedparser
+
+    page = indexed.get("/search?q=attention&category=cs.CL").text
+    assert 'href="/search.atom?q=attention&amp;category=cs.CL' in page
+    assert 'href="/subscribe?kind=search&amp;q=attention"' in page
+    feed = feedparser.parse(indexed.get("/search.atom?q=attention&category=cs.CL").content)
+    assert not feed.bozo
+    assert all("cs.CL" in {t.term for t in e.tags} for e in feed.entries)
+    form = indexed.get("/subscribe?kind=search&q=attention").text
+    assert 'value="attention"' in form
+
+
+def test_overlong_queries_are_refused_with_a_clear_message(indexed: TestClient) -> None:
+    api = indexed.get("/api/papers/search", params={"q": "x" * 1001})
+    assert api.status_code == 422
+    assert "1,000" in api.text or "1000" in api.text

@@ -1,7 +1,6 @@
 """The bridge to the search package: one searcher per app, loaded on first use.
 
-Until `papertide.search.api` exists (or when its index is missing) pages show a clear empty state
-with the reason instead of failing.
+When the index cannot be loaded, pages show a clear empty state with the reason instead of failing.
 """
 
 from __future__ import annotations
@@ -12,12 +11,13 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from papertide.search.query import MAX_QUERY_CHARS, QueryTooLong
 from papertide.web.errors import WebError
 from papertide.web.state import WebState
 
 log = logging.getLogger("papertide.web")
 _lock = threading.Lock()
-MAX_QUERY_CHARS = 500
+__all__ = ["MAX_QUERY_CHARS", "SearchOutcome", "related", "run_search", "searcher"]
 
 
 @dataclass
@@ -35,11 +35,8 @@ def searcher(state: WebState) -> Any | None:
     with _lock:
         if state.searcher is not None or state.searcher_error is not None:
             return state.searcher
-        try:
-            from papertide.search.api import get_searcher
-        except ImportError:
-            state.searcher_error = "Search is not installed on this server yet."
-            return None
+        from papertide.search.api import get_searcher
+
         try:
             state.searcher = get_searcher(state.settings)
         except Exception as exc:  # a missing index must not take the site down
@@ -64,7 +61,7 @@ def run_search(
     """Run a search; `min_relevance=0.0` (the default here) lists every ranked paper with its
     relevance, so people see the full ranking; None applies the search package's tuned cutoff."""
     if len(q) > MAX_QUERY_CHARS:
-        raise WebError(400, f"query too long: {len(q)} characters (at most {MAX_QUERY_CHARS})")
+        raise WebError(422, str(QueryTooLong(len(q))), code="query_too_long")
     engine = searcher(state)
     if engine is None:
         return SearchOutcome(unavailable=state.searcher_error)
@@ -77,20 +74,17 @@ def run_search(
         has_code=has_code,
         on_feed=None,
     )
-    too_long = getattr(search_api, "QueryTooLong", None)
     try:
         response = engine.search(q, filters, limit, offset, min_relevance, mode)
-    except Exception as exc:
-        if too_long is not None and isinstance(exc, too_long):
-            raise WebError(400, str(exc), code="query_too_long") from None
-        if isinstance(exc, ValueError):
-            raise WebError(400, str(exc)) from None
-        raise
+    except QueryTooLong as exc:
+        raise WebError(422, str(exc), code="query_too_long") from None
+    except ValueError as exc:
+        raise WebError(400, str(exc)) from None
     return SearchOutcome(
         results=list(response.results),
-        total=int(getattr(response, "total_candidates", len(response.results))),
-        mode=str(getattr(response, "mode", mode)),
-        message=getattr(response, "message", None),
+        total=response.total_candidates,
+        mode=response.mode,
+        message=response.message,
     )
 
 

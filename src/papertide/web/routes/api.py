@@ -29,7 +29,7 @@ from papertide.web.deps import Db
 from papertide.web.errors import WebError
 from papertide.web.params import parse_arxiv_id, parse_day, parse_month, parse_week
 from papertide.web.routes.common import cached_anonymous, page_links, utcnow
-from papertide.web.searching import run_search
+from papertide.web.searching import MAX_QUERY_CHARS, run_search
 from papertide.web.serialize import feed_entry_json, iso, paper_json, published, versions_json
 from papertide.web.state import web_state
 
@@ -133,7 +133,7 @@ def daily_papers(
 @router.get("/papers/search", summary="Search papers", responses=ERROR_RESPONSES)
 def search_papers(
     request: Request,
-    q: str = Query(..., min_length=1, max_length=500),
+    q: str = Query("", max_length=MAX_QUERY_CHARS, description="empty: no results, a message"),
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=1000),
     category: list[str] = Query([], max_length=20),
@@ -141,6 +141,13 @@ def search_papers(
     date_to: dt.date | None = Query(None, alias="to"),
     has_code: bool | None = None,
     mode: Literal["hybrid", "keyword", "semantic"] = "hybrid",
+    min_relevance: float = Query(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="only results whose calibrated probability of relevance is at least this; "
+        "0 returns the whole ranking",
+    ),
 ) -> Response:
     state = web_state(request)
     outcome = run_search(
@@ -153,6 +160,7 @@ def search_papers(
         limit=limit,
         offset=offset,
         mode=mode,
+        min_relevance=min_relevance,
     )
     if outcome.unavailable:
         raise WebError(503, outcome.unavailable, code="search_unavailable")
@@ -177,6 +185,9 @@ def search_papers(
             }
         )
     headers = {"X-Total-Count": str(outcome.total)}
+    if outcome.message:
+        # The body stays a plain list (HF-compatible); notes such as "empty query" ride along.
+        headers["X-Search-Message"] = outcome.message.encode("ascii", "replace").decode()
     return JSONResponse(body, headers=headers)
 
 

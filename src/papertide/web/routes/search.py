@@ -91,6 +91,9 @@ def _search(
             "prev_url": page_url(page - 1) if page > 0 else None,
             "next_url": page_url(page + 1) if (page + 1) * PAGE_SIZE < total else None,
             "json_url": "/search.json?" + urlencode(params, doseq=True),
+            # The same query as a feed and as an email alert (feeds and digest packages).
+            "atom_url": "/search.atom?" + urlencode(params, doseq=True),
+            "alert_url": "/subscribe?" + urlencode({"kind": "search", "q": q}),
             "max_query": MAX_QUERY_CHARS,
         },
     )
