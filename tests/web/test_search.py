@@ -74,3 +74,13 @@ def test_overlong_queries_are_refused_with_a_clear_message(indexed: TestClient) 
     api = indexed.get("/api/papers/search", params={"q": "x" * 1001})
     assert api.status_code == 422
     assert "1,000" in api.text or "1000" in api.text
+
+
+def test_results_under_the_calibrated_cutoff_sit_below_a_divider(indexed: TestClient) -> None:
+    from papertide.search.params import load_params
+
+    cutoff = load_params().min_relevance["keyword"]
+    page = indexed.get("/search?q=attention").text
+    results = indexed.get("/search.json?q=attention").json()["results"]
+    below = [r for r in results if r["relevance"] < cutoff]
+    assert ('class="cutoff"' in page) == bool(below)

@@ -27,6 +27,9 @@ class SearchOutcome:
     mode: str = ""
     message: str | None = None
     unavailable: str | None = None
+    # The search package's calibrated default cutoff for this mode: results below it are shown
+    # (people like to see the whole ranking) but under a "less likely relevant" divider.
+    cutoff: float | None = None
 
 
 def searcher(state: WebState) -> Any | None:
@@ -85,6 +88,7 @@ def run_search(
         total=response.total_candidates,
         mode=response.mode,
         message=response.message,
+        cutoff=engine.params.min_relevance.get(response.mode),
     )
 
 
