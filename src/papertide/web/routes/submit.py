@@ -25,15 +25,15 @@ log = logging.getLogger("papertide.web")
 def _fetch_unknown(request: Request, db: Db, arxiv_id: str) -> Paper | None:
     """Bring a paper we do not have yet in through the ingestion code (arXiv API)."""
     settings = web_state(request).settings
+    from papertide.ingest.arxiv_api import fetch_papers
+    from papertide.ingest.http import PoliteClient
+    from papertide.store.papers import upsert_papers
+
     try:
-        from papertide.ingest.arxiv_api import fetch_papers
-        from papertide.store.papers import upsert_papers
-    except ImportError:
-        raise WebError(
-            503, "fetching new papers from arXiv is not available on this server", code="no_fetch"
-        ) from None
-    try:
-        records = list(fetch_papers(settings, [arxiv_id]))
+        # A person is waiting for this page: one retry and a short timeout, not a harvest's
+        # patience (five retries with backoff would hold the request for a minute).
+        with PoliteClient.for_settings(settings, retries=1, timeout=15.0) as client:
+            records = list(fetch_papers(settings, [arxiv_id], client=client))
     except Exception as exc:  # arXiv down, bad XML: the person gets a reason, not a 500
         log.warning("fetching %s from arXiv failed: %s", arxiv_id, exc)
         raise WebError(
