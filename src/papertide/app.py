@@ -53,7 +53,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         engine=db_engine,
         sessions=session_factory(db_engine),
         codec=codec,
-        limits=RateLimits(settings.redis_url),
+        limits=RateLimits(settings.redis_url, namespace=settings.queue_name),
         templates=build_templates(),
     )
 

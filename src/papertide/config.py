@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     smtp_security: Literal["none", "starttls", "tls"] = "none"
     mail_rate_per_second: float = Field(50.0, gt=0)
     redis_url: str | None = Field(None, description="Shared state for many nodes (rate limits).")
+    queue_name: str = Field(
+        "papertide",
+        pattern=r"^[A-Za-z0-9_.:-]{1,64}$",
+        description="Namespace of this installation's keys in a shared Redis (job queue, rate "
+        "limits), so several installations or test runs can share one server.",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -27,9 +27,14 @@ DEFAULT_LIMITS: dict[str, tuple[str, str]] = {
 
 class RateLimits:
     def __init__(
-        self, redis_url: str | None = None, limits: dict[str, tuple[str, str]] | None = None
+        self,
+        redis_url: str | None = None,
+        limits: dict[str, tuple[str, str]] | None = None,
+        namespace: str = "papertide",
     ) -> None:
         storage = storage_from_string(redis_url) if redis_url else MemoryStorage()
+        # Installations sharing one Redis must not share counters (nor test runs an hour apart).
+        self._namespace = namespace
         self._limiter = MovingWindowRateLimiter(storage)
         self._items: dict[str, tuple[RateLimitItem, RateLimitItem]] = {
             action: (parse(per_ip), parse(per_account))
@@ -43,8 +48,8 @@ class RateLimits:
         if account:
             checks.append((per_account, "account", account))
         for item, kind, key in checks:
-            if not self._limiter.hit(item, "papertide", action, kind, key):
-                reset = self._limiter.get_window_stats(item, "papertide", action, kind, key)
+            if not self._limiter.hit(item, self._namespace, action, kind, key):
+                reset = self._limiter.get_window_stats(item, self._namespace, action, kind, key)
                 retry = max(1, math.ceil(reset.reset_time - time.time()))
                 raise WebError(
                     429,
