@@ -251,41 +251,6 @@ def parse_list_records(body: bytes, page_number: int = 1) -> OaiPage:
         size = token.get("completeListSize")
         page.complete_size = int(size) if size and size.isdigit() else None
     return page
-    listing = root.find(f"{OAI}ListRecords")
-    if listing is None:
-        raise HarvestError(f"page {page_number} is not a ListRecords response")
-    for number, record in enumerate(listing.iterfind(f"{OAI}record"), start=1):
-        where = f"page {page_number} record {number}"
-        header = record.find(f"{OAI}header")
-        identifier = (_text(header, f"{OAI}identifier") or "").strip()
-        datestamp = _text(header, f"{OAI}datestamp")
-        if datestamp:
-            page.last_datestamp = datestamp.strip()
-        try:
-            if header is not None and header.get("status") == "deleted":
-                page.deleted.append(normalize_arxiv_id(identifier))
-                continue
-            metadata = record.find(f"{OAI}metadata")
-            meta = next(iter(metadata), None) if metadata is not None else None
-            if meta is None:
-                raise ValueError("record has no metadata")
-            if meta.tag == f"{ARXIV}arXiv":
-                page.records.append(record_from_arxiv(meta))
-            elif meta.tag == f"{ARXIV_RAW}arXivRaw":
-                page.records.append(record_from_arxiv_raw(meta))
-            elif meta.tag == f"{OAI_DC}dc":
-                page.records.append(record_from_oai_dc(meta, identifier))
-            else:
-                raise ValueError(f"unsupported metadata format {meta.tag}")
-        except (ValueError, TypeError) as exc:
-            text = identifier or "(no identifier)"
-            page.records.append(Skipped(where, str(exc), text))
-    token = listing.find(f"{OAI}resumptionToken")
-    if token is not None:
-        page.token = (token.text or "").strip() or None
-        size = token.get("completeListSize")
-        page.complete_size = int(size) if size and size.isdigit() else None
-    return page
 
 
 @dataclass
