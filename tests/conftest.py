@@ -80,6 +80,9 @@ def settings(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Se
     monkeypatch.setenv("PAPERTIDE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("PAPERTIDE_DATABASE_URL", db_url)
     monkeypatch.setenv("PAPERTIDE_SECRET_KEY", "test-secret-" + uuid.uuid4().hex)
+    # No background index-sync thread in in-process apps unless a test asks for one
+    # (`settings.model_copy(update={"index_sync_seconds": ...})`).
+    monkeypatch.setenv("PAPERTIDE_INDEX_SYNC_SECONDS", "0")
     return load_settings()
 
 

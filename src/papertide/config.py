@@ -72,6 +72,14 @@ class Settings(BaseSettings):
     smtp_security: Literal["none", "starttls", "tls"] = "none"
     mail_rate_per_second: float = Field(50.0, gt=0)
     redis_url: str | None = Field(None, description="Shared state for many nodes (rate limits).")
+    index_sync_seconds: float = Field(
+        10.0, ge=0, description="How often a web node brings its own index up to date; 0 = never."
+    )
+    jobs_in_process: bool = Field(
+        False, description="Run the job queue and scheduler inside `papertide serve` (one machine)."
+    )
+    max_body_bytes: int = Field(10 * 1024 * 1024, gt=0, description="Larger bodies get 413.")
+    max_header_bytes: int = Field(32 * 1024, gt=0, description="Larger headers get 431.")
     queue_name: str = Field(
         "papertide",
         pattern=r"^[A-Za-z0-9_.:-]{1,64}$",

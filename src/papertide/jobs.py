@@ -23,7 +23,6 @@ import dataclasses
 import datetime as dt
 import importlib
 import logging
-import os
 import threading
 import traceback
 from collections.abc import Callable, Sequence
@@ -317,14 +316,9 @@ def execute_job(
 # The queue -------------------------------------------------------------------------------------
 
 
-def queue_name() -> str:
-    """PAPERTIDE_QUEUE_NAME: lets several installations (or test runs) share one Redis."""
-    return os.environ.get("PAPERTIDE_QUEUE_NAME") or "papertide"
-
-
 def make_huey(settings: Settings, *, name: str | None = None) -> Huey:
     """RedisHuey when settings.redis_url is set (many nodes), else SqliteHuey in the data folder."""
-    name = name or queue_name()
+    name = name or settings.queue_name
     if settings.redis_url:
         from huey import RedisHuey
 

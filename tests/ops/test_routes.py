@@ -37,7 +37,7 @@ def _ok_job(_settings: Settings, _engine: Engine) -> dict[str, int]:
 def test_health_readiness_and_metrics_of_a_node_that_starts_empty(
     settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PAPERTIDE_INDEX_SYNC_SECONDS", "0.3")
+    settings = settings.model_copy(update={"index_sync_seconds": 0.3})
     execute_job(settings, engine, JobSpec("probe", "test", Schedule(), _ok_job))
     app = create_app(settings, engine=engine)
     with serving(app) as base, httpx.Client(base_url=base, timeout=30) as http:
@@ -83,7 +83,6 @@ def offline_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Setting
     for key in ("PAPERTIDE_DATABASE_URL", "PAPERTIDE_REDIS_URL"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("PAPERTIDE_CONFIG", str(tmp_path / "absent.toml"))
-    monkeypatch.setenv("PAPERTIDE_INDEX_SYNC_SECONDS", "0")
     return load_settings(
         data_dir=tmp_path / "data",
         database_url="postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=2",
@@ -125,7 +124,6 @@ def _admin_cookie(settings: Settings, engine: Engine, *, admin: bool) -> dict[st
 def test_admin_job_overview_is_for_admins_only(
     settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PAPERTIDE_INDEX_SYNC_SECONDS", "0")
     execute_job(settings, engine, JobSpec("ingest_arxiv", "t", Schedule(), _ok_job))
     app = create_app(settings, engine=engine)
     with serving(app) as base:
@@ -153,8 +151,7 @@ def test_serve_alone_runs_the_jobs_in_process_when_asked(
     from papertide.ops.jobstate import recent_runs
     from papertide.ops.status import job_queue
 
-    monkeypatch.setenv("PAPERTIDE_INDEX_SYNC_SECONDS", "0")
-    monkeypatch.setenv("PAPERTIDE_JOBS_IN_PROCESS", "true")
+    settings = settings.model_copy(update={"jobs_in_process": True})
     app = create_app(settings, engine=engine)
     with serving(app) as base:
         job_queue(app).enqueue("refresh_trending")

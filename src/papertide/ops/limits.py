@@ -9,19 +9,12 @@ limit), so hostile input gets a 4xx and never costs more than the limit.
 from __future__ import annotations
 
 import json
-import os
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024  # a large BibTeX library import fits
-DEFAULT_MAX_HEADER_BYTES = 32 * 1024
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "")
-    return int(raw) if raw.isdigit() else default
+from papertide.config import Settings
 
 
 class BodyTooLarge(HTTPException):
@@ -82,10 +75,10 @@ class RequestLimitsMiddleware:
         await self.app(scope, limited_receive, send)
 
 
-def install_request_limits(app: FastAPI) -> None:
-    """PAPERTIDE_MAX_BODY_BYTES (default 10 MiB) and PAPERTIDE_MAX_HEADER_BYTES (32 KiB)."""
+def install_request_limits(app: FastAPI, settings: Settings) -> None:
+    """settings.max_body_bytes (default 10 MiB) and settings.max_header_bytes (32 KiB)."""
     app.add_middleware(
         RequestLimitsMiddleware,
-        max_body=_env_int("PAPERTIDE_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
-        max_headers=_env_int("PAPERTIDE_MAX_HEADER_BYTES", DEFAULT_MAX_HEADER_BYTES),
+        max_body=settings.max_body_bytes,
+        max_headers=settings.max_header_bytes,
     )

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -35,7 +34,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 log = logging.getLogger("papertide.ops")
 
 RETRY_AFTER_SECONDS = 10
-DEFAULT_INDEX_SYNC_SECONDS = 10.0
 
 router = APIRouter(tags=["operations"])
 
@@ -295,27 +293,14 @@ class IndexFollower:
             self.thread.join(timeout=30)
 
 
-def index_sync_interval() -> float:
-    raw = os.environ.get("PAPERTIDE_INDEX_SYNC_SECONDS", "")
-    try:
-        value = float(raw) if raw else DEFAULT_INDEX_SYNC_SECONDS
-    except ValueError:
-        value = DEFAULT_INDEX_SYNC_SECONDS
-    return value
-
-
-def install_index_follower(app: FastAPI, interval: float | None = None) -> None:
-    """Sync this node's index every `interval` s (PAPERTIDE_INDEX_SYNC_SECONDS; 0 turns it off)."""
-    seconds = index_sync_interval() if interval is None else interval
+def install_index_follower(app: FastAPI, interval: float) -> None:
+    """Sync this node's index every `interval` s (settings.index_sync_seconds; 0 turns it off)."""
+    seconds = interval
     if seconds <= 0:
         return
     follower = IndexFollower(app, seconds)
     app.state.ops_index_follower = follower
     _chain_lifespan(app, follower.start, follower.stop)
-
-
-def jobs_in_process() -> bool:
-    return os.environ.get("PAPERTIDE_JOBS_IN_PROCESS", "").lower() in ("1", "true", "yes")
 
 
 def install_embedded_worker(app: FastAPI, *, threads: int = 1) -> None:
@@ -348,7 +333,8 @@ def install_ops(app: FastAPI) -> None:
     _chain_lifespan(app, configure_logging, lambda: None)
     install_db_outage_handler(app)
     install_metrics(app)
-    install_request_limits(app)
-    install_index_follower(app)
-    if jobs_in_process():
+    settings = app.state.web.settings
+    install_request_limits(app, settings)
+    install_index_follower(app, settings.index_sync_seconds)
+    if settings.jobs_in_process:
         install_embedded_worker(app)
