@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
@@ -13,25 +11,10 @@ from papertide.store.schema import AuditLog, Comment, FeedEntry, Paper, User
 from papertide.web.deps import Admin, Csrf, Db
 from papertide.web.errors import WebError
 from papertide.web.render import render_page
-from papertide.web.routes.common import redirect, utcnow
+from papertide.web.routes.common import audit, redirect
 from papertide.web.state import web_state
 
 router = APIRouter(prefix="/admin", tags=["admin"], include_in_schema=False)
-
-
-def _audit(
-    db: Db, actor: User, action: str, target_type: str, target_id: Any, **details: Any
-) -> None:
-    db.add(
-        AuditLog(
-            actor_id=actor.id,
-            action=action,
-            target_type=target_type,
-            target_id=str(target_id),
-            details=details,
-            created_at=utcnow(),
-        )
-    )
 
 
 @router.get("")
@@ -52,7 +35,7 @@ def hide_comment(request: Request, comment_id: int, db: Db, admin: Admin) -> Res
     if comment is None:
         raise WebError(404, f"no comment {comment_id}", code="not_found")
     comment.hidden = not comment.hidden
-    _audit(db, admin, "hide_comment" if comment.hidden else "unhide_comment", "comment", comment.id)
+    audit(db, admin, "hide_comment" if comment.hidden else "unhide_comment", "comment", comment.id)
     paper = db.get(Paper, comment.paper_id)
     db.commit()
     web_state(request).invalidate()
@@ -66,7 +49,7 @@ def hide_entry(request: Request, entry_id: int, db: Db, admin: Admin) -> Respons
         raise WebError(404, f"no feed entry {entry_id}", code="not_found")
     entry.hidden = not entry.hidden
     paper = db.get(Paper, entry.paper_id)
-    _audit(
+    audit(
         db,
         admin,
         "hide_entry" if entry.hidden else "unhide_entry",
@@ -88,6 +71,6 @@ def ban_user(request: Request, name: str, db: Db, admin: Admin) -> Response:
     if person.id == admin.id:
         raise WebError(400, "you cannot ban yourself")
     person.banned = not person.banned
-    _audit(db, admin, "ban_user" if person.banned else "unban_user", "user", person.id, name=name)
+    audit(db, admin, "ban_user" if person.banned else "unban_user", "user", person.id, name=name)
     db.commit()
     return redirect(f"/u/{person.name}")

@@ -6,12 +6,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 
 from papertide.store.queries import paper_by_arxiv_id
-from papertide.store.schema import AuditLog, Comment, Paper, User
+from papertide.store.schema import Comment, Paper, User
 from papertide.web.deps import Csrf, Db, SignedIn, client_ip
 from papertide.web.errors import WebError, wants_json
 from papertide.web.markdown import render_comment
 from papertide.web.params import parse_arxiv_id
-from papertide.web.routes.common import redirect, utcnow
+from papertide.web.routes.common import audit, redirect, utcnow
 from papertide.web.state import web_state
 
 router = APIRouter(tags=["comments"])
@@ -82,16 +82,7 @@ def edit_comment(
     comment.body_html = render_comment(text)
     comment.edited_at = utcnow()
     if comment.user_id != user.id:
-        db.add(
-            AuditLog(
-                actor_id=user.id,
-                action="edit_comment",
-                target_type="comment",
-                target_id=str(comment.id),
-                details={},
-                created_at=utcnow(),
-            )
-        )
+        audit(db, user, "edit_comment", "comment", comment.id)
     db.commit()
     web_state(request).invalidate()
     return redirect(f"/papers/{paper.arxiv_id}#comment-{comment.id}")
@@ -102,16 +93,7 @@ def delete_comment(request: Request, comment_id: int, db: Db, user: SignedIn) ->
     comment, paper = _own_comment(db, comment_id, user)
     comment.deleted = True
     if comment.user_id != user.id:
-        db.add(
-            AuditLog(
-                actor_id=user.id,
-                action="delete_comment",
-                target_type="comment",
-                target_id=str(comment.id),
-                details={},
-                created_at=utcnow(),
-            )
-        )
+        audit(db, user, "delete_comment", "comment", comment.id)
     db.commit()
     web_state(request).invalidate()
     return redirect(f"/papers/{paper.arxiv_id}#comments")

@@ -11,13 +11,29 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from papertide.store.queries import voted_paper_ids
-from papertide.store.schema import User
+from papertide.store.schema import AuditLog, User
 from papertide.web.deps import web_session
 from papertide.web.state import page_key, web_state
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def audit(
+    db: Session, actor: User, action: str, target_type: str, target_id: Any, **details: Any
+) -> None:
+    """Record a moderation action (or an admin acting on someone else's content)."""
+    db.add(
+        AuditLog(
+            actor_id=actor.id,
+            action=action,
+            target_type=target_type,
+            target_id=str(target_id),
+            details=details,
+            created_at=utcnow(),
+        )
+    )
 
 
 def cached_anonymous(request: Request, make: Callable[[], Response]) -> Response:
