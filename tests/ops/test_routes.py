@@ -161,3 +161,33 @@ def test_serve_alone_runs_the_jobs_in_process_when_asked(
         )
         assert httpx.get(f"{base}/healthz").status_code == 200
     assert run[0].result == {"day": 0, "week": 0, "month": 0}
+
+
+def test_a_node_shutting_down_mid_embedding_stops_its_index_follower(
+    settings: Settings, engine: Engine
+) -> None:
+    from sqlalchemy import func, select
+
+    from papertide.ingest.sample import load_demo_data
+    from papertide.ops.routes import IndexFollower
+    from papertide.store.schema import Embedding
+
+    load_demo_data(settings, engine)  # 3,098 papers without vectors: minutes of embedding
+    settings = settings.model_copy(update={"index_sync_seconds": 0.2})
+    app = create_app(settings, engine=engine)
+    follower = app.state.ops_index_follower
+    assert isinstance(follower, IndexFollower)
+
+    def embedded() -> int:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(Embedding)).scalar_one())
+
+    with serving(app):
+        _wait_for(embedded, "the follower to start embedding", limit=120)
+    # serving() returned: the lifespan stopped the follower, which left between two batches
+    # instead of being abandoned inside the model (that aborted the interpreter before).
+    assert follower.thread is not None and not follower.thread.is_alive()
+    done = embedded()
+    assert 0 < done < 3098
+    time.sleep(1)
+    assert embedded() == done  # nothing runs on after shutdown

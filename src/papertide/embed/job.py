@@ -56,8 +56,13 @@ def embed_pending(
     limit: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     after_batch: Callable[[int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> EmbedReport:
-    """Embed every paper whose vector is missing or stale; `progress(done, pending)` per batch."""
+    """Embed every paper whose vector is missing or stale; `progress(done, pending)` per batch.
+
+    `should_stop` is asked before each batch: a node shutting down stops within one batch
+    (a second or two) instead of being killed inside the model, and later runs carry on.
+    """
     import time
 
     started = time.perf_counter()
@@ -68,6 +73,8 @@ def embed_pending(
     e = cast(Table, Embedding.__table__)
     last_id = 0
     while report.embedded < pending:
+        if should_stop is not None and should_stop():
+            break
         with engine.connect() as conn:
             rows = conn.execute(
                 select(Paper.id, Paper.title, Paper.abstract, Paper.content_hash)

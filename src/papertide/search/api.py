@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -278,24 +279,29 @@ class Searcher:
     # Maintenance -------------------------------------------------------------------------------
 
     def sync(
-        self, engine: Engine, embed: bool = True, embed_limit: int | None = 5000
+        self,
+        engine: Engine,
+        embed: bool = True,
+        embed_limit: int | None = 5000,
+        should_stop: Callable[[], bool] = lambda: False,
     ) -> SyncReport:
         """Bring the local index files up to date with the database (rebuild when missing).
 
         With `embed`, first index the papers (keyword search has them at once), then embed up
         to `embed_limit` new or changed papers (a periodic job catches up a long backfill in
-        steps) and index their vectors.
+        steps) and index their vectors. `should_stop` ends the work early, between batches.
         """
-        report = sync_index(
-            self.index_dir, engine, self.embedder.name, self.embedder.dim, self.params
-        )
-        if embed:
+        model, dim = self.embedder.name, self.embedder.dim
+        report = sync_index(self.index_dir, engine, model, dim, self.params, None, should_stop)
+        if embed and not should_stop():
             from papertide.embed.job import embed_pending
 
-            embedded = embed_pending(engine, self.embedder, limit=embed_limit)
+            embedded = embed_pending(
+                engine, self.embedder, limit=embed_limit, should_stop=should_stop
+            )
             if embedded.embedded:
                 second = sync_index(
-                    self.index_dir, engine, self.embedder.name, self.embedder.dim, self.params
+                    self.index_dir, engine, model, dim, self.params, None, should_stop
                 )
                 second.papers_indexed += report.papers_indexed
                 second.rebuilt = report.rebuilt

@@ -199,10 +199,17 @@ class IndexFiles:
 
 
 def _apply_papers(
-    files: IndexFiles, engine: Engine, batches: Iterable[list[Any]], report: SyncReport
+    files: IndexFiles,
+    engine: Engine,
+    batches: Iterable[list[Any]],
+    report: SyncReport,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> list[Any] | None:
+    """Index the batches; stopping early is safe: the cursor returned covers what was done."""
     last = None
     for rows in batches:
+        if should_stop():
+            break
         docs, metas = _docs(engine, rows)
         files.keyword.upsert(docs)
         for paper_id, meta in metas.items():
@@ -242,6 +249,7 @@ def rebuild_index(
     dim: int,
     params: SearchParams,
     progress: Callable[[str, int], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> SyncReport:
     """Build both indexes from the database into a fresh folder, then swap it in."""
     started = time.perf_counter()
@@ -257,7 +265,7 @@ def rebuild_index(
         "embeddings_cursor": EPOCH_CURSOR,
         "feed_cursor": EPOCH_CURSOR[0],
     }
-    report = _sync_into(building, engine, model, dim, params, state, progress)
+    report = _sync_into(building, engine, model, dim, params, state, progress, should_stop)
     report.rebuilt = True
     old = index_dir.with_name(index_dir.name + ".old")
     if old.exists():
@@ -278,16 +286,21 @@ def sync_index(
     dim: int,
     params: SearchParams,
     progress: Callable[[str, int], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> SyncReport:
-    """Bring the folder up to date with the database; rebuild when missing or of another model."""
+    """Bring the folder up to date with the database; rebuild when missing or of another model.
+
+    `should_stop` is asked between batches; a sync stopped early saves what it indexed and its
+    cursors, so the next one carries on from there.
+    """
     state = read_state(index_dir)
     if state is None or state.get("model") != model:
-        return rebuild_index(index_dir, engine, model, dim, params, progress)
+        return rebuild_index(index_dir, engine, model, dim, params, progress, should_stop)
     started = time.perf_counter()
     try:
-        report = _sync_into(index_dir, engine, model, dim, params, state, progress)
+        report = _sync_into(index_dir, engine, model, dim, params, state, progress, should_stop)
     except (OSError, ValueError) as exc:  # damaged files: the database has everything
-        report = rebuild_index(index_dir, engine, model, dim, params, progress)
+        report = rebuild_index(index_dir, engine, model, dim, params, progress, should_stop)
         report.notes.append(f"index files were unreadable ({exc}); rebuilt")
         return report
     report.seconds = time.perf_counter() - started
@@ -302,11 +315,14 @@ def _sync_into(
     params: SearchParams,
     state: dict[str, Any],
     progress: Callable[[str, int], None] | None,
+    should_stop: Callable[[], bool],
 ) -> SyncReport:
     report = SyncReport()
     files = IndexFiles(index_dir, model, dim, params)
     # Papers changed since the cursor.
-    cursor = _apply_papers(files, engine, _paper_batches(engine, state["papers_cursor"]), report)
+    cursor = _apply_papers(
+        files, engine, _paper_batches(engine, state["papers_cursor"]), report, should_stop
+    )
     if cursor is not None:
         state["papers_cursor"] = cursor
     if progress is not None:

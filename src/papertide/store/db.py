@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from papertide.config import ConfigError
+
+log = logging.getLogger("papertide.store")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -52,6 +55,28 @@ def check_connection(engine: Engine) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def request_session(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for one web request, closed without raising.
+
+    The close runs after the response has been sent. When the database went away meanwhile
+    (restart, failover, an administrator killing connections), the rollback in close() fails;
+    raising there would cut the finished response off its keep-alive connection, so the broken
+    connection is dropped from the pool instead. Errors inside the request still raise as usual.
+    """
+    session = factory()
+    try:
+        yield session
+    finally:
+        try:
+            session.close()
+        except DBAPIError as exc:
+            log.warning("database connection lost while closing a session: %s", exc.orig or exc)
+            # Nothing may be left to release when the connection is already gone.
+            with suppress(DBAPIError):
+                session.invalidate()
 
 
 @contextmanager

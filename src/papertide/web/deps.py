@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from papertide.store.db import request_session
 from papertide.store.schema import User
 from papertide.web.errors import WebError
 from papertide.web.security import CSRF_FIELD, CSRF_HEADER, WebSession
@@ -16,7 +17,7 @@ from papertide.web.state import WebState, web_state
 
 def get_db(request: Request) -> Iterator[Session]:
     """One session per request; routes commit their own writes."""
-    with web_state(request).sessions() as session:
+    with request_session(web_state(request).sessions) as session:
         yield session
 
 
