@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -31,7 +31,8 @@ from papertide.feeds.render import (
 )
 from papertide.web.deps import Db
 from papertide.web.errors import WebError
-from papertide.web.state import web_state
+from papertide.web.routes.common import remember_page
+from papertide.web.state import not_modified, web_state
 
 router = APIRouter(tags=["feeds"])
 
@@ -45,24 +46,6 @@ def _format(fmt: str) -> FeedFormat:
     if fmt == "rss":
         return "rss"
     raise WebError(404, f"no feed format {fmt[:10]!r}; use .atom or .rss")
-
-
-def _not_modified(request: Request, etag: str, modified: dt.datetime | None) -> bool:
-    """RFC 9110: If-None-Match decides when present; otherwise If-Modified-Since."""
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None:
-        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
-        return "*" in tags or etag in tags
-    since = request.headers.get("if-modified-since")
-    if since and modified is not None:
-        try:
-            when = parsedate_to_datetime(since)
-        except (TypeError, ValueError):
-            return False
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.UTC)
-        return modified.replace(microsecond=0) <= when
-    return False
 
 
 def feed_response(
@@ -86,9 +69,19 @@ def feed_response(
         headers["Last-Modified"] = format_datetime(modified.astimezone(dt.UTC), usegmt=True)
     if private:
         headers["X-Robots-Tag"] = "noindex"
-    if _not_modified(request, etag, modified):
+    if not_modified(
+        request.headers.get("if-none-match"),
+        request.headers.get("if-modified-since"),
+        etag,
+        modified,
+    ):
         return Response(status_code=304, headers=headers)
-    return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
+    response = Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
+    if not private:
+        # Public feeds are polled by many readers: the next ones, for a few seconds, are
+        # answered (or 304'd) from the page cache without running the route again.
+        remember_page(request, response)
+    return response
 
 
 def _base(request: Request) -> str:

@@ -5,6 +5,7 @@ Knows nothing of the database: `api.Searcher` feeds it from the DB, `evaluate` f
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -56,6 +57,9 @@ class HybridEngine:
         self.vectors = vectors
         self.embedder = embedder
         self.params = params
+        # Queries repeat (paging through results, a popular query, saved searches and alerts
+        # run for many people): a query embedding costs a few ms, a cache hit nothing.
+        self._query_vectors = functools.lru_cache(maxsize=2048)(self._embed_one)
 
     @property
     def semantic_ready(self) -> bool:
@@ -64,8 +68,13 @@ class HybridEngine:
         )
 
     def embed_query(self, text: str) -> np.ndarray:
+        return self._query_vectors(text)
+
+    def _embed_one(self, text: str) -> np.ndarray:
         assert self.embedder is not None
-        return self.embedder.embed([text])[0]
+        vector = self.embedder.embed([text])[0]
+        vector.flags.writeable = False  # shared by every caller of the cache
+        return vector
 
     def rank(
         self,

@@ -8,6 +8,7 @@ lets the feed page keep up with a burst of readers (see bench/web_bench.py).
 
 from __future__ import annotations
 
+from email.utils import parsedate_to_datetime
 from http.cookies import SimpleCookie
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,7 +20,7 @@ from papertide.web.security import (
     SessionCodec,
     WebSession,
 )
-from papertide.web.state import TTLCache, page_key
+from papertide.web.state import TTLCache, not_modified, page_key
 
 
 def _cookie_value(scope: Scope, name: str) -> str | None:
@@ -32,6 +33,13 @@ def _cookie_value(scope: Scope, name: str) -> str | None:
                 return None
             if name in cookie:
                 return cookie[name].value
+    return None
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
     return None
 
 
@@ -74,7 +82,7 @@ class SessionAndHeadersMiddleware:
         ):
             hit = self.pages.get_or_refresh(page_key(scope))
             if hit is not None:
-                await self._send_cached(send, hit)
+                await self._send_cached(send, hit, scope)
                 return
 
         async def send_wrapper(message: Message) -> None:
@@ -90,11 +98,28 @@ class SessionAndHeadersMiddleware:
         await self.app(scope, receive, send_wrapper)
 
     async def _send_cached(
-        self, send: Send, hit: tuple[bytes, int, str | None, dict[str, str]]
+        self,
+        send: Send,
+        hit: tuple[bytes, int, str | None, dict[str, str]],
+        scope: Scope,
     ) -> None:
         body, status, _media_type, cached_headers = hit
+        lowered = {k.lower(): v for k, v in cached_headers.items()}
+        modified = lowered.get("last-modified")
+        if not_modified(
+            _header(scope, b"if-none-match"),
+            _header(scope, b"if-modified-since"),
+            lowered.get("etag"),
+            parsedate_to_datetime(modified) if modified else None,
+        ):
+            # Feed readers poll with If-None-Match: answer 304 from the cache as the route would.
+            status, body = 304, b""
+            cached_headers = {
+                k: v for k, v in cached_headers.items() if k.lower() != "content-type"
+            }
         headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in cached_headers.items()]
-        headers.append((b"content-length", str(len(body)).encode()))
+        if status != 304:
+            headers.append((b"content-length", str(len(body)).encode()))
         present = {key for key, _ in headers}
         headers.extend((k, v) for k, v in SECURITY_HEADERS if k not in present)
         await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -108,6 +110,32 @@ class WebState:
 def page_key(scope: Any) -> tuple[str, bytes]:
     """The page cache key of a request: its path and raw query string."""
     return scope["path"], scope.get("query_string", b"")
+
+
+def not_modified(
+    if_none_match: str | None,
+    if_modified_since: str | None,
+    etag: str | None,
+    last_modified: dt.datetime | None,
+) -> bool:
+    """RFC 9110 conditional GET: does the client already hold this version?
+
+    If-None-Match decides when present (weak comparison); otherwise If-Modified-Since.
+    """
+    if if_none_match is not None:
+        if not etag:
+            return False
+        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+        return "*" in tags or etag.removeprefix("W/") in tags
+    if if_modified_since and last_modified is not None:
+        try:
+            when = parsedate_to_datetime(if_modified_since)
+        except (TypeError, ValueError):
+            return False
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        return last_modified.replace(microsecond=0) <= when
+    return False
 
 
 def web_state(request: Request) -> WebState:

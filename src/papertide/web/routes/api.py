@@ -12,6 +12,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from papertide.rank.trending import Window, score_terms
 from papertide.store.queries import (
@@ -192,7 +193,11 @@ def search_papers(
 
 
 @router.get("/papers/{arxiv_id:path}", summary="One paper", responses=ERROR_RESPONSES)
-def paper(db: Db, arxiv_id: str) -> Response:
+def paper(request: Request, db: Db, arxiv_id: str) -> Response:
+    return cached_anonymous(request, lambda: _paper_json(db, arxiv_id))
+
+
+def _paper_json(db: Session, arxiv_id: str) -> Response:
     parsed = parse_arxiv_id(arxiv_id)
     if parsed is None:
         raise WebError(404, f"not an arXiv id: {arxiv_id!r}", code="not_found")

@@ -41,8 +41,7 @@ def cached_anonymous(request: Request, make: Callable[[], Response]) -> Response
 
     Signed-in pages carry vote state and CSRF tokens, so only anonymous pages are shared.
     """
-    session = web_session(request)
-    if session.user_id is not None or session.flash or session.modified:
+    if not _shareable(request):
         return make()
     state = web_state(request)
     key = page_key(request.scope)
@@ -55,7 +54,25 @@ def cached_anonymous(request: Request, make: Callable[[], Response]) -> Response
     except BaseException:
         state.pages.abandon(key)
         raise
-    if response.status_code == 200 and not session.modified and isinstance(response.body, bytes):
+    remember_page(request, response)
+    return response
+
+
+def _shareable(request: Request) -> bool:
+    session = web_session(request)
+    return session.user_id is None and not session.flash and not session.modified
+
+
+def remember_page(request: Request, response: Response) -> None:
+    """Keep an anonymous 200 response in the page cache; later hits skip the route entirely."""
+    state = web_state(request)
+    key = page_key(request.scope)
+    if (
+        response.status_code == 200
+        and _shareable(request)
+        and isinstance(response.body, bytes)
+        and "set-cookie" not in response.headers
+    ):
         # Security headers are added on the way out by the middleware, for hits and misses alike.
         headers = {
             k: v for k, v in response.headers.items() if k.lower() not in ("content-length",)
@@ -63,7 +80,6 @@ def cached_anonymous(request: Request, make: Callable[[], Response]) -> Response
         state.pages.set(key, (response.body, response.status_code, response.media_type, headers))
     else:
         state.pages.abandon(key)
-    return response
 
 
 def voted_ids(db: Session, user: User | None, paper_ids: list[int]) -> set[int]:

@@ -39,7 +39,7 @@ def paper_page(request: Request, arxiv_id: str, db: Db, user: CurrentUser) -> Re
     if version is not None or canonical != raw:
         return RedirectResponse(f"/papers/{canonical}{suffix}", status_code=301)
     if suffix == ".json":
-        return api.paper(db, canonical)
+        return api.paper(request, db, canonical)
     paper = paper_by_arxiv_id(db, canonical)
     if paper is None:
         raise WebError(
