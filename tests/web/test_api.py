@@ -74,7 +74,9 @@ def test_paper_api_has_versions_and_feed_days(reader: TestClient) -> None:
     body = reader.get("/api/papers/2608.00001").json()
     assert body["id"] == "2608.00001" and body["upvotes"] == 5
     assert [v["version"] for v in body["versions"]] == [1, 2]
-    assert body["feed"] == [{"date": DAY.isoformat(), "upvotes": 5, "submittedBy": "reader-1"}]
+    [day] = body["feed"]
+    assert day["date"] == DAY.isoformat() and day["upvotes"] == 5
+    assert day["submittedBy"]["name"] == "reader-1" and day["submittedBy"]["type"] == "user"
     assert reader.get("/api/papers/2608.00001v1").json()["id"] == "2608.00001"
 
 

@@ -55,7 +55,7 @@ def test_json_twin_uses_hugging_face_field_names(reader: TestClient) -> None:
     first = body[1]
     assert first["paper"]["authors"] == [{"name": "Ada Lovelace"}, {"name": "Alan Turing"}]
     assert first["paper"]["upvotes"] == 5
-    assert first["submittedBy"] == {"user": "reader-1"}
+    assert first["submittedBy"]["name"] == first["submittedBy"]["user"] == "reader-1"
     for key in ("publishedAt", "title", "summary", "numComments"):
         assert key in first
     for key in ("githubRepo", "githubStars", "projectPage", "publishedAt", "summary"):

@@ -27,7 +27,7 @@ from papertide.store.schema import (
 
 FeedSort = Literal["votes", "time"]
 # SQLAlchemy 2.1 types a select by its columns; the user name column may be NULL (outer join).
-FeedSelect = Select[FeedEntry, Paper, str]
+FeedSelect = Select[FeedEntry, Paper, str, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,7 @@ class FeedItem:
     feed_date: dt.date
     paper: Paper
     upvotes: int
-    submitted_by: str | None
+    submitted_by: str | None  # the submitter's handle
     submitted_at: dt.datetime
     source: str
     github_repo: str | None
@@ -46,11 +46,13 @@ class FeedItem:
     project_page: str | None
     num_comments: int
     hidden: bool = False
+    submitter_id: int | None = None
+    submitter_fullname: str | None = None
 
 
 def _feed_select() -> FeedSelect:
     return (
-        select(FeedEntry, Paper, User.name)
+        select(FeedEntry, Paper, User.name, User.display_name)
         .join(Paper, Paper.id == FeedEntry.paper_id)
         .outerjoin(User, User.id == FeedEntry.submitted_by_id)
     )
@@ -70,7 +72,7 @@ def comment_counts(session: Session, paper_ids: Iterable[int]) -> dict[int, int]
 
 
 def _items(session: Session, rows: Sequence[Any]) -> list[FeedItem]:
-    counts = comment_counts(session, (paper.id for _, paper, _ in rows))
+    counts = comment_counts(session, (row[1].id for row in rows))
     return [
         FeedItem(
             entry_id=entry.id,
@@ -87,8 +89,10 @@ def _items(session: Session, rows: Sequence[Any]) -> list[FeedItem]:
             project_page=entry.project_page or paper.project_page,
             num_comments=entry.imported_comments + counts.get(paper.id, 0),
             hidden=entry.hidden,
+            submitter_id=entry.submitted_by_id,
+            submitter_fullname=fullname,
         )
-        for entry, paper, name in rows
+        for entry, paper, name, fullname in rows
     ]
 
 

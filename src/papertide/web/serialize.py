@@ -66,12 +66,27 @@ def feed_entry_json(item: FeedItem, trending: TrendingItem | None = None) -> dic
         "title": item.paper.title,
         "summary": item.paper.abstract,
         "numComments": item.num_comments,
-        "submittedBy": {"user": item.submitted_by} if item.submitted_by else None,
+        "submittedBy": submitter_json(item),
         "feedDate": item.feed_date.isoformat(),
     }
     if trending is not None:
         body["trending"] = trending_json(trending)
     return body
+
+
+def submitter_json(item: FeedItem) -> dict[str, Any] | None:
+    """Who put the paper on the feed, in the shape of the HF API's `submittedBy` object."""
+    if not item.submitted_by:
+        return None
+    return {
+        "_id": str(item.submitter_id) if item.submitter_id is not None else None,
+        "name": item.submitted_by,
+        "user": item.submitted_by,  # older HF responses carry the handle under `user`
+        "fullname": item.submitter_fullname or item.submitted_by,
+        "avatarUrl": None,
+        "isPro": False,
+        "type": "user",
+    }
 
 
 def trending_json(t: TrendingItem) -> dict[str, Any]:

@@ -31,7 +31,14 @@ from papertide.web.errors import WebError
 from papertide.web.params import parse_arxiv_id, parse_day, parse_month, parse_week
 from papertide.web.routes.common import cached_anonymous, page_links, utcnow
 from papertide.web.searching import MAX_QUERY_CHARS, run_search
-from papertide.web.serialize import feed_entry_json, iso, paper_json, published, versions_json
+from papertide.web.serialize import (
+    feed_entry_json,
+    iso,
+    paper_json,
+    published,
+    submitter_json,
+    versions_json,
+)
 from papertide.web.state import web_state
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -218,7 +225,7 @@ def _paper_json(db: Session, arxiv_id: str) -> Response:
         {
             "date": item.feed_date.isoformat(),
             "upvotes": item.upvotes,
-            "submittedBy": item.submitted_by,
+            "submittedBy": submitter_json(item),
         }
         for item in feed_entries_for_paper(db, found.id)
         if not item.hidden
