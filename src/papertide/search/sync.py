@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select, tuple_
+from sqlalchemy import Engine, Select, func, select, tuple_
 
 from papertide.embed.job import vector_from_bytes
 from papertide.search.keyword import KeywordDoc, KeywordIndex, day_number
@@ -101,7 +101,6 @@ def _paper_batches(
     engine: Engine, after: list[Any], only_ids: list[int] | None = None
 ) -> Iterator[list[Any]]:
     """Papers with (updated_at, id) after the cursor, in cursor order, a batch at a time."""
-    since, last_id = _cursor_time(after), int(after[1])
     columns = (
         Paper.id,
         Paper.arxiv_id,
@@ -122,20 +121,31 @@ def _paper_batches(
                     )
                 )
         return
+    yield from _keyset_batches(engine, select(*columns), Paper.updated_at, Paper.id, after)
+
+
+def _keyset_batches(
+    engine: Engine,
+    stmt: Select[*tuple[Any, ...]],
+    time_col: Any,
+    id_col: Any,
+    after: list[Any],
+) -> Iterator[list[Any]]:
+    """Rows of `stmt` past the (time, id) cursor, in cursor order, a batch at a time."""
+    since, last_id = _cursor_time(after), int(after[1])
     while True:
         with engine.connect() as conn:
             rows = list(
                 conn.execute(
-                    select(*columns)
-                    .where(tuple_(Paper.updated_at, Paper.id) > tuple_(since, last_id))
-                    .order_by(Paper.updated_at, Paper.id)
+                    stmt.where(tuple_(time_col, id_col) > tuple_(since, last_id))
+                    .order_by(time_col, id_col)
                     .limit(BATCH)
                 )
             )
         if not rows:
             return
         yield rows
-        since, last_id = rows[-1].updated_at, rows[-1].id
+        since, last_id = getattr(rows[-1], time_col.key), getattr(rows[-1], id_col.key)
 
 
 def _docs(engine: Engine, rows: list[Any]) -> tuple[list[KeywordDoc], dict[int, RowMeta]]:
@@ -165,25 +175,9 @@ def _docs(engine: Engine, rows: list[Any]) -> tuple[list[KeywordDoc], dict[int, 
 
 
 def _embedding_batches(engine: Engine, model: str, after: list[Any]) -> Iterator[list[Any]]:
-    since, last_id = _cursor_time(after), int(after[1])
     e = Embedding
-    while True:
-        with engine.connect() as conn:
-            rows = list(
-                conn.execute(
-                    select(e.paper_id, e.dim, e.vector, e.updated_at)
-                    .where(
-                        e.model == model,
-                        tuple_(e.updated_at, e.paper_id) > tuple_(since, last_id),
-                    )
-                    .order_by(e.updated_at, e.paper_id)
-                    .limit(BATCH)
-                )
-            )
-        if not rows:
-            return
-        yield rows
-        since, last_id = rows[-1].updated_at, rows[-1].paper_id
+    stmt = select(e.paper_id, e.dim, e.vector, e.updated_at).where(e.model == model)
+    return _keyset_batches(engine, stmt, e.updated_at, e.paper_id, after)
 
 
 class IndexFiles:
