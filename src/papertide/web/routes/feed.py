@@ -116,7 +116,7 @@ def _day_page(
         next_url=f"/papers/date/{next_day.isoformat()}{suffix}" if next_day else None,
         extra={
             "day": day,
-            "week_url": f"/papers/week/{day.isocalendar().year}-W{day.isocalendar().week:02d}",
+            "week_url": _week_url(day),
             "month_url": f"/papers/month/{day:%Y-%m}",
             "new_papers": new_papers,
         },
@@ -182,6 +182,50 @@ def _paging(
     }
 
 
+def _range_page(
+    request: Request,
+    db: Db,
+    user: CurrentUser,
+    span: tuple[dt.date, dt.date],
+    *,
+    view: str,
+    heading: str,
+    links: tuple[str, str, str],  # this span's JSON URL, previous span's page, next span's page
+    sort: SortParam,
+    limit: int,
+    page: int,
+    as_json: bool,
+) -> Response:
+    """A week's or a month's feed, paged; anonymous readers share it through the page cache."""
+    start, end = span
+    json_url, prev_url, next_url = links
+
+    def make() -> Response:
+        items = feed_for_range(db, start, end, sort, limit=limit, offset=page * limit)
+        return _render_feed(
+            request,
+            db,
+            user,
+            items=items,
+            view=view,
+            heading=heading,
+            sort=sort,
+            as_json=as_json,
+            json_url=json_url,
+            note=None if items else f"No papers on the feed this {view}.",
+            prev_url=prev_url,
+            next_url=next_url,
+            extra=_paging(request, db, start, end, page, limit),
+        )
+
+    return cached_anonymous(request, make)
+
+
+def _week_url(day: dt.date) -> str:
+    iso = day.isocalendar()
+    return f"/papers/week/{iso.year}-W{iso.week:02d}"
+
+
 @router.get("/papers/week/{week}", summary="One ISO week's feed (append .json for JSON)")
 def by_week(
     request: Request,
@@ -194,29 +238,24 @@ def by_week(
 ) -> Response:
     value, as_json = split_json(week)
     start, end = parse_week(value)
-    iso = start.isocalendar()
-
-    def make() -> Response:
-        items = feed_for_range(db, start, end, sort, limit=limit, offset=p * limit)
-        paging = _paging(request, db, start, end, p, limit)
-        prev_start, next_start = start - dt.timedelta(days=7), start + dt.timedelta(days=7)
-        return _render_feed(
-            request,
-            db,
-            user,
-            items=items,
-            view="week",
-            heading=f"Week {iso.week}, {iso.year} ({start:%b %-d} – {end:%b %-d})",
-            sort=sort,
-            as_json=as_json,
-            json_url=f"/papers/week/{value}.json",
-            note=None if items else "No papers on the feed this week.",
-            prev_url=f"/papers/week/{prev_start.isocalendar().year}-W{prev_start.isocalendar().week:02d}",
-            next_url=f"/papers/week/{next_start.isocalendar().year}-W{next_start.isocalendar().week:02d}",
-            extra=paging,
-        )
-
-    return cached_anonymous(request, make)
+    week_number = start.isocalendar()
+    return _range_page(
+        request,
+        db,
+        user,
+        (start, end),
+        view="week",
+        heading=f"Week {week_number.week}, {week_number.year} ({start:%b %-d} – {end:%b %-d})",
+        links=(
+            f"/papers/week/{value}.json",
+            _week_url(start - dt.timedelta(days=7)),
+            _week_url(start + dt.timedelta(days=7)),
+        ),
+        sort=sort,
+        limit=limit,
+        page=p,
+        as_json=as_json,
+    )
 
 
 @router.get("/papers/month/{month}", summary="One month's feed (append .json for JSON)")
@@ -231,26 +270,20 @@ def by_month(
 ) -> Response:
     value, as_json = split_json(month)
     start, end = parse_month(value)
-
-    def make() -> Response:
-        items = feed_for_range(db, start, end, sort, limit=limit, offset=p * limit)
-        paging = _paging(request, db, start, end, p, limit)
-        prev_month = (start - dt.timedelta(days=1)).strftime("%Y-%m")
-        next_month = (end + dt.timedelta(days=1)).strftime("%Y-%m")
-        return _render_feed(
-            request,
-            db,
-            user,
-            items=items,
-            view="month",
-            heading=start.strftime("%B %Y"),
-            sort=sort,
-            as_json=as_json,
-            json_url=f"/papers/month/{value}.json",
-            note=None if items else "No papers on the feed this month.",
-            prev_url=f"/papers/month/{prev_month}",
-            next_url=f"/papers/month/{next_month}",
-            extra=paging,
-        )
-
-    return cached_anonymous(request, make)
+    return _range_page(
+        request,
+        db,
+        user,
+        (start, end),
+        view="month",
+        heading=start.strftime("%B %Y"),
+        links=(
+            f"/papers/month/{value}.json",
+            f"/papers/month/{start - dt.timedelta(days=1):%Y-%m}",
+            f"/papers/month/{end + dt.timedelta(days=1):%Y-%m}",
+        ),
+        sort=sort,
+        limit=limit,
+        page=p,
+        as_json=as_json,
+    )
