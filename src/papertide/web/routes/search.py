@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from papertide.store.queries import papers_by_ids
@@ -19,17 +21,35 @@ router = APIRouter(tags=["search"])
 PAGE_SIZE = 20
 
 
-def _search(
-    request: Request,
-    db: Db,
-    q: str,
-    category: list[str],
-    date_from: str,
-    date_to: str,
-    has_code: bool,
-    page: int,
-    as_json: bool,
-) -> Response:
+@dataclass(frozen=True)
+class SearchForm:
+    """The search page's query parameters, shared by the page and its `.json` twin."""
+
+    q: str
+    category: list[str]
+    date_from: str
+    date_to: str
+    has_code: bool
+    page: int
+
+
+def search_form(
+    q: str = "",
+    category: list[str] = Query([], max_length=20),
+    date_from: str = Query("", alias="from", max_length=20),
+    date_to: str = Query("", alias="to", max_length=20),
+    has_code: bool = False,
+    page: int = Query(0, ge=0, le=50),
+) -> SearchForm:
+    return SearchForm(q, category, date_from, date_to, has_code, page)
+
+
+Form = Annotated[SearchForm, Depends(search_form)]
+
+
+def _search(request: Request, db: Db, form: SearchForm, as_json: bool) -> Response:
+    q, category, date_from, date_to = form.q, form.category, form.date_from, form.date_to
+    has_code, page = form.has_code, form.page
     state = web_state(request)
     q = q.strip()
     start = parse_day(date_from) if date_from else None
@@ -100,28 +120,10 @@ def _search(
 
 
 @router.get("/search", summary="Search page")
-def search_page(
-    request: Request,
-    db: Db,
-    q: str = "",
-    category: list[str] = Query([], max_length=20),
-    date_from: str = Query("", alias="from", max_length=20),
-    date_to: str = Query("", alias="to", max_length=20),
-    has_code: bool = False,
-    page: int = Query(0, ge=0, le=50),
-) -> Response:
-    return _search(request, db, q, category, date_from, date_to, has_code, page, False)
+def search_page(request: Request, db: Db, form: Form) -> Response:
+    return _search(request, db, form, False)
 
 
 @router.get("/search.json", summary="Search results as JSON")
-def search_json(
-    request: Request,
-    db: Db,
-    q: str = "",
-    category: list[str] = Query([], max_length=20),
-    date_from: str = Query("", alias="from", max_length=20),
-    date_to: str = Query("", alias="to", max_length=20),
-    has_code: bool = False,
-    page: int = Query(0, ge=0, le=50),
-) -> Response:
-    return _search(request, db, q, category, date_from, date_to, has_code, page, True)
+def search_json(request: Request, db: Db, form: Form) -> Response:
+    return _search(request, db, form, True)
