@@ -5,9 +5,22 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+
+def wait_for(predicate: Callable[[], Any], what: str, limit: float = 60.0) -> Any:
+    """Poll `predicate` until it returns something truthy; fail the test after `limit` s."""
+    import pytest
+
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"gave up waiting for {what}")
 
 
 def free_port() -> int:

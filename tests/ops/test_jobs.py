@@ -38,6 +38,8 @@ from papertide.ops.jobstate import (
 )
 from papertide.store.schema import JobLock
 
+from .serving import wait_for
+
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
@@ -45,16 +47,6 @@ def _dead_pid() -> int:
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait()
     return proc.pid
-
-
-def _wait_for(predicate: Any, what: str, limit: float = 30.0) -> Any:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"gave up waiting for {what}")
 
 
 # Jobs used by these tests: real functions with effects a test can see. ------------------------
@@ -159,8 +151,8 @@ def test_the_same_job_never_runs_twice_at_once(settings: Settings, engine: Engin
         target=lambda: outcomes.append(execute_job(settings, engine, slow).status)
     )
     first.start()
-    _wait_for(lambda: recent_runs(engine, name="slow"), "the first run to start")
-    _wait_for(lambda: _lease_holder(engine), "the lease to be taken")
+    wait_for(lambda: recent_runs(engine, name="slow"), "the first run to start")
+    wait_for(lambda: _lease_holder(engine), "the lease to be taken")
     second = execute_job(settings, engine, slow)
     (settings.data_dir / "release").touch()
     first.join(timeout=30)
@@ -183,9 +175,9 @@ def _run_worker_scenario(q: JobQueue, settings: Settings) -> None:
         q.enqueue("flaky")
         q.enqueue("missing")
         engine = q.engine
-        _wait_for(lambda: _statuses(engine, "marker") == [(1, "ok")], "marker to run")
-        _wait_for(lambda: (3, "ok") in _statuses(engine, "flaky"), "flaky to succeed")
-        _wait_for(lambda: _statuses(engine, "missing"), "missing to be recorded")
+        wait_for(lambda: _statuses(engine, "marker") == [(1, "ok")], "marker to run")
+        wait_for(lambda: (3, "ok") in _statuses(engine, "flaky"), "flaky to succeed")
+        wait_for(lambda: _statuses(engine, "missing"), "missing to be recorded")
     finally:
         worker.stop()
     assert (settings.data_dir / "marker.txt").read_text() == "x"
@@ -225,7 +217,7 @@ def test_worker_start_resumes_a_job_cut_off_by_a_dead_worker(
     worker = EmbeddedWorker(queue, threads=1, scheduler=False)
     worker.start()
     try:
-        _wait_for(lambda: ("resume", "ok") in _triggers(engine), "the resumed run")
+        wait_for(lambda: ("resume", "ok") in _triggers(engine), "the resumed run")
     finally:
         worker.stop()
     assert sorted(_triggers(engine)) == [("resume", "ok"), ("schedule", "interrupted")]
@@ -284,7 +276,7 @@ def test_worker_command_starts_and_stops_on_sigterm(settings: Settings, tmp_path
         text=True,
     )
     try:
-        _wait_for(lambda: (settings.data_dir / "jobs.sqlite3").exists(), "the queue file")
+        wait_for(lambda: (settings.data_dir / "jobs.sqlite3").exists(), "the queue file")
         time.sleep(1.0)
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
         proc.send_signal(signal.SIGTERM)

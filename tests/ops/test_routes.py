@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -17,17 +15,7 @@ from papertide.config import Settings, load_settings
 from papertide.jobs import JobSpec, Schedule, execute_job
 from papertide.store.schema import Paper, User
 
-from .serving import serving
-
-
-def _wait_for(predicate: Callable[[], Any], what: str, limit: float = 60.0) -> Any:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"gave up waiting for {what}")
+from .serving import serving, wait_for
 
 
 def _ok_job(_settings: Settings, _engine: Engine) -> dict[str, int]:
@@ -43,7 +31,7 @@ def test_health_readiness_and_metrics_of_a_node_that_starts_empty(
     with serving(app) as base, httpx.Client(base_url=base, timeout=30) as http:
         assert http.get("/healthz").status_code == 200
         # The node had no index: the follower builds one, then the node reports ready.
-        ready = _wait_for(lambda: http.get("/readyz").status_code == 200, "the node to be ready")
+        ready = wait_for(lambda: http.get("/readyz").status_code == 200, "the node to be ready")
         assert ready
         body = http.get("/readyz").json()
         assert body["checks"]["database"]["ok"] and body["checks"]["index"]["ok"]
@@ -53,7 +41,7 @@ def test_health_readiness_and_metrics_of_a_node_that_starts_empty(
                 Paper.__table__.insert(),
                 [{"arxiv_id": "2611.00001", "title": "A new paper", "abstract": "text"}],
             )
-        _wait_for(
+        wait_for(
             lambda: http.get("/readyz").json()["checks"]["index"]["papers_behind"] == 0,
             "the index to catch up",
         )
@@ -155,7 +143,7 @@ def test_serve_alone_runs_the_jobs_in_process_when_asked(
     app = create_app(settings, engine=engine)
     with serving(app) as base:
         job_queue(app).enqueue("refresh_trending")
-        run = _wait_for(
+        run = wait_for(
             lambda: [r for r in recent_runs(engine, name="refresh_trending") if r.status == "ok"],
             "the in-process worker to run the job",
         )
@@ -183,7 +171,7 @@ def test_a_node_shutting_down_mid_embedding_stops_its_index_follower(
             return int(conn.execute(select(func.count()).select_from(Embedding)).scalar_one())
 
     with serving(app):
-        _wait_for(embedded, "the follower to start embedding", limit=120)
+        wait_for(embedded, "the follower to start embedding", limit=120)
     # serving() returned: the lifespan stopped the follower, which left between two batches
     # instead of being abandoned inside the model (that aborted the interpreter before).
     assert follower.thread is not None and not follower.thread.is_alive()
