@@ -91,3 +91,32 @@ def test_loading_a_graph_then_the_embedder_does_not_crash(tmp_path: Path) -> Non
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "alive"
+
+
+def test_many_small_batches_across_save_and_load_keep_every_row(tmp_path: Path) -> None:
+    """Rows are appended into growing buffers (a rebuild adds them a thousand at a time)."""
+    rng = np.random.default_rng(3)
+    vectors = unit(rng.normal(size=(2500, DIM)))
+    index = VectorIndex(tmp_path / "v", "test-model", DIM)
+    index.hnsw_min_rows = 1000
+    for start in range(0, 1500, 7):  # odd batch sizes, past the graph threshold
+        ids = list(range(start + 1, min(1500, start + 7) + 1))
+        metas = [RowMeta(categories=[f"c{i % 3}.X"], has_code=i % 2 == 0) for i in ids]
+        index.upsert(ids, vectors[start : start + len(ids)], metas)
+    index.save()
+    loaded = VectorIndex.load(tmp_path / "v")
+    assert loaded is not None
+    # The loaded columns are memory-mapped; appending after a load must copy, not write into them.
+    for start in range(1500, 2500, 100):
+        ids = list(range(start + 1, start + 101))
+        loaded.upsert(ids, vectors[start : start + 100], [RowMeta(categories=["new.Y"])] * 100)
+    assert loaded.live_count == 2500 and len(loaded.keys) == 2500
+    for pid in (1, 777, 1500, 1501, 2500):
+        assert loaded.search(vectors[pid - 1], 1)[0][0] == pid
+    ids, stored = loaded.vectors_for([1, 1500, 2500])
+    assert ids == [1, 1500, 2500]
+    np.testing.assert_allclose(stored, vectors[[0, 1499, 2499]], atol=2e-3)
+    new_only = loaded.search(vectors[0], 5, Filter(categories=("new",)))
+    assert new_only and all(pid > 1500 for pid, _ in new_only)
+    coded = loaded.search(vectors[1], 5, Filter(has_code=True, categories=("c1",)))
+    assert coded and all(pid % 2 == 0 and pid % 3 == 1 and pid <= 1500 for pid, _ in coded)

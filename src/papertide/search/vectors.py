@@ -65,6 +65,7 @@ class VectorIndex:
         self._matrix32: F32 | None = None
         self._hnsw: Any = None
         self._row_of: dict[int, int] = {}
+        self._buffers: dict[str, np.ndarray] = {}
         self._dirty = False
         # Class-wide defaults; tests lower them to exercise the graph on small data.
         self.hnsw_min_rows = HNSW_MIN_ROWS
@@ -161,13 +162,13 @@ class VectorIndex:
         self.delete(paper_ids)
         start = len(self.keys)
         cat_rows = self._bitset_rows([m.categories for m in metas])
-        self.keys = np.concatenate([self.keys, np.asarray(paper_ids, dtype=np.int64)])
-        self.alive = np.concatenate([self.alive, np.ones(len(paper_ids), dtype=bool)])
-        self.day = np.concatenate([self.day, np.array([m.day for m in metas], dtype=np.int32)])
+        self._append("keys", np.asarray(paper_ids, dtype=np.int64))
+        self._append("alive", np.ones(len(paper_ids), dtype=bool))
+        self._append("day", np.array([m.day for m in metas], dtype=np.int32))
         flags = [int(m.has_code) | (int(m.on_feed) << 1) for m in metas]
-        self.flags = np.concatenate([self.flags, np.array(flags, dtype=np.uint8)])
-        self.catbits = np.vstack([self.catbits, cat_rows])
-        self._matrix16 = np.vstack([np.asarray(self._matrix16), vectors.astype(np.float16)])
+        self._append("flags", np.array(flags, dtype=np.uint8))
+        self._append("catbits", cat_rows)
+        self._append("_matrix16", vectors.astype(np.float16))
         self._matrix32 = None
         for offset, paper_id in enumerate(paper_ids):
             self._row_of[int(paper_id)] = start + offset
@@ -177,6 +178,28 @@ class VectorIndex:
         elif self.live_count >= self.hnsw_min_rows:
             self.build_hnsw()
         self._dirty = True
+
+    def _append(self, column: str, rows: np.ndarray) -> None:
+        """Append rows to a column array, growing its buffer geometrically.
+
+        A rebuild adds a million rows a thousand at a time; copying whole columns on every
+        batch (concatenate) made that quadratic. The column attribute stays a plain array (a
+        view of the first rows of its buffer), so reads and in-place writes work as before.
+        """
+        current = getattr(self, column)
+        n, need = len(current), len(current) + len(rows)
+        buffer = self._buffers.get(column)
+        if (
+            buffer is None
+            or current.base is not buffer  # replaced meanwhile (loaded, saved, widened)
+            or not buffer.flags.writeable
+            or len(buffer) < need
+        ):
+            buffer = np.empty((max(need, n * 3 // 2, 1024), *current.shape[1:]), current.dtype)
+            buffer[:n] = current
+            self._buffers[column] = buffer
+        buffer[n:need] = rows
+        setattr(self, column, buffer[:need])
 
     def update_meta(self, paper_id: int, meta: RowMeta) -> bool:
         """Change the filter columns of a paper whose vector is unchanged."""

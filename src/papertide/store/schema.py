@@ -105,7 +105,11 @@ class Paper(Base):
     content_hash: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The index sync cursor follows (updated_at, id); bumped only when something changed.
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    # One index on the whole cursor: a bulk import gives many papers the same updated_at, and
+    # an index on updated_at alone makes every next batch re-read and re-sort all of them.
+    __table_args__ = (Index("ix_papers_updated_at_id", "updated_at", "id"),)
 
 
 class PaperVersion(Base):
@@ -143,7 +147,10 @@ class Embedding(Base):
     dim: Mapped[int] = mapped_column(Integer)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     content_hash: Mapped[str] = mapped_column(String(40))
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    # The vector sync cursor is (updated_at, paper_id); see Paper.__table_args__.
+    __table_args__ = (Index("ix_embeddings_updated_at_paper_id", "updated_at", "paper_id"),)
 
 
 class User(Base):
