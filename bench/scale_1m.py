@@ -289,9 +289,11 @@ def step_disk(run: Run, url: str, schema: str, index_dir: Path) -> None:
     )
 
 
-def rss_mb(pid: int) -> float:
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """Resident memory of a process; RssAnon is its own, RssFile the index files it has mapped
+    (page cache, shared with other processes and reclaimable)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -372,6 +374,8 @@ def step_serve(run: Run, url: str, tmp: Path, index_dir: Path) -> None:
         results["feed_req_per_s"] = float(match.group(1)) if match else None
         results["feed_non_2xx"] = int(non2xx.group(1)) if non2xx else 0
         results["rss_mb_after_load"] = round(rss_mb(node.pid))
+        results["rss_anon_mb_after_load"] = round(rss_mb(node.pid, "RssAnon"))
+        results["rss_file_mb_after_load"] = round(rss_mb(node.pid, "RssFile"))
         run.record("serve", results)
     finally:
         node.send_signal(signal.SIGTERM)

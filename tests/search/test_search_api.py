@@ -175,6 +175,22 @@ def test_incremental_sync_adds_updates_and_removes(
     assert "2401.00009" not in ids(searcher.search("brown dwarf weather", min_relevance=0.0))
 
 
+def test_a_sync_with_nothing_new_leaves_the_index_files_alone(
+    corpus: Engine, searcher: Searcher, settings: Settings
+) -> None:
+    searcher.sync(corpus)
+    assert ids(searcher.search("Ramsey graphs", min_relevance=0.0))
+    engine_before = searcher._current()
+    state = settings.effective_index_dir / "state.json"
+    stamp = state.stat().st_mtime_ns
+    report = searcher.sync(corpus)
+    # Followers sync every few seconds: with no change, no file is rewritten, so searchers keep
+    # their open indexes instead of reloading them (at a million papers, a large graph).
+    assert report.notes == ["up to date"] and report.keyword_docs == 8
+    assert state.stat().st_mtime_ns == stamp
+    assert searcher._current() is engine_before
+
+
 BAD_INPUTS = [
     '"unbalanced quote',
     "stray : colon",

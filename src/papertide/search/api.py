@@ -101,6 +101,7 @@ class Searcher:
         self._embedder = embedder
         self._engine: HybridEngine | None = None
         self._state_mtime: float | None = None
+        self._nothing_to_embed = False  # the last embedding run found no paper to embed
         self._open_error: str | None = None
         self._lock = threading.Lock()
 
@@ -135,7 +136,7 @@ class Searcher:
                 return None
             try:
                 keyword = KeywordIndex(self.index_dir / "keyword", self.params.field_boosts)
-                vectors = VectorIndex.load(self.index_dir / "vectors")
+                vectors = VectorIndex.load(self.index_dir / "vectors", read_only=True)
             except Exception as exc:  # damaged or from another version: say so, do not crash
                 self._open_error = f"{type(exc).__name__}: {exc}"
                 return None
@@ -293,12 +294,17 @@ class Searcher:
         """
         model, dim = self.embedder.name, self.embedder.dim
         report = sync_index(self.index_dir, engine, model, dim, self.params, None, should_stop)
-        if embed and not should_stop():
+        if not report.up_to_date:
+            self._nothing_to_embed = False  # papers changed: some may need a vector
+        if embed and not self._nothing_to_embed and not should_stop():
             from papertide.embed.job import embed_pending
 
             embedded = embed_pending(
                 engine, self.embedder, limit=embed_limit, should_stop=should_stop
             )
+            # Counting pending papers joins every paper to its vector: skip it on later syncs
+            # until papers change again.
+            self._nothing_to_embed = embedded.pending_before == 0
             if embedded.embedded:
                 second = sync_index(
                     self.index_dir, engine, model, dim, self.params, None, should_stop
@@ -307,7 +313,8 @@ class Searcher:
                 second.rebuilt = report.rebuilt
                 second.notes.append(f"embedded {embedded.embedded} papers")
                 report = second
-        self._state_mtime = None
+        if not report.up_to_date:
+            self._state_mtime = None  # reopen the files on the next search
         return report
 
     def rebuild(self, engine: Engine) -> SyncReport:

@@ -47,6 +47,7 @@ class SyncReport:
     vectors: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    up_to_date: bool = False  # nothing had changed: no file was touched
 
 
 def read_state(index_dir: Path) -> dict[str, Any] | None:
@@ -291,6 +292,16 @@ def sync_index(
     if state is None or state.get("model") != model:
         return rebuild_index(index_dir, engine, model, dim, params, progress, should_stop)
     started = time.perf_counter()
+    if _files_look_intact(index_dir) and not _has_changes(engine, state, model):
+        # Nothing to do: leave the files (and state.json, whose change makes every searcher
+        # reopen the indexes) alone. Followers ask this every few seconds on every node.
+        return SyncReport(
+            keyword_docs=int(state.get("papers", 0)),
+            vectors=int(state.get("vectors", 0)),
+            seconds=time.perf_counter() - started,
+            notes=["up to date"],
+            up_to_date=True,
+        )
     try:
         report = _sync_into(index_dir, engine, model, dim, params, state, progress, should_stop)
     except (OSError, ValueError) as exc:  # damaged files: the database has everything
@@ -299,6 +310,39 @@ def sync_index(
         return report
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _files_look_intact(index_dir: Path) -> bool:
+    """The index metadata files parse (a damaged index must be rebuilt even with no changes)."""
+    try:
+        json.loads((index_dir / "keyword" / "meta.json").read_text())
+        vectors_meta = index_dir / "vectors" / "meta.json"
+        if vectors_meta.exists():
+            json.loads(vectors_meta.read_text())
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _has_changes(engine: Engine, state: dict[str, Any], model: str) -> bool:
+    """Has the database moved past the state's cursors? (Index range scans, one row each.)"""
+    p_since, p_id = _cursor_time(state["papers_cursor"]), int(state["papers_cursor"][1])
+    e_since, e_id = _cursor_time(state["embeddings_cursor"]), int(state["embeddings_cursor"][1])
+    feed_since = dt.datetime.fromisoformat(state["feed_cursor"])
+    probes = (
+        select(Paper.id).where(tuple_(Paper.updated_at, Paper.id) > tuple_(p_since, p_id)),
+        select(Embedding.paper_id).where(
+            Embedding.model == model,
+            tuple_(Embedding.updated_at, Embedding.paper_id) > tuple_(e_since, e_id),
+        ),
+        select(FeedEntry.id).where(FeedEntry.updated_at > feed_since),
+    )
+    with engine.connect() as conn:
+        if any(conn.execute(probe.limit(1)).first() is not None for probe in probes):
+            return True
+        # Deleted papers move no cursor; a smaller count than was indexed shows them.
+        count = int(conn.execute(select(func.count()).select_from(Paper)).scalar_one())
+    return count != int(state.get("papers", -1))
 
 
 def _sync_into(

@@ -74,8 +74,13 @@ class VectorIndex:
     # Persistence -------------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, path: Path) -> VectorIndex | None:
-        """The index saved in `path`, or None when there is none (or an older format)."""
+    def load(cls, path: Path, *, read_only: bool = False) -> VectorIndex | None:
+        """The index saved in `path`, or None when there is none (or an older format).
+
+        `read_only` (searching nodes) memory-maps the HNSW graph instead of reading it into
+        the process: its pages are shared with the OS cache and with every other process on
+        the machine serving the same files. Such an index cannot take new rows.
+        """
         meta_file = path / "meta.json"
         if not meta_file.exists():
             return None
@@ -92,7 +97,7 @@ class VectorIndex:
         index._matrix16 = np.load(path / "vectors.npy", mmap_mode="r")
         index._row_of = {int(k): i for i, k in enumerate(index.keys.tolist()) if index.alive[i]}
         if (path / "hnsw.usearch").exists():
-            index._hnsw = usearch_index_class().restore(str(path / "hnsw.usearch"), view=False)
+            index._hnsw = usearch_index_class().restore(str(path / "hnsw.usearch"), view=read_only)
         return index
 
     def save(self) -> None:
