@@ -7,10 +7,11 @@ without entries says so and links to the nearest days that have entries.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from dataclasses import dataclass
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from papertide.store.queries import (
@@ -182,6 +183,24 @@ def _paging(
     }
 
 
+@dataclass(frozen=True)
+class RangePaging:
+    sort: SortParam
+    limit: int
+    page: int
+
+
+def range_paging(
+    sort: SortParam = "votes",
+    limit: int = Query(100, ge=1, le=500),
+    p: int = Query(0, ge=0, le=10_000, description="Page number, from 0"),
+) -> RangePaging:
+    return RangePaging(sort, limit, p)
+
+
+Paging = Annotated[RangePaging, Depends(range_paging)]
+
+
 def _range_page(
     request: Request,
     db: Db,
@@ -191,14 +210,13 @@ def _range_page(
     view: str,
     heading: str,
     links: tuple[str, str, str],  # this span's JSON URL, previous span's page, next span's page
-    sort: SortParam,
-    limit: int,
-    page: int,
+    paging: RangePaging,
     as_json: bool,
 ) -> Response:
     """A week's or a month's feed, paged; anonymous readers share it through the page cache."""
     start, end = span
     json_url, prev_url, next_url = links
+    sort, limit, page = paging.sort, paging.limit, paging.page
 
     def make() -> Response:
         items = feed_for_range(db, start, end, sort, limit=limit, offset=page * limit)
@@ -232,9 +250,7 @@ def by_week(
     week: str,
     db: Db,
     user: CurrentUser,
-    sort: SortParam = "votes",
-    limit: int = Query(100, ge=1, le=500),
-    p: int = Query(0, ge=0, le=10_000, description="Page number, from 0"),
+    paging: Paging,
 ) -> Response:
     value, as_json = split_json(week)
     start, end = parse_week(value)
@@ -251,9 +267,7 @@ def by_week(
             _week_url(start - dt.timedelta(days=7)),
             _week_url(start + dt.timedelta(days=7)),
         ),
-        sort=sort,
-        limit=limit,
-        page=p,
+        paging=paging,
         as_json=as_json,
     )
 
@@ -264,9 +278,7 @@ def by_month(
     month: str,
     db: Db,
     user: CurrentUser,
-    sort: SortParam = "votes",
-    limit: int = Query(100, ge=1, le=500),
-    p: int = Query(0, ge=0, le=10_000, description="Page number, from 0"),
+    paging: Paging,
 ) -> Response:
     value, as_json = split_json(month)
     start, end = parse_month(value)
@@ -282,8 +294,6 @@ def by_month(
             f"/papers/month/{start - dt.timedelta(days=1):%Y-%m}",
             f"/papers/month/{end + dt.timedelta(days=1):%Y-%m}",
         ),
-        sort=sort,
-        limit=limit,
-        page=p,
+        paging=paging,
         as_json=as_json,
     )
