@@ -75,6 +75,13 @@ class Settings(BaseSettings):
     index_sync_seconds: float = Field(
         10.0, ge=0, description="How often a web node brings its own index up to date; 0 = never."
     )
+    index_follower_embeds: bool = Field(
+        True,
+        description=(
+            "Web nodes also embed new papers while following the database (one machine, no "
+            "worker). Set false where a worker runs the embed job: nodes then only index."
+        ),
+    )
     jobs_in_process: bool = Field(
         False, description="Run the job queue and scheduler inside `papertide serve` (one machine)."
     )

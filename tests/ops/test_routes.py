@@ -179,3 +179,25 @@ def test_a_node_shutting_down_mid_embedding_stops_its_index_follower(
     assert 0 < done < 3098
     time.sleep(1)
     assert embedded() == done  # nothing runs on after shutdown
+
+
+def test_a_node_that_leaves_embedding_to_the_worker_only_indexes(
+    settings: Settings, engine: Engine
+) -> None:
+    from sqlalchemy import func, select
+
+    from papertide.ingest.sample import load_demo_data
+    from papertide.store.schema import Embedding
+
+    load_demo_data(settings, engine)
+    settings = settings.model_copy(
+        update={"index_sync_seconds": 0.2, "index_follower_embeds": False}
+    )
+    app = create_app(settings, engine=engine)
+    with serving(app) as base, httpx.Client(base_url=base, timeout=30) as http:
+        wait_for(lambda: http.get("/readyz").status_code == 200, "the node to build its index")
+        found = http.get("/api/papers/search", params={"q": "graph", "mode": "keyword"})
+        time.sleep(1)  # several more follower rounds
+    assert found.status_code == 200 and found.json()
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Embedding)).scalar_one() == 0

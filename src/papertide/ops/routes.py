@@ -265,7 +265,11 @@ class IndexFollower:
         web = self.app.state.web
         searcher = get_searcher(web.settings)
         # Asked between batches, so a shutdown never waits on (or kills) a long embedding run.
-        searcher.sync(web.engine, should_stop=self.stop_event.is_set)
+        searcher.sync(
+            web.engine,
+            embed=web.settings.index_follower_embeds,
+            should_stop=self.stop_event.is_set,
+        )
         if getattr(web, "searcher", None) is None:
             web.searcher_error = None  # a node that started empty can search now
         self.last_ok = time.time()
