@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -50,13 +51,9 @@ def pg_reachable() -> None:
     pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {reason}")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database URL: a SQLite file, or a new PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'papertide.db'}"
-        return
-    request.getfixturevalue("pg_reachable")
+@contextmanager
+def pg_schema_url() -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL schema, dropped (with all in it) afterwards."""
     schema = f"pt_{uuid.uuid4().hex[:12]}"
     admin = make_engine(PG_URL)
     with admin.begin() as conn:
@@ -68,6 +65,17 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database URL: a SQLite file, or a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'papertide.db'}"
+        return
+    request.getfixturevalue("pg_reachable")
+    with pg_schema_url() as url:
+        yield url
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from papertide.app import create_app
@@ -224,24 +225,19 @@ def reader(
     Building the schema once instead of once per test keeps the suite fast on a busy machine;
     tests that write use the function-scoped `client` instead.
     """
-    from tests.conftest import PG_URL
+    from tests.conftest import pg_schema_url
 
     from papertide.store.db import make_engine
     from papertide.store.migrate import upgrade
 
     folder = tmp_path_factory.mktemp("reader")
-    schema = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'papertide.db'}"
-    else:
-        request.getfixturevalue("pg_reachable")
-        schema = f"pt_{uuid.uuid4().hex[:12]}"
-        admin = make_engine(PG_URL)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in PG_URL else "?"
-        url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    with pytest.MonkeyPatch.context() as patch:
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{folder / 'papertide.db'}"
+        else:
+            request.getfixturevalue("pg_reachable")
+            url = stack.enter_context(pg_schema_url())
+        patch = stack.enter_context(pytest.MonkeyPatch.context())
         for key in list(os.environ):
             if key.startswith("PAPERTIDE_") and not key.startswith("PAPERTIDE_TEST_"):
                 patch.delenv(key)
@@ -254,14 +250,8 @@ def reader(
             mail_backend="null",
         )
         engine = make_engine(url)
-        try:
-            upgrade(engine)
-            seed_database(engine)
-            with TestClient(create_app(settings, engine=engine), follow_redirects=False) as client:
-                yield client
-        finally:
-            engine.dispose()
-            if schema is not None:
-                with admin.begin() as conn:
-                    conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-                admin.dispose()
+        stack.callback(engine.dispose)
+        upgrade(engine)
+        seed_database(engine)
+        with TestClient(create_app(settings, engine=engine), follow_redirects=False) as client:
+            yield client

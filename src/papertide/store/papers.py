@@ -523,15 +523,7 @@ def _ids_and_created(
 
 def _ids_of(conn: Connection, wanted: Sequence[str]) -> dict[str, int]:
     """Database ids for canonical arXiv ids."""
-    found: dict[str, int] = {}
-    codec = _codec(conn, papers_t, ("arxiv_id",))
-    for chunk in _chunks(wanted):
-        sql = (
-            f"SELECT arxiv_id, id FROM {codec.table_sql} "
-            f"WHERE arxiv_id IN ({codec.placeholders(len(chunk))})"
-        )
-        found.update((key, value) for key, value in conn.exec_driver_sql(sql, tuple(chunk)))
-    return found
+    return _ids_and_created(conn, wanted)[0]
 
 
 @dataclass(slots=True)
