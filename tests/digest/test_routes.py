@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from tests.digest.conftest import SmtpServer, add_paper, add_subscription
 from tests.digest.test_send import NOW, _feed
 
-from papertide.app import create_app
 from papertide.config import Settings
 from papertide.digest.send import SendOptions, send_due
 from papertide.digest.tokens import make_token
 from papertide.store.schema import SeedPaper, Subscription
+from papertide.web.app import create_app
 
 FAST = SendOptions(backoff=0.0, sleep=lambda _s: None)
 

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 from tests.e2e.conftest import SCREENSHOTS, LiveServer
 from tests.web.conftest import Mailbox, add_paper, free_port
 
-from papertide.app import create_app
 from papertide.config import Settings
 from papertide.ingest.sample import load_demo_data
 from papertide.store.schema import FeedEntry, Paper
+from papertide.web.app import create_app
 
 pytestmark = pytest.mark.browser
 FRESH_ID = "2611.00042"

@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from papertide.app import create_app
 from papertide.config import Settings
 from papertide.feeds.private import user_feed_token
 from papertide.store.schema import (
@@ -25,6 +24,7 @@ from papertide.store.schema import (
     SeedPaper,
     User,
 )
+from papertide.web.app import create_app
 
 TODAY = dt.datetime.now(dt.UTC).date()
 

@@ -14,10 +14,10 @@ import httpx
 import pytest
 from sqlalchemy import Engine, text
 
-from papertide.app import create_app
 from papertide.config import Settings
 from papertide.ingest.sample import load_demo_data
 from papertide.store.db import make_engine, request_session, session_factory
+from papertide.web.app import create_app
 
 from .serving import serving
 

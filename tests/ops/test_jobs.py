@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -18,16 +19,8 @@ from typer.testing import CliRunner
 
 from papertide.cli import app
 from papertide.config import Settings
-from papertide.jobs import (
-    EmbeddedWorker,
-    JobQueue,
-    JobSpec,
-    Schedule,
-    build_queue,
-    execute_job,
-    require,
-)
-from papertide.ops.jobstate import (
+from papertide.jobs.queue import EmbeddedWorker, JobQueue, build_queue, execute_job
+from papertide.jobs.runs import (
     HOST,
     LockHeld,
     acquire_lease,
@@ -36,6 +29,7 @@ from papertide.ops.jobstate import (
     release_lease,
     start_run,
 )
+from papertide.jobs.specs import JobSpec, Schedule
 from papertide.store.schema import JobLock
 
 from .serving import wait_for
@@ -69,7 +63,7 @@ def _fail_twice_then_succeed(settings: Settings, _engine: Engine) -> str:
 
 
 def _needs_missing_piece(settings: Settings, engine: Engine) -> Any:
-    return require("papertide.not_built_yet", "run")(settings, engine)
+    return importlib.import_module("papertide.not_built_yet").run(settings, engine)
 
 
 def _slow(settings: Settings, _engine: Engine) -> str:
@@ -85,7 +79,7 @@ SPECS = [
     JobSpec(
         "flaky", "fails twice", Schedule(), _fail_twice_then_succeed, retries=3, retry_delay=0.5
     ),
-    JobSpec("missing", "needs a part not built", Schedule(), _needs_missing_piece),
+    JobSpec("missing", "needs a part not built", Schedule(), _needs_missing_piece, retries=0),
     JobSpec("slow", "waits for a file", Schedule(), _slow, retries=0, lease_seconds=3.0),
 ]
 
@@ -185,7 +179,7 @@ def _run_worker_scenario(q: JobQueue, settings: Settings) -> None:
     assert _statuses(engine, "flaky") == [(1, "retrying"), (2, "retrying"), (3, "ok")]
     [missing] = recent_runs(engine, name="missing")
     assert missing.status == "failed"
-    assert "papertide.not_built_yet.run is not available" in (missing.error or "")
+    assert "No module named 'papertide.not_built_yet'" in (missing.error or "")
     assert [r.result for r in recent_runs(engine, name="marker")] == [{"written": 1}]
 
 
@@ -234,19 +228,20 @@ def _triggers(engine: Engine) -> list[tuple[str, str]]:
 def test_jobs_cli_runs_a_real_job_and_shows_status_and_failures(
     settings: Settings, engine: Engine
 ) -> None:
-    execute_job(settings, engine, SPECS[2])  # a failure for `jobs failures` to show
+    with pytest.raises(ModuleNotFoundError):  # a failure for `jobs failures` to show
+        execute_job(settings, engine, SPECS[2])
     runner = CliRunner()
-    result = runner.invoke(app, ["jobs", "run", "refresh_trending"])
+    result = runner.invoke(app, ["jobs", "run", "send_digests"])
     assert result.exit_code == 0, result.output
-    assert "refresh_trending: ok" in result.output
+    assert "send_digests: ok" in result.output
 
     result = runner.invoke(app, ["jobs", "status", "--json"])
     assert result.exit_code == 0, result.output
     overview = json.loads(result.stdout)
     names = [j["name"] for j in overview["jobs"]]
-    assert names == ["ingest_arxiv", "embed_and_sync", "refresh_trending", "send_digests"]
-    trending = next(j for j in overview["jobs"] if j["name"] == "refresh_trending")
-    assert trending["last_run"]["status"] == "ok" and trending["last_ok_at"]
+    assert names == ["ingest_arxiv", "embed_and_sync", "send_digests"]
+    digests = next(j for j in overview["jobs"] if j["name"] == "send_digests")
+    assert digests["last_run"]["status"] == "ok" and digests["last_ok_at"]
     assert overview["backend"] == "sqlite"
 
     result = runner.invoke(app, ["jobs", "failures"])
@@ -303,6 +298,6 @@ def test_worker_command_starts_and_stops_on_sigterm(settings: Settings, tmp_path
     ],
 )
 def test_categories_map_to_arxiv_oai_sets(category: str, oai: str) -> None:
-    from papertide.jobs import oai_set
+    from papertide.ingest.arxiv_listings import oai_set
 
     assert oai_set(category) == oai

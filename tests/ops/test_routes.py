@@ -10,10 +10,11 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from papertide.app import create_app
 from papertide.config import Settings, load_settings
-from papertide.jobs import JobSpec, Schedule, execute_job
+from papertide.jobs.queue import execute_job
+from papertide.jobs.specs import JobSpec, Schedule
 from papertide.store.schema import Paper, User
+from papertide.web.app import create_app
 
 from .serving import serving, wait_for
 
@@ -127,7 +128,7 @@ def test_admin_job_overview_is_for_admins_only(
     assert user.status_code == 403
     assert admin.status_code == 200
     jobs = {j["name"]: j for j in admin.json()["jobs"]}
-    assert set(jobs) == {"ingest_arxiv", "embed_and_sync", "refresh_trending", "send_digests"}
+    assert set(jobs) == {"ingest_arxiv", "embed_and_sync", "send_digests"}
     assert jobs["ingest_arxiv"]["last_run"]["status"] == "ok"
     assert page.status_code == 200 and "<td>ingest_arxiv</td>" in page.text
     assert anonymous_page.status_code == 401
@@ -136,19 +137,18 @@ def test_admin_job_overview_is_for_admins_only(
 def test_serve_alone_runs_the_jobs_in_process_when_asked(
     settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from papertide.ops.jobstate import recent_runs
-    from papertide.ops.status import job_queue
+    from papertide.jobs.runs import recent_runs
 
     settings = settings.model_copy(update={"jobs_in_process": True})
     app = create_app(settings, engine=engine)
     with serving(app) as base:
-        job_queue(app).enqueue("refresh_trending")
+        app.state.web.job_queue().enqueue("send_digests")
         run = wait_for(
-            lambda: [r for r in recent_runs(engine, name="refresh_trending") if r.status == "ok"],
+            lambda: [r for r in recent_runs(engine, name="send_digests") if r.status == "ok"],
             "the in-process worker to run the job",
         )
         assert httpx.get(f"{base}/healthz").status_code == 200
-    assert run[0].result == {"day": 0, "week": 0, "month": 0}
+    assert run[0].result is not None and run[0].result["due"] == 0
 
 
 def test_a_node_shutting_down_mid_embedding_stops_its_index_follower(
@@ -157,13 +157,13 @@ def test_a_node_shutting_down_mid_embedding_stops_its_index_follower(
     from sqlalchemy import func, select
 
     from papertide.ingest.sample import load_demo_data
-    from papertide.ops.routes import IndexFollower
+    from papertide.search.follower import IndexFollower
     from papertide.store.schema import Embedding
 
     load_demo_data(settings, engine)  # 3,098 papers without vectors: minutes of embedding
     settings = settings.model_copy(update={"index_sync_seconds": 0.2})
     app = create_app(settings, engine=engine)
-    follower = app.state.ops_index_follower
+    follower = app.state.web.index_follower
     assert isinstance(follower, IndexFollower)
 
     def embedded() -> int:

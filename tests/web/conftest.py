@@ -20,9 +20,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from papertide.app import create_app
 from papertide.config import Settings
 from papertide.store.schema import FeedEntry, Paper, PaperCategory, PaperVersion, User
+from papertide.web.app import create_app
 
 UTC = dt.UTC
 

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from tests.web.conftest import Mailbox, Seed, sign_in
 
-from papertide.app import create_app
 from papertide.config import Settings
+from papertide.web.app import create_app
 from papertide.web.errors import WebError
 from papertide.web.ratelimit import RateLimits
 

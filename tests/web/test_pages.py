@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from tests.web.conftest import DAY, Seed
 
-from papertide.app import create_app
 from papertide.config import Settings
+from papertide.web.app import create_app
 
 
 def titles_in_order(html: str, titles: list[str]) -> list[int]:

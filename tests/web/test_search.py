@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from tests.web.conftest import Seed
 
-from papertide.app import create_app
 from papertide.config import Settings
+from papertide.web.app import create_app
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from tests.conftest import TEST_DATA
 from tests.web.conftest import Mailbox, Seed, add_paper, sign_in
 
-from papertide.app import create_app
 from papertide.config import Settings
+from papertide.web.app import create_app
 
 
 def fresh_paper(engine: Engine, arxiv_id: str = "2611.00001") -> None:

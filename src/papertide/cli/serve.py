@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import typer
 
 from papertide.cli.common import CommandError, err_console, handles_errors, open_database, settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 @handles_errors
@@ -24,12 +28,12 @@ def serve(
     cfg.effective_secret_key()  # created once here, not raced by several workers
     err_console.print(f"serving on http://{host}:{port}")
     if workers == 1:
-        from papertide.app import create_app
+        from papertide.web.app import create_app
 
         uvicorn.run(create_app(cfg), host=host, port=port, log_level="warning")
         return
     uvicorn.run(
-        "papertide.app:app_from_environment",
+        "papertide.web.app:app_from_environment",
         factory=True,
         host=host,
         port=port,
@@ -38,7 +42,7 @@ def serve(
     )
 
 
-def _has_papers(engine) -> bool:  # type: ignore[no-untyped-def]
+def _has_papers(engine: Engine) -> bool:
     from sqlalchemy import select
 
     from papertide.store.schema import Paper
@@ -55,8 +59,9 @@ def demo(
     """Load the bundled sample (once) and serve it on http://127.0.0.1:PORT."""
     import uvicorn
 
-    from papertide.app import create_app
     from papertide.ingest.sample import load_demo_data
+    from papertide.search.api import prepare_demo_index
+    from papertide.web.app import create_app
 
     started = time.monotonic()
     cfg = settings()
@@ -72,12 +77,7 @@ def demo(
             f"{report.feed.inserted if report.feed else 0:,} new feed entries"
         )
         marker.write_text("the bundled sample is in the database\n")
-    try:
-        from papertide.search.api import prepare_demo_index
-    except ImportError:
-        err_console.print("search is not installed yet: the search page will say so")
-    else:
-        prepare_demo_index(cfg, engine)
+    prepare_demo_index(cfg, engine)
     elapsed = time.monotonic() - started
     err_console.print(f"ready in {elapsed:.1f} s: open http://{host}:{port}")
     uvicorn.run(create_app(cfg, engine=engine), host=host, port=port, log_level="warning")

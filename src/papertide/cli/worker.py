@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import typer
 
 from papertide.cli.common import CommandError, err_console, handles_errors, open_database, settings
+
+if TYPE_CHECKING:  # the CLI imports a command's parts when it runs, so `--help` stays fast
+    from sqlalchemy import Engine
+
+    from papertide.jobs.queue import JobQueue
 
 jobs_app = typer.Typer(help="Background jobs: schedule, state, failures.", no_args_is_help=True)
 
@@ -21,8 +27,8 @@ def worker(
         "anyway, but one scheduler per installation avoids needless skipped runs.",
     ),
 ) -> None:
-    """Run the background jobs (ingest, embed + index sync, trending, digests) until stopped."""
-    from papertide.jobs import build_queue
+    """Run the background jobs (ingest, embed + index sync, digests) until stopped."""
+    from papertide.jobs.queue import build_queue
     from papertide.ops.logs import configure_logging
 
     configure_logging()
@@ -44,8 +50,8 @@ def worker(
         engine.dispose()
 
 
-def _open_queue():  # type: ignore[no-untyped-def]
-    from papertide.jobs import build_queue
+def _open_queue() -> tuple[JobQueue, Engine]:
+    from papertide.jobs.queue import build_queue
 
     cfg = settings()
     engine = open_database(cfg)
@@ -58,7 +64,7 @@ def status(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object, nothing else."),
 ) -> None:
     """Every job: schedule, last run, last success, failures, who holds it now; queue depth."""
-    from papertide.ops.jobstate import jobs_overview
+    from papertide.jobs.queue import jobs_overview
 
     queue, engine = _open_queue()
     try:
@@ -129,7 +135,7 @@ def failures(
     as_json: bool = typer.Option(False, "--json", help="Print JSON lines, nothing else."),
 ) -> None:
     """The most recent failed (and interrupted) job runs with their errors."""
-    from papertide.ops.jobstate import recent_failures
+    from papertide.jobs.runs import recent_failures
 
     cfg = settings()
     engine = open_database(cfg)

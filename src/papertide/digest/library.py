@@ -241,6 +241,21 @@ def import_bibtex(session: Session, owner: str, data: bytes) -> ImportReport:
     return report
 
 
+def import_library(session: Session, owner: str, ids: str, bibtex: bytes | None) -> ImportReport:
+    """Add the papers of an uploaded .bib file and of a pasted id list to `owner`'s library."""
+    if bibtex is None and not ids.strip():
+        raise LibraryError("upload a .bib file or paste arXiv ids")
+    report = import_bibtex(session, owner, bibtex) if bibtex is not None else ImportReport()
+    if ids.strip():
+        parsed, bad = parse_id_list(ids)
+        more = add_seeds(session, owner, parsed, "ids")
+        report.added += more.added
+        report.already += more.already
+        report.unknown += more.unknown
+        report.unmatched += bad
+    return report
+
+
 def import_collection(session: Session, owner: str, collection_id: int) -> ImportReport:
     ids = list(
         session.scalars(

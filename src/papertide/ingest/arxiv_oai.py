@@ -278,7 +278,26 @@ class HarvestReport(ImportReport):
 def harvest_key(
     metadata_prefix: str, set_spec: str | None, from_date: str | None, until_date: str | None
 ) -> str:
+    """The `harvest_state` key of one query; `unfinished_from_date` reads the same format."""
     return f"arxiv-oai|{metadata_prefix}|{set_spec or '*'}|{from_date or ''}|{until_date or ''}"
+
+
+def unfinished_from_date(
+    engine: Engine, set_spec: str, metadata_prefix: str = "arXiv"
+) -> str | None:
+    """The from-date of the newest open-ended harvest of this set that was cut off, if any."""
+    prefix = harvest_key(metadata_prefix, set_spec, None, None).removesuffix("||") + "|"
+    with engine.connect() as conn:
+        keys = conn.execute(
+            select(HarvestState.key)
+            .where(HarvestState.key.startswith(prefix), HarvestState.status == "running")
+            .order_by(HarvestState.updated_at.desc())
+        ).scalars()
+        for key in keys:
+            from_date, _, until_date = key.removeprefix(prefix).partition("|")
+            if from_date and not until_date:
+                return from_date
+    return None
 
 
 def _load_state(conn: Connection, key: str) -> dict[str, Any] | None:

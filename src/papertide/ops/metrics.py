@@ -6,16 +6,20 @@ process — tests, the multi-node check — never mix their numbers.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from papertide.config import Settings
+from papertide.jobs.queue import JobQueue
+from papertide.ops.status import database_ok, index_status, job_counts, queue_depth
 
 log = logging.getLogger("papertide.ops")
 
@@ -121,17 +125,16 @@ class MetricsMiddleware:
 class StateCollector(Collector):
     """Job runs, queue depth, index lag and database reachability, read when scraped."""
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
+    def __init__(
+        self, settings: Settings, engine: Engine, job_queue: Callable[[], JobQueue]
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.job_queue = job_queue
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from papertide.ops.status import database_ok, index_status, job_counts, queue_depth
-
-        web = getattr(self.app.state, "web", None)
-        if web is None:
-            return
         db_up = GaugeMetricFamily("papertide_database_up", "1 when the database answers.")
-        ok = database_ok(web.engine)
+        ok = database_ok(self.engine)
         db_up.add_metric([], 1.0 if ok else 0.0)
         yield db_up
 
@@ -139,19 +142,19 @@ class StateCollector(Collector):
             "papertide_job_runs", "Recorded job runs by job and outcome.", labels=["job", "status"]
         )
         if ok:
-            for (job, status), n in sorted(job_counts(web.engine).items()):
+            for (job, status), n in sorted(job_counts(self.engine).items()):
                 runs.add_metric([job, status], float(n))
         yield runs
 
         depth = GaugeMetricFamily(
             "papertide_queue_depth", "Jobs waiting in the queue.", labels=["state"]
         )
-        for state, count in queue_depth(self.app).items():
+        for state, count in queue_depth(self.job_queue()).items():
             if count is not None:
                 depth.add_metric([state], float(count))
         yield depth
 
-        index = index_status(self.app)
+        index = index_status(self.settings, self.engine)
         lag = GaugeMetricFamily(
             "papertide_index_lag_seconds",
             "How far this node's search index is behind the newest change in the database.",
@@ -168,7 +171,3 @@ class StateCollector(Collector):
         up = GaugeMetricFamily("papertide_index_up", "1 when this node's search index is usable.")
         up.add_metric([], 1.0 if index.get("ok") else 0.0)
         yield up
-
-
-def utc_timestamp(value: dt.datetime | None) -> float | None:
-    return None if value is None else value.timestamp()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from typing import Any
 
 from sqlalchemy import Engine, and_, func, or_, select, text
 
+from papertide.config import Settings
+from papertide.jobs.queue import JobQueue
+from papertide.jobs.runs import run_counts
+from papertide.search.sync import read_state
 from papertide.store.schema import Paper, utcnow
 
 log = logging.getLogger("papertide.ops")
@@ -33,33 +36,15 @@ def database_error(engine: Engine) -> str | None:
 
 
 def job_counts(engine: Engine) -> dict[tuple[str, str], int]:
-    from papertide.ops.jobstate import run_counts
-
     try:
         return run_counts(engine)
     except Exception:
         return {}
 
 
-_queue_lock = threading.Lock()
-
-
-def job_queue(app: Any) -> Any:
-    """This app's handle on the job queue (built once, lazily: the web may never need it)."""
-    with _queue_lock:
-        queue = getattr(app.state, "ops_job_queue", None)
-        if queue is None:
-            from papertide.jobs import build_queue
-
-            web = app.state.web
-            queue = build_queue(web.settings, engine=web.engine)
-            app.state.ops_job_queue = queue
-        return queue
-
-
-def queue_depth(app: Any) -> dict[str, int | None]:
+def queue_depth(queue: JobQueue) -> dict[str, int | None]:
     try:
-        depth = job_queue(app).depth()
+        depth = queue.depth()
         return {"pending": depth["pending"], "scheduled": depth["scheduled"]}
     except Exception as exc:
         log.warning("queue depth unavailable: %s", exc)
@@ -76,20 +61,13 @@ def _cursor(state: dict[str, Any]) -> tuple[dt.datetime, int] | None:
     return when, int(cursor[1])
 
 
-def index_status(app: Any) -> dict[str, Any]:
+def index_status(settings: Settings, engine: Engine) -> dict[str, Any]:
     """Is this node's index built and loadable, and how far behind the database is it?
 
     Lag is the age of the oldest database change the index has not seen yet (0 when current);
     `papers_behind` counts those papers.
     """
-    web = getattr(app.state, "web", None)
-    if web is None:
-        return {"ok": False, "error": "app has no state"}
-    try:
-        from papertide.search.sync import read_state
-    except Exception as exc:
-        return {"ok": False, "error": f"search is not installed ({exc})"}
-    index_dir = web.settings.effective_index_dir
+    index_dir = settings.effective_index_dir
     try:
         state = read_state(index_dir)
     except Exception as exc:
@@ -102,7 +80,7 @@ def index_status(app: Any) -> dict[str, Any]:
     since, last_id = cursor
     after = or_(Paper.updated_at > since, and_(Paper.updated_at == since, Paper.id > last_id))
     try:
-        with web.engine.connect() as conn:
+        with engine.connect() as conn:
             behind, oldest = conn.execute(
                 select(func.count(), func.min(Paper.updated_at)).where(after)
             ).one()

@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from papertide.store.queries import latest_feed_date
 from papertide.store.schema import FeedEntry, Paper, SeedPaper, Vote
 
 Matrix = NDArray[np.float32]
@@ -148,15 +149,25 @@ def seeds_for(session: Session, owner: str) -> tuple[list[int], list[int]]:
 
 
 def recent_candidates(session: Session, now: dt.datetime, *, days: int = 7) -> list[Paper]:
-    """Papers on the feed, or first announced, in the `days` before `now`."""
-    since = (now - dt.timedelta(days=days)).date()
+    """Papers on the feed, or first announced, in the `days` up to the newest such day.
+
+    Anchored at the newest day with papers on or before `now` (as trending is), so a pause in
+    the listings, or a demo whose sample ended weeks ago, still has papers to recommend.
+    """
+    today = now.date()
+    newest_announced = session.scalar(
+        select(func.max(Paper.first_announced)).where(Paper.first_announced <= today)
+    )
+    anchors = [d for d in (latest_feed_date(session, today), newest_announced) if d is not None]
+    end = max(anchors, default=today)
+    since = end - dt.timedelta(days=days)
     on_feed = select(FeedEntry.paper_id).where(
-        FeedEntry.feed_date >= since, FeedEntry.feed_date <= now.date(), FeedEntry.hidden.is_(False)
+        FeedEntry.feed_date >= since, FeedEntry.feed_date <= end, FeedEntry.hidden.is_(False)
     )
     stmt = select(Paper).where(
         Paper.withdrawn.is_(False),
         (Paper.id.in_(on_feed))
-        | ((Paper.first_announced >= since) & (Paper.first_announced <= now.date())),
+        | ((Paper.first_announced >= since) & (Paper.first_announced <= end)),
     )
     return list(session.scalars(stmt))
 

@@ -1,16 +1,10 @@
-"""One error shape everywhere: `{"error": {"code", "message"}}` for JSON, a page for people."""
+"""The error a route raises, and whether a request wants its answer (and errors) as JSON."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
-log = logging.getLogger("papertide.web")
+from fastapi import Request
 
 CODES = {
     400: "bad_request",
@@ -54,61 +48,3 @@ def wants_json(request: Request) -> bool:
 
 def error_body(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
-
-
-def error_response(
-    request: Request,
-    status: int,
-    code: str,
-    message: str,
-    headers: dict[str, str] | None = None,
-) -> Response:
-    if wants_json(request):
-        return JSONResponse(error_body(code, message), status_code=status, headers=headers)
-    from papertide.web.render import render_page
-
-    titles = {404: "Not found", 429: "Slow down", 403: "Not allowed"}
-    response = render_page(
-        request,
-        "error.html",
-        {"status": status, "code": code, "message": message, "heading": titles.get(status)},
-        status_code=status,
-    )
-    for key, value in (headers or {}).items():
-        response.headers[key] = value
-    return response
-
-
-def _validation_message(exc: RequestValidationError) -> str:
-    parts = []
-    for err in exc.errors()[:3]:
-        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body"))
-        parts.append(f"{loc or 'request'}: {err.get('msg', 'invalid')}")
-    return "; ".join(parts) or "invalid request"
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(WebError)
-    async def _web_error(request: Request, exc: WebError) -> Response:
-        return error_response(request, exc.status, exc.code, exc.message, exc.headers)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        message = exc.detail if isinstance(exc.detail, str) else "request failed"
-        if exc.status_code == 404 and message == "Not Found":
-            message = f"nothing at {request.url.path}"
-        headers = dict(exc.headers) if exc.headers else None
-        return error_response(
-            request, exc.status_code, CODES.get(exc.status_code, "error"), message, headers
-        )
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        return error_response(request, 422, "invalid", _validation_message(exc))
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(
-            request, 500, "internal_error", "something went wrong on our side; it was logged"
-        )

@@ -1,8 +1,4 @@
-"""Templates: the Jinja environment, its filters, and `render_page`, the one way to render a page.
-
-Other packages extend `base.html` (blocks: title, head, content) by putting templates in
-`papertide/<package>/templates/`; every such folder is on the template path.
-"""
+"""Templates: the Jinja environment, its filters, and `render_page`, the one way to render pages."""
 
 from __future__ import annotations
 
@@ -14,13 +10,14 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
+from papertide.web.deps import load_user, web_session
 from papertide.web.security import CSRF_FIELD
 from papertide.web.serialize import published
+from papertide.web.state import web_state
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = Path(__file__).with_name("templates")
 
 
@@ -41,8 +38,6 @@ def _authors(names: list[str] | None, limit: int = 6) -> str:
 
 def _paragraphs(text: str | None) -> Markup:
     """Escaped text with blank lines as paragraphs; LaTeX stays as typed for KaTeX to render."""
-    from markupsafe import escape
-
     parts = [p.strip() for p in (text or "").split("\n\n") if p.strip()]
     return Markup("".join(f"<p>{escape(p)}</p>" for p in parts))
 
@@ -55,12 +50,8 @@ def _snippet(html: str | None) -> Markup:
 
 
 def build_templates() -> Jinja2Templates:
-    folders = [
-        TEMPLATES,
-        *sorted(p for p in PACKAGE_ROOT.glob("*/templates") if p.is_dir() and p != TEMPLATES),
-    ]
     env = Environment(
-        loader=ChoiceLoader([FileSystemLoader(str(f)) for f in folders]),
+        loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -79,9 +70,6 @@ def build_templates() -> Jinja2Templates:
 
 def common_context(request: Request) -> dict[str, Any]:
     """What every page can use: site name, signed-in user, CSRF helpers, flash messages."""
-    from papertide.web.deps import load_user, web_session
-    from papertide.web.state import web_state
-
     state = web_state(request)
     session = web_session(request)
     user = getattr(request.state, "user", None)
@@ -116,8 +104,6 @@ def render_page(
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """Render `template` with the common context plus `context`."""
-    from papertide.web.state import web_state
-
     merged = common_context(request)
     merged.update(context or {})
     html = web_state(request).templates.get_template(template).render(merged)

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from papertide.search.api import Searcher, SearchFilters, get_searcher
+from papertide.search.engine import Mode
 from papertide.search.query import MAX_QUERY_CHARS, QueryTooLong
 from papertide.web.errors import WebError
 from papertide.web.state import WebState
 
 log = logging.getLogger("papertide.web")
-_lock = threading.Lock()
 __all__ = ["MAX_QUERY_CHARS", "SearchOutcome", "related", "run_search", "searcher"]
 
 
@@ -32,20 +32,14 @@ class SearchOutcome:
     cutoff: float | None = None
 
 
-def searcher(state: WebState) -> Any | None:
-    if state.searcher is not None or state.searcher_error is not None:
-        return state.searcher
-    with _lock:
-        if state.searcher is not None or state.searcher_error is not None:
-            return state.searcher
-        from papertide.search.api import get_searcher
-
-        try:
-            state.searcher = get_searcher(state.settings)
-        except Exception as exc:  # a missing index must not take the site down
-            log.warning("search unavailable: %s", exc)
-            state.searcher_error = f"Search is unavailable: {exc}"
-    return state.searcher
+def searcher(state: WebState) -> tuple[Searcher | None, str | None]:
+    """The process's searcher for these settings, or None and why (a missing index or model
+    must not take the site down)."""
+    try:
+        return get_searcher(state.settings), None
+    except Exception as exc:
+        log.warning("search unavailable: %s", exc)
+        return None, f"Search is unavailable: {exc}"
 
 
 def run_search(
@@ -58,19 +52,17 @@ def run_search(
     has_code: bool | None = None,
     limit: int = 20,
     offset: int = 0,
-    mode: str = "hybrid",
+    mode: Mode = "hybrid",
     min_relevance: float | None = 0.0,
 ) -> SearchOutcome:
     """Run a search; `min_relevance=0.0` (the default here) lists every ranked paper with its
     relevance, so people see the full ranking; None applies the search package's tuned cutoff."""
     if len(q) > MAX_QUERY_CHARS:
         raise WebError(422, str(QueryTooLong(len(q))), code="query_too_long")
-    engine = searcher(state)
+    engine, unavailable = searcher(state)
     if engine is None:
-        return SearchOutcome(unavailable=state.searcher_error)
-    from papertide.search import api as search_api
-
-    filters = search_api.SearchFilters(
+        return SearchOutcome(unavailable=unavailable)
+    filters = SearchFilters(
         categories=tuple(categories or ()),
         date_from=date_from,
         date_to=date_to,
@@ -93,9 +85,9 @@ def run_search(
 
 
 def related(state: WebState, arxiv_id: str, limit: int = 6) -> tuple[list[Any], str | None]:
-    engine = searcher(state)
+    engine, unavailable = searcher(state)
     if engine is None:
-        return [], state.searcher_error
+        return [], unavailable
     try:
         return list(engine.related(arxiv_id, limit)), None
     except Exception as exc:  # related papers are a nicety: never break the paper page

@@ -12,10 +12,13 @@ from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from papertide.config import Settings
+from papertide.jobs.queue import JobQueue, build_queue
+from papertide.search.follower import IndexFollower
 from papertide.web.ratelimit import RateLimits
 from papertide.web.security import SessionCodec
 
@@ -98,13 +101,23 @@ class WebState:
     templates: Jinja2Templates
     pages: TTLCache = field(default_factory=lambda: TTLCache(ttl=5.0))
     data: TTLCache = field(default_factory=lambda: TTLCache(ttl=5.0))
-    searcher: Any = None
-    searcher_error: str | None = None
+    # Each app has its own registry (no module globals): apps in one process never mix numbers.
+    metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
+    index_follower: IndexFollower | None = None
+    _job_queue: JobQueue | None = None
+    _job_queue_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def invalidate(self) -> None:
         """Forget cached pages and data after a write (a vote, a submission, a hide)."""
         self.pages.clear()
         self.data.clear()
+
+    def job_queue(self) -> JobQueue:
+        """This app's handle on the job queue, built on first use: most pages never need it."""
+        with self._job_queue_lock:
+            if self._job_queue is None:
+                self._job_queue = build_queue(self.settings, engine=self.engine)
+            return self._job_queue
 
 
 def page_key(scope: Any) -> tuple[str, bytes]:

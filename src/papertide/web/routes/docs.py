@@ -1,9 +1,9 @@
-"""`/docs` (Swagger UI, vendored: works offline and under the CSP), `/docs/trending`, `/healthz`."""
+"""`/docs` (Swagger UI, vendored: works offline and under the CSP), `/docs/trending`."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from papertide.rank.trending import (
     COMMENT_WEIGHT,
@@ -46,9 +46,3 @@ def trending_docs(request: Request) -> Response:
             "half_lives": HALF_LIFE_DAYS,
         },
     )
-
-
-@router.get("/healthz")
-def healthz() -> JSONResponse:
-    """Liveness: no database work (also the benchmark's ceiling route)."""
-    return JSONResponse({"ok": True})

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from papertide.store.schema import JobLock, JobRun, utcnow
 
@@ -202,7 +203,7 @@ class RunView:
         }
 
 
-def _view(row: JobRun) -> RunView:
+def run_view(row: JobRun) -> RunView:
     return RunView(
         id=row.id,
         name=row.name,
@@ -220,15 +221,13 @@ def _view(row: JobRun) -> RunView:
 def recent_runs(
     engine: Engine, *, name: str | None = None, status: str | None = None, limit: int = 50
 ) -> list[RunView]:
-    from sqlalchemy.orm import Session
-
     query = select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(limit)
     if name:
         query = query.where(JobRun.name == name)
     if status:
         query = query.where(JobRun.status == status)
     with Session(engine) as session:
-        return [_view(r) for r in session.scalars(query)]
+        return [run_view(r) for r in session.scalars(query)]
 
 
 def run_counts(engine: Engine) -> dict[tuple[str, str], int]:
@@ -271,8 +270,6 @@ def interrupted_jobs(engine: Engine) -> list[str]:
 
 def recent_failures(engine: Engine, *, limit: int = 20) -> list[RunView]:
     """Failed, retrying and interrupted runs, newest first."""
-    from sqlalchemy.orm import Session
-
     query = (
         select(JobRun)
         .where(JobRun.status.in_(("failed", "retrying", "interrupted")))
@@ -280,61 +277,4 @@ def recent_failures(engine: Engine, *, limit: int = 20) -> list[RunView]:
         .limit(limit)
     )
     with Session(engine) as session:
-        return [_view(r) for r in session.scalars(query)]
-
-
-def jobs_overview(queue: Any) -> dict[str, Any]:
-    """Everything `papertide jobs status` and the admin page show, as one JSON object.
-
-    `queue` is a papertide.jobs.JobQueue (typed loosely: ops must not import the job wiring).
-    """
-    from sqlalchemy.orm import Session
-
-    engine: Engine = queue.engine
-    since = utcnow() - dt.timedelta(hours=24)
-    leases = current_leases(engine)
-    now = utcnow()
-    jobs: list[dict[str, Any]] = []
-    with Session(engine) as session:
-        for name, spec in queue.specs.items():
-            last = session.scalars(
-                select(JobRun)
-                .where(JobRun.name == name)
-                .order_by(JobRun.started_at.desc(), JobRun.id.desc())
-                .limit(1)
-            ).first()
-            last_ok = session.scalar(
-                select(func.max(JobRun.finished_at)).where(
-                    JobRun.name == name, JobRun.status == "ok"
-                )
-            )
-            failed = session.scalar(
-                select(func.count()).where(
-                    JobRun.name == name,
-                    JobRun.status.in_(("failed", "interrupted")),
-                    JobRun.started_at >= since,
-                )
-            )
-            lease = leases.get(name)
-            jobs.append(
-                {
-                    "name": name,
-                    "description": spec.description,
-                    "schedule": spec.schedule.text,
-                    "retries": spec.retries,
-                    "last_run": _view(last).as_json() if last else None,
-                    "last_ok_at": last_ok.isoformat() if last_ok else None,
-                    "failed_24h": int(failed or 0),
-                    "running_on": lease[0] if lease and lease[1] > now else None,
-                }
-            )
-    try:
-        depth = queue.depth()
-    except Exception as exc:  # the queue backend (Redis) is down: say so, keep the rest
-        depth = {"pending": None, "scheduled": None, "error": str(exc)}
-    return {
-        "backend": "redis" if queue.settings.redis_url else "sqlite",
-        "queue": depth,
-        "jobs": jobs,
-        "failures": [r.as_json() for r in recent_failures(engine, limit=20)],
-    }
+        return [run_view(r) for r in session.scalars(query)]

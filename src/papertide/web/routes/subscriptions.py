@@ -4,12 +4,10 @@ failed deliveries. Every mail link carries a signed token, so none of this needs
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from sqlalchemy import select
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from papertide.digest import library as lib
@@ -29,8 +27,8 @@ from papertide.digest.subscriptions import (
 )
 from papertide.digest.tokens import TokenError, make_token, read_token
 from papertide.mail import MailError, send_mail
-from papertide.store.schema import Collection, Subscription
-from papertide.web.deps import Admin, Csrf, CurrentUser, Db, SignedIn
+from papertide.store.schema import Subscription
+from papertide.web.deps import Admin, Csrf, CurrentUser, Db
 from papertide.web.errors import WebError
 from papertide.web.render import render_page
 from papertide.web.state import web_state
@@ -58,7 +56,7 @@ def _message_page(
 ) -> HTMLResponse:
     return render_page(
         request,
-        "digest/page_message.html",
+        "subscriptions/message.html",
         {"title": title, "message": message, **extra},
         status_code=status_code,
     )
@@ -78,7 +76,7 @@ def subscribe_form(
     """The subscribe form, prefilled from links like /subscribe?kind=search&q=..."""
     return render_page(
         request,
-        "digest/page_subscribe.html",
+        "subscriptions/subscribe.html",
         {
             "kinds": KIND_LABELS,
             "form": {
@@ -134,7 +132,7 @@ def subscribe_submit(
     except InvalidInput as exc:
         return render_page(
             request,
-            "digest/page_subscribe.html",
+            "subscriptions/subscribe.html",
             {"kinds": KIND_LABELS, "form": form, "error": str(exc)},
             status_code=422,
         )
@@ -222,7 +220,9 @@ def _manage_context(request: Request, db: Session, sub: Subscription, token: str
 @router.get("/subscriptions/manage/{token}", response_class=HTMLResponse)
 def manage_page(request: Request, db: Db, token: str) -> HTMLResponse:
     sub = _subscription(request, db, token, "manage")
-    return render_page(request, "digest/page_manage.html", _manage_context(request, db, sub, token))
+    return render_page(
+        request, "subscriptions/manage.html", _manage_context(request, db, sub, token)
+    )
 
 
 @router.post("/subscriptions/manage/{token}", response_class=HTMLResponse)
@@ -249,9 +249,11 @@ def manage_submit(
     except InvalidInput as exc:
         context = _manage_context(request, db, sub, token)
         context["error"] = str(exc)
-        return render_page(request, "digest/page_manage.html", context, status_code=422)
+        return render_page(request, "subscriptions/manage.html", context, status_code=422)
     db.commit()
-    return render_page(request, "digest/page_manage.html", _manage_context(request, db, sub, token))
+    return render_page(
+        request, "subscriptions/manage.html", _manage_context(request, db, sub, token)
+    )
 
 
 @router.post("/subscriptions/manage/{token}/library", response_class=HTMLResponse)
@@ -268,31 +270,21 @@ async def manage_library(
         raise WebError(400, "only recommendation subscriptions have a library")
     context = _manage_context(request, db, sub, token)
     try:
-        report = await _import(db, seed_owner(sub), ids, bibtex)
+        report = lib.import_library(db, seed_owner(sub), ids, await upload_bytes(bibtex))
     except lib.LibraryError as exc:
         context["error"] = str(exc)
-        return render_page(request, "digest/page_manage.html", context, status_code=422)
+        return render_page(request, "subscriptions/manage.html", context, status_code=422)
     db.commit()
     context = _manage_context(request, db, sub, token)
     context["report"] = report
-    return render_page(request, "digest/page_manage.html", context)
+    return render_page(request, "subscriptions/manage.html", context)
 
 
-async def _import(db: Session, owner: str, ids: str, bibtex: UploadFile | None) -> lib.ImportReport:
-    report = lib.ImportReport()
-    if bibtex is not None and bibtex.filename:
-        data = await bibtex.read(lib.MAX_BIBTEX_BYTES + 1)
-        report = lib.import_bibtex(db, owner, data)
-    if ids.strip():
-        parsed, bad = lib.parse_id_list(ids)
-        more = lib.add_seeds(db, owner, parsed, "ids")
-        report.added += more.added
-        report.already += more.already
-        report.unknown += more.unknown
-        report.unmatched += bad
-    if not (bibtex is not None and bibtex.filename) and not ids.strip():
-        raise lib.LibraryError("upload a .bib file or paste arXiv ids")
-    return report
+async def upload_bytes(upload: UploadFile | None) -> bytes | None:
+    """The uploaded file's bytes (one more than the library accepts, so it can say too big)."""
+    if upload is None or not upload.filename:
+        return None
+    return await upload.read(lib.MAX_BIBTEX_BYTES + 1)
 
 
 # Unsubscribe ------------------------------------------------------------------------------------
@@ -324,82 +316,6 @@ def unsubscribe_one_click(request: Request, db: Db, token: str) -> Response:
     )
 
 
-# A signed-in reader's recommendations -----------------------------------------------------------
-
-
-@router.get("/recommendations", response_class=HTMLResponse)
-def recommendations_page(request: Request, db: Db, user: SignedIn) -> HTMLResponse:
-    from papertide.rank.recommend import recommend
-    from papertide.store.queries import papers_by_ids
-
-    owner = f"user:{user.id}"
-    recs = recommend(db, owner, dt.datetime.now(dt.UTC), limit=20)
-    papers = papers_by_ids(db, [r.paper_id for r in recs])
-    settings = web_state(request).settings
-    from papertide.feeds.private import user_feed_token
-
-    token = user_feed_token(settings, user.id)
-    collections = list(db.scalars(select(Collection).where(Collection.user_id == user.id)))
-    return render_page(
-        request,
-        "digest/page_recommendations.html",
-        {
-            "recommendations": [(papers[r.paper_id], r) for r in recs if r.paper_id in papers],
-            "library": lib.library(db, owner),
-            "collections": collections,
-            "feed_url": f"{settings.base_url.rstrip('/')}/feeds/recommendations/{token}.atom",
-            "report": None,
-            "error": None,
-        },
-    )
-
-
-@router.post("/recommendations/library", response_class=HTMLResponse, dependencies=[Csrf])
-async def recommendations_library(
-    request: Request,
-    db: Db,
-    user: SignedIn,
-    ids: Annotated[str, Form(max_length=50_000)] = "",
-    collection_id: Annotated[str, Form(max_length=20)] = "",
-    bibtex: Annotated[UploadFile | None, File()] = None,
-) -> Response:
-    owner = f"user:{user.id}"
-    try:
-        if collection_id.strip():
-            collection = db.get(Collection, int(collection_id)) if collection_id.isdigit() else None
-            if collection is None or collection.user_id != user.id:
-                raise lib.LibraryError("no such collection of yours")
-            report = lib.import_collection(db, owner, collection.id)
-        else:
-            report = await _import(db, owner, ids, bibtex)
-    except lib.LibraryError as exc:
-        raise WebError(422, str(exc), code="invalid") from None
-    db.commit()
-    if "application/json" in request.headers.get("accept", ""):
-        return JSONResponse(
-            {
-                "added": report.added,
-                "already": report.already,
-                "unknown": report.unknown,
-                "unmatched": report.unmatched,
-                "unreadable": report.unreadable,
-                "summary": report.summary(),
-            }
-        )
-    return RedirectResponse("/recommendations", status_code=303)
-
-
-@router.post("/recommendations/not-interested/{arxiv_id:path}", dependencies=[Csrf])
-def not_interested(request: Request, db: Db, user: SignedIn, arxiv_id: str) -> Response:
-    report = lib.not_interested(db, f"user:{user.id}", arxiv_id)
-    if report.unknown:
-        raise WebError(404, f"no paper {arxiv_id[:40]!r} here")
-    db.commit()
-    if "application/json" in request.headers.get("accept", ""):
-        return JSONResponse({"not_interested": arxiv_id})
-    return RedirectResponse("/recommendations", status_code=303)
-
-
 # Admin ------------------------------------------------------------------------------------------
 
 
@@ -423,7 +339,4 @@ def admin_deliveries(request: Request, db: Db, admin: Admin) -> Response:
                 for d in rows
             ]
         )
-    return render_page(request, "digest/page_admin_deliveries.html", {"deliveries": rows})
-
-
-__all__ = ["router"]
+    return render_page(request, "subscriptions/admin_deliveries.html", {"deliveries": rows})

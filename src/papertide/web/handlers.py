@@ -1,0 +1,99 @@
+"""One error shape everywhere: `{"error": {"code", "message"}}` for JSON, a page for people.
+
+Also turns a lost database into 503 + Retry-After instead of a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from papertide.web.errors import CODES, WebError, error_body, wants_json
+from papertide.web.render import render_page
+
+log = logging.getLogger("papertide.web")
+
+RETRY_AFTER_SECONDS = 10
+
+
+def error_response(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    if wants_json(request):
+        return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+    titles = {404: "Not found", 429: "Slow down", 403: "Not allowed"}
+    response = render_page(
+        request,
+        "error.html",
+        {"status": status, "code": code, "message": message, "heading": titles.get(status)},
+        status_code=status,
+    )
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:3]:
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body"))
+        parts.append(f"{loc or 'request'}: {err.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(WebError)
+    async def _web_error(request: Request, exc: WebError) -> Response:
+        return error_response(request, exc.status, exc.code, exc.message, exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else "request failed"
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"nothing at {request.url.path}"
+        headers = dict(exc.headers) if exc.headers else None
+        return error_response(
+            request, exc.status_code, CODES.get(exc.status_code, "error"), message, headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        return error_response(request, 422, "invalid", _validation_message(exc))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(
+            request, 500, "internal_error", "something went wrong on our side; it was logged"
+        )
+
+    # A database that is down, restarting or overloaded: tell clients to come back shortly.
+    async def _database_unavailable(request: Request, exc: Exception) -> Response:
+        log.warning(
+            "database unavailable",
+            extra={"path": request.url.path, "error": str(exc).splitlines()[0][:300]},
+        )
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+        message = "the database is unavailable right now; try again in a few seconds"
+        if wants_json(request):
+            return JSONResponse(
+                error_body("unavailable", message), status_code=503, headers=headers
+            )
+        page = (
+            "<!doctype html><meta charset=utf-8><title>Unavailable</title>"
+            f"<h1>Back in a moment</h1><p>{message}.</p>"
+        )
+        return HTMLResponse(page, status_code=503, headers=headers)
+
+    for cls in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(cls, _database_unavailable)
