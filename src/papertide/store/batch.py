@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 # Bound parameters per IN (...) query; far below SQLite's and PostgreSQL's limits.
-IN_CHUNK = 900
+_IN_CHUNK = 900
 
 
 def connection_of(conn_or_session: Connection | Session) -> Connection:
@@ -19,7 +19,7 @@ def connection_of(conn_or_session: Connection | Session) -> Connection:
     return conn_or_session
 
 
-def in_chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
+def in_chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
     """`items` in slices small enough for one IN (...) list each."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+    for start in range(0, len(items), _IN_CHUNK):
+        yield items[start : start + _IN_CHUNK]
