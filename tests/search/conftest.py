@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 from papertide.config import Settings
 from papertide.models import FeedRecord, PaperRecord
 from papertide.search.api import Searcher
-from papertide.store.papers import upsert_feed_entries, upsert_papers
+from papertide.store.feed import upsert_feed_entries
+from papertide.store.papers import upsert_papers
 
 PAPERS = [
     # arxiv id, title, abstract, categories, first announced, code link

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, delete, select
 from papertide.config import Settings
 from papertide.models import FeedRecord, PaperRecord
 from papertide.search.api import QueryTooLong, Searcher, SearchFilters
-from papertide.store.papers import upsert_feed_entries
+from papertide.store.feed import upsert_feed_entries
 from papertide.store.schema import Embedding, Paper
 
 from .conftest import records

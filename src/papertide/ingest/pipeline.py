@@ -21,7 +21,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from papertide.ingest.files import Skipped, TruncatedInput
 from papertide.models import FeedRecord, PaperRecord
-from papertide.store.papers import FeedCounts, UpsertCounts, upsert_feed_entries, upsert_papers
+from papertide.store.feed import FeedCounts, upsert_feed_entries
+from papertide.store.papers import UpsertCounts, upsert_papers
 
 DEFAULT_BATCH_SIZE = 5000
 # Skipped records kept in memory for the summary; all of them go to the report file.
