@@ -124,7 +124,8 @@ def embeddings(papers: list[dict[str, object]]) -> np.ndarray | None:
     """Sentence embeddings from papertide.embed (the bundled offline model), cached on disk."""
     try:
         from papertide.config import load_settings
-        from papertide.embed import get_embedder, paper_text
+        from papertide.embed.base import paper_text
+        from papertide.embed.registry import get_embedder
     except ImportError:
         return None
     texts = [paper_text(str(p["title"]), str(p["abstract"])) for p in papers]

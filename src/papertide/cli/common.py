@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -59,7 +58,3 @@ def open_database(cfg: Settings, *, upgrade: bool = True):  # type: ignore[no-un
     if upgrade:
         run_upgrade(engine)
     return engine
-
-
-def is_tty() -> bool:
-    return sys.stderr.isatty()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -24,8 +23,3 @@ class Embedder(Protocol):
 def paper_text(title: str, abstract: str) -> str:
     """The text a paper is embedded from: title and abstract, whitespace collapsed."""
     return " ".join(f"{title}. {abstract}".split())
-
-
-def content_hash(title: str, abstract: str) -> str:
-    """sha1 of the embedded text: a paper is re-embedded only when this changes."""
-    return hashlib.sha1(paper_text(title, abstract).encode("utf-8")).hexdigest()

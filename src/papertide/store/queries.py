@@ -155,18 +155,6 @@ def count_feed_range(
     return int(session.scalar(stmt) or 0)
 
 
-def week_bounds(year: int, week: int) -> tuple[dt.date, dt.date]:
-    """Monday and Sunday of ISO week `year-Wweek`; ValueError when it does not exist."""
-    start = dt.date.fromisocalendar(year, week, 1)
-    return start, start + dt.timedelta(days=6)
-
-
-def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
-    start = dt.date(year, month, 1)
-    following = dt.date(year + (month == 12), month % 12 + 1, 1)
-    return start, following - dt.timedelta(days=1)
-
-
 def latest_feed_date(session: Session, on_or_before: dt.date | None = None) -> dt.date | None:
     """The newest day with visible feed entries (not after `on_or_before` when given)."""
     stmt = select(func.max(FeedEntry.feed_date)).where(FeedEntry.hidden.is_(False))
