@@ -6,7 +6,9 @@ import pytest
 from tests.web.conftest import Mailbox, free_port
 
 from papertide.config import Settings
-from papertide.mail import MailError, build_message, send_mail
+from papertide.mail.backends import send_mail
+from papertide.mail.message import build_message
+from papertide.mail.transport import MailError
 
 
 def test_smtp_backend_delivers_text_and_html(settings: Settings, mailbox: Mailbox) -> None:

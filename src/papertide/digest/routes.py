@@ -28,7 +28,8 @@ from papertide.digest.subscriptions import (
     validate_request,
 )
 from papertide.digest.tokens import TokenError, make_token, read_token
-from papertide.mail import MailError, send_mail
+from papertide.mail.backends import send_mail
+from papertide.mail.transport import MailError
 from papertide.store.schema import Collection, Subscription
 from papertide.web.deps import Admin, Csrf, CurrentUser, Db, SignedIn
 from papertide.web.errors import WebError

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from papertide.config import Settings
 from papertide.digest.compose import Composer, ContentUnavailable, Digest, SearchFn
-from papertide.digest.render import RawMail, digest_mail
+from papertide.digest.render import digest_mail
 from papertide.digest.schedule import Period, due_period, period_by_key
 from papertide.digest.transport import (
     FatalMailError,
@@ -36,6 +36,7 @@ from papertide.digest.transport import (
     Transport,
     transport_for,
 )
+from papertide.mail.message import RawMail
 from papertide.store.db import session_factory
 from papertide.store.schema import Delivery, Subscription, utcnow
 

@@ -16,8 +16,9 @@ from types import TracebackType
 from typing import Protocol
 
 from papertide.config import Settings
-from papertide.digest.render import RawMail
-from papertide.mail import MailError, send_mail
+from papertide.mail.backends import send_mail
+from papertide.mail.message import RawMail
+from papertide.mail.transport import MailError
 
 
 class TransientMailError(Exception):
