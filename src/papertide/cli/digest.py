@@ -196,7 +196,8 @@ def add(
 
     from papertide.digest.render import confirmation_message
     from papertide.digest.subscriptions import InvalidInput, confirm, subscribe, validate_request
-    from papertide.mail import MailError, send_mail
+    from papertide.mail.backends import send_mail
+    from papertide.mail.transport import MailError
 
     cfg = settings()
     engine = open_database(cfg)

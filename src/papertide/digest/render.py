@@ -3,13 +3,10 @@ List-Unsubscribe headers of RFC 2369 / RFC 8058 on every message."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import functools
 import hashlib
 import quopri
 import uuid
-from dataclasses import dataclass
 from email.header import Header
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
@@ -21,7 +18,7 @@ from papertide.config import Settings
 from papertide.digest.compose import Digest
 from papertide.digest.subscriptions import describe
 from papertide.digest.tokens import make_token
-from papertide.mail import build_message
+from papertide.mail.message import RawMail, build_message
 from papertide.store.schema import Subscription
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -73,26 +70,6 @@ def _list_headers(settings: Settings, sub: Subscription, unsubscribe: str) -> di
         "Auto-Submitted": "auto-generated",
         "Precedence": "bulk",
     }
-
-
-@dataclass(frozen=True, slots=True)
-class RawMail:
-    """A message already serialised to bytes, with its envelope.
-
-    Digests are written straight to MIME here instead of through `email.message.EmailMessage`:
-    the standard library re-parses every header and re-flattens every part, which cost more
-    than composing the digest itself when sending ten thousand of them."""
-
-    sender: str
-    recipient: str
-    data: bytes
-    message_id: str
-
-    def as_message(self) -> EmailMessage:
-        """The parsed message (for previews, the console backend and tests)."""
-        parsed = email.message_from_bytes(self.data, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        return parsed
 
 
 def _header(name: str, value: str) -> str:

@@ -27,14 +27,15 @@ from sqlalchemy.orm import Session
 
 from papertide.config import Settings
 from papertide.digest.compose import Composer, ContentUnavailable, Digest, SearchFn
-from papertide.digest.render import RawMail, digest_mail
+from papertide.digest.render import digest_mail
 from papertide.digest.schedule import Period, due_period, period_by_key
-from papertide.digest.transport import (
+from papertide.mail.backends import transport_for
+from papertide.mail.message import RawMail
+from papertide.mail.transport import (
     FatalMailError,
+    MailTransport,
     PermanentMailError,
     TransientMailError,
-    Transport,
-    transport_for,
 )
 from papertide.store.db import session_factory
 from papertide.store.schema import Delivery, Subscription, utcnow
@@ -200,7 +201,7 @@ def send_due(
     kinds: Iterable[str] | None = None,
     period_key: str | None = None,
     shard: tuple[int, int] | None = None,
-    transport: Transport | None = None,
+    transport: MailTransport | None = None,
     search: SearchFn | None = None,
     options: SendOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -311,7 +312,7 @@ class _Outbox:
         self,
         settings: Settings,
         factory: Any,
-        transport: Transport,
+        transport: MailTransport,
         limiter: _RateLimiter,
         opts: SendOptions,
         report: SendReport,
@@ -409,7 +410,7 @@ def _existing_keys(session: Session, keys: list[str]) -> dict[str, str]:
 def _deliver(
     session: Session,
     job: _Job,
-    transport: Transport,
+    transport: MailTransport,
     limiter: _RateLimiter,
     opts: SendOptions,
     settings: Settings,

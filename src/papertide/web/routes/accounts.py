@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from papertide.mail import MailError, build_message, send_mail
+from papertide.mail.backends import send_mail
+from papertide.mail.message import build_message
+from papertide.mail.transport import MailError
 from papertide.web.deps import Csrf, Db, client_ip, web_session
 from papertide.web.errors import WebError
 from papertide.web.render import render_page

@@ -26,7 +26,8 @@ from papertide.digest.subscriptions import (
     validate_request,
 )
 from papertide.digest.tokens import TokenError, make_token, read_token
-from papertide.mail import MailError, send_mail
+from papertide.mail.backends import send_mail
+from papertide.mail.transport import MailError
 from papertide.store.schema import Subscription
 from papertide.web.deps import Admin, Csrf, CurrentUser, Db
 from papertide.web.errors import WebError
