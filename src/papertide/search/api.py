@@ -14,7 +14,6 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -26,7 +25,8 @@ from papertide.search.engine import HybridEngine, Mode, Ranked
 from papertide.search.keyword import Filter, KeywordIndex
 from papertide.search.params import SearchParams, load_params
 from papertide.search.query import MAX_QUERY_CHARS, QueryTooLong, parse_query
-from papertide.search.sync import SyncReport, read_state, rebuild_index, sync_index
+from papertide.search.state import STATE_FILE, IndexState, read_state
+from papertide.search.sync import SyncReport, rebuild_index, sync_index
 from papertide.search.vectors import VectorIndex
 
 __all__ = [
@@ -115,12 +115,9 @@ class Searcher:
             self._embedder = get_embedder(self.settings)
         return self._embedder
 
-    def _state_path(self) -> Path:
-        return self.index_dir / "state.json"
-
     def _current(self) -> HybridEngine | None:
         """The engine over the files as they are now; None when no index was built."""
-        path = self._state_path()
+        path = self.index_dir / STATE_FILE
         try:
             mtime = path.stat().st_mtime
         except OSError:
@@ -131,8 +128,7 @@ class Searcher:
         with self._lock:
             if self._engine is not None and mtime == self._state_mtime:
                 return self._engine
-            state = read_state(self.index_dir)
-            if state is None:
+            if not isinstance(read_state(self.index_dir), IndexState):
                 return None
             try:
                 keyword = KeywordIndex(self.index_dir / "keyword", self.params.field_boosts)
