@@ -25,6 +25,7 @@ import resource
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,7 @@ from papertide.search.api import Searcher  # noqa: E402
 from papertide.search.demo_vectors import sample_vectors_path  # noqa: E402
 from papertide.search.keyword import KeywordDoc, KeywordIndex, day_number  # noqa: E402
 from papertide.search.params import load_params  # noqa: E402
-from papertide.search.sync import STATE_FORMAT, write_state  # noqa: E402
+from papertide.search.state import IndexState, write_state  # noqa: E402
 from papertide.search.vectors import RowMeta, VectorIndex  # noqa: E402
 
 ARXIV = ROOT.parent / "shared" / "data" / "arxiv" / "arxiv_papers.jsonl.gz"
@@ -146,10 +147,7 @@ def run_size(size: int, papers: list[dict[str, object]], queries: list[str], see
         vectors.save()
         result["vector_build_s"] = round(time.perf_counter() - started, 1)
         print(f"[{size}] vector index built in {result['vector_build_s']} s", flush=True)
-        write_state(
-            index_dir,
-            {"format": STATE_FORMAT, "model": embedder.name, "papers_cursor": ["x", 0]},
-        )
+        write_state(index_dir, replace(IndexState.empty(embedder.name), papers=base, vectors=base))
         del vectors, keyword
         gc.collect()
 
@@ -166,10 +164,7 @@ def run_size(size: int, papers: list[dict[str, object]], queries: list[str], see
             [meta(i) for i in range(base, size)],
         )
         loaded.save()
-        write_state(
-            index_dir,
-            {"format": STATE_FORMAT, "model": embedder.name, "papers_cursor": ["y", 0]},
-        )
+        write_state(index_dir, replace(IndexState.empty(embedder.name), papers=size, vectors=size))
         result["add_1000_s"] = round(time.perf_counter() - started, 2)
         del loaded, keyword, vectors_all
         gc.collect()

@@ -100,7 +100,7 @@ def default_search(settings: Settings) -> SearchFn:
     def run(
         query: str, categories: list[str], period: Period, threshold: float | None, limit: int
     ) -> list[tuple[int, float]]:
-        from papertide.search.api import SearchFilters, get_searcher
+        from papertide.search.api import SearchFilters, SearchStatus, get_searcher
 
         try:
             response = get_searcher(settings).search(
@@ -118,8 +118,8 @@ def default_search(settings: Settings) -> SearchFn:
             )
         except Exception as exc:  # an index being rebuilt must not lose the alert: retry
             raise ContentUnavailable(f"search failed: {exc}") from None
-        if not response.results and response.message and "not built" in response.message:
-            raise ContentUnavailable(response.message)
+        if response.status is SearchStatus.INDEX_NOT_BUILT:
+            raise ContentUnavailable(response.message or "search index not built")
         floor = threshold if threshold is not None else 0.0
         return [(r.paper_id, r.relevance) for r in response.results if r.relevance >= floor]
 

@@ -19,7 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from papertide.config import Settings
 from papertide.jobs.queue import JobQueue
-from papertide.ops.status import database_ok, index_status, job_counts, queue_depth
+from papertide.ops.status import database_ok, job_counts, queue_depth
+from papertide.search.state import index_health
 
 log = logging.getLogger("papertide.ops")
 
@@ -154,20 +155,20 @@ class StateCollector(Collector):
                 depth.add_metric([state], float(count))
         yield depth
 
-        index = index_status(self.settings, self.engine)
+        index = index_health(self.settings, self.engine)
         lag = GaugeMetricFamily(
             "papertide_index_lag_seconds",
             "How far this node's search index is behind the newest change in the database.",
         )
-        if index.get("lag_seconds") is not None:
-            lag.add_metric([], float(index["lag_seconds"]))
+        if index.lag_seconds is not None:
+            lag.add_metric([], index.lag_seconds)
         yield lag
         behind = GaugeMetricFamily(
             "papertide_index_papers_behind", "Papers changed in the database but not yet indexed."
         )
-        if index.get("papers_behind") is not None:
-            behind.add_metric([], float(index["papers_behind"]))
+        if index.papers_behind is not None:
+            behind.add_metric([], float(index.papers_behind))
         yield behind
         up = GaugeMetricFamily("papertide_index_up", "1 when this node's search index is usable.")
-        up.add_metric([], 1.0 if index.get("ok") else 0.0)
+        up.add_metric([], 1.0 if index.built else 0.0)
         yield up

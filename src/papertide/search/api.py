@@ -14,7 +14,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from enum import StrEnum
 from typing import Literal
 
 import numpy as np
@@ -26,7 +26,8 @@ from papertide.search.engine import HybridEngine, Mode, Ranked
 from papertide.search.keyword import Filter, KeywordIndex
 from papertide.search.params import SearchParams, load_params
 from papertide.search.query import MAX_QUERY_CHARS, QueryTooLong, parse_query
-from papertide.search.sync import SyncReport, read_state, rebuild_index, sync_index
+from papertide.search.state import STATE_FILE, IndexState, read_state
+from papertide.search.sync import SyncReport, rebuild_index, sync_index
 from papertide.search.vectors import VectorIndex
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "SearchFilters",
     "SearchResponse",
     "SearchResult",
+    "SearchStatus",
     "Searcher",
     "SyncReport",
     "get_searcher",
@@ -77,6 +79,17 @@ class SearchResult:
     snippet_html: str  # escaped text with <mark> highlights only
 
 
+class SearchStatus(StrEnum):
+    """What a search could do; `SearchResponse.message` says the same to a person."""
+
+    OK = "ok"  # ranked in the mode asked for, every paper embedded (or keyword mode)
+    EMPTY_QUERY = "empty_query"
+    NO_SEARCHABLE_WORDS = "no_searchable_words"  # "*", ":" or emoji alone: nothing to match
+    INDEX_NOT_BUILT = "index_not_built"  # no usable index yet: a sync or rebuild builds one
+    INDEX_UNREADABLE = "index_unreadable"  # files damaged or of another version: rebuild
+    SEMANTIC_PENDING = "semantic_pending"  # some papers have no vector yet (mode says which ran)
+
+
 @dataclass(frozen=True)
 class SearchResponse:
     query: str
@@ -84,6 +97,7 @@ class SearchResponse:
     results: list[SearchResult]
     total_candidates: int
     message: str | None  # e.g. "empty query", "semantic results pending: 40% embedded"
+    status: SearchStatus
 
 
 class Searcher:
@@ -115,12 +129,9 @@ class Searcher:
             self._embedder = get_embedder(self.settings)
         return self._embedder
 
-    def _state_path(self) -> Path:
-        return self.index_dir / "state.json"
-
     def _current(self) -> HybridEngine | None:
         """The engine over the files as they are now; None when no index was built."""
-        path = self._state_path()
+        path = self.index_dir / STATE_FILE
         try:
             mtime = path.stat().st_mtime
         except OSError:
@@ -131,8 +142,7 @@ class Searcher:
         with self._lock:
             if self._engine is not None and mtime == self._state_mtime:
                 return self._engine
-            state = read_state(self.index_dir)
-            if state is None:
+            if not isinstance(read_state(self.index_dir), IndexState):
                 return None
             try:
                 keyword = KeywordIndex(self.index_dir / "keyword", self.params.field_boosts)
@@ -171,22 +181,33 @@ class Searcher:
         parsed = parse_query(query or "")
         filters = filters or SearchFilters()
         if not parsed.text:
-            return SearchResponse(query, mode, [], 0, "empty query")
+            return SearchResponse(query, mode, [], 0, "empty query", SearchStatus.EMPTY_QUERY)
         engine = self._current()
         if engine is None:
-            state = "unreadable" if self._open_error else "not built"
+            hint = f"in {self.index_dir}; run `papertide index rebuild`"
+            if self._open_error:
+                return SearchResponse(
+                    query,
+                    mode,
+                    [],
+                    0,
+                    f"search index unreadable {hint} ({self._open_error})",
+                    SearchStatus.INDEX_UNREADABLE,
+                )
+            return SearchResponse(
+                query, mode, [], 0, f"search index not built {hint}", SearchStatus.INDEX_NOT_BUILT
+            )
+        if not parsed.has_keywords:
+            # "*", ":" or emoji alone: nothing to match, and a vector of it would be noise
             return SearchResponse(
                 query,
                 mode,
                 [],
                 0,
-                f"search index {state} in {self.index_dir}; run `papertide index rebuild`"
-                + (f" ({self._open_error})" if self._open_error else ""),
+                "no searchable words in the query",
+                SearchStatus.NO_SEARCHABLE_WORDS,
             )
-        if not parsed.has_keywords:
-            # "*", ":" or emoji alone: nothing to match, and a vector of it would be noise
-            return SearchResponse(query, mode, [], 0, "no searchable words in the query")
-        message = self._coverage_message(engine, mode)
+        status, message = self._coverage(engine, mode)
         effective: Mode = mode
         if mode != "keyword" and not engine.semantic_ready:
             effective = "keyword"
@@ -198,19 +219,21 @@ class Searcher:
             else min_relevance
         )
         results = self._results(engine, parsed.tantivy_string(), ranked, cutoff, offset, limit)
-        return SearchResponse(query, ranked.mode, results, ranked.total_candidates, message)
+        return SearchResponse(query, ranked.mode, results, ranked.total_candidates, message, status)
 
-    def _coverage_message(self, engine: HybridEngine, mode: str) -> str | None:
+    def _coverage(self, engine: HybridEngine, mode: str) -> tuple[SearchStatus, str | None]:
         if mode == "keyword":
-            return None
+            return SearchStatus.OK, None
         total = engine.keyword.num_docs
         have = engine.vectors.live_count if engine.vectors is not None else 0
         if total and have < total:
             share = int(100 * have / total)
             if have == 0:
-                return "semantic results pending: 0% embedded; showing keyword results"
-            return f"semantic results pending: {share}% embedded"
-        return None
+                message = "semantic results pending: 0% embedded; showing keyword results"
+            else:
+                message = f"semantic results pending: {share}% embedded"
+            return SearchStatus.SEMANTIC_PENDING, message
+        return SearchStatus.OK, None
 
     def _results(
         self,

@@ -4,7 +4,7 @@ Layout of `settings.effective_index_dir`:
   keyword/      tantivy index (all papers)
   vectors/      VectorIndex (papers whose vector for the configured model is stored)
   state.json    format, model, and the cursors: papers.updated_at, embeddings.updated_at and
-                feed_entries.updated_at already reflected in the files
+                feed_entries.updated_at already reflected in the files (search/state.py)
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import json
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +23,18 @@ from sqlalchemy import Engine, Select, func, select, tuple_
 from papertide.embed.job import vector_from_bytes
 from papertide.search.keyword import KeywordDoc, KeywordIndex, day_number
 from papertide.search.params import SearchParams
+from papertide.search.state import (
+    EPOCH_CURSOR,
+    Cursor,
+    IndexState,
+    aware,
+    read_state,
+    write_state,
+)
 from papertide.search.vectors import RowMeta, VectorIndex
 from papertide.store.schema import Embedding, FeedEntry, Paper
 
-STATE_FILE = "state.json"
-STATE_FORMAT = 1
 BATCH = 2000
-EPOCH_CURSOR = ["1970-01-01T00:00:00+00:00", 0]
-
-
-class IndexMissing(RuntimeError):
-    """No index was built in this folder yet (run `papertide index rebuild`)."""
 
 
 @dataclass
@@ -48,33 +49,6 @@ class SyncReport:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     up_to_date: bool = False  # nothing had changed: no file was touched
-
-
-def read_state(index_dir: Path) -> dict[str, Any] | None:
-    path = index_dir / STATE_FILE
-    if not path.exists():
-        return None
-    try:
-        state: dict[str, Any] = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
-        return None
-    return state if state.get("format") == STATE_FORMAT else None
-
-
-def write_state(index_dir: Path, state: dict[str, Any]) -> None:
-    tmp = index_dir / (STATE_FILE + ".tmp")
-    tmp.write_text(json.dumps(state, indent=1))
-    tmp.replace(index_dir / STATE_FILE)
-
-
-def _iso(value: dt.datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.isoformat()
-
-
-def _cursor_time(cursor: list[Any]) -> dt.datetime:
-    return dt.datetime.fromisoformat(cursor[0])
 
 
 def _flags(engine: Engine, paper_ids: list[int]) -> tuple[set[int], set[int]]:
@@ -99,7 +73,7 @@ def _flags(engine: Engine, paper_ids: list[int]) -> tuple[set[int], set[int]]:
 
 
 def _paper_batches(
-    engine: Engine, after: list[Any], only_ids: list[int] | None = None
+    engine: Engine, after: Cursor, only_ids: list[int] | None = None
 ) -> Iterator[list[Any]]:
     """Papers with (updated_at, id) after the cursor, in cursor order, a batch at a time."""
     columns = (
@@ -130,10 +104,10 @@ def _keyset_batches(
     stmt: Select[*tuple[Any, ...]],
     time_col: Any,
     id_col: Any,
-    after: list[Any],
+    after: Cursor,
 ) -> Iterator[list[Any]]:
     """Rows of `stmt` past the (time, id) cursor, in cursor order, a batch at a time."""
-    since, last_id = _cursor_time(after), int(after[1])
+    since, last_id = after
     while True:
         with engine.connect() as conn:
             rows = list(
@@ -175,7 +149,7 @@ def _docs(engine: Engine, rows: list[Any]) -> tuple[list[KeywordDoc], dict[int, 
     return docs, metas
 
 
-def _embedding_batches(engine: Engine, model: str, after: list[Any]) -> Iterator[list[Any]]:
+def _embedding_batches(engine: Engine, model: str, after: Cursor) -> Iterator[list[Any]]:
     e = Embedding
     stmt = select(e.paper_id, e.dim, e.vector, e.updated_at).where(e.model == model)
     return _keyset_batches(engine, stmt, e.updated_at, e.paper_id, after)
@@ -199,7 +173,7 @@ def _apply_papers(
     batches: Iterable[list[Any]],
     report: SyncReport,
     should_stop: Callable[[], bool] = lambda: False,
-) -> list[Any] | None:
+) -> Cursor | None:
     """Index the batches; stopping early is safe: the cursor returned covers what was done."""
     last = None
     for rows in batches:
@@ -211,13 +185,13 @@ def _apply_papers(
             files.vectors.update_meta(paper_id, meta)
         files.metas.update(metas)
         report.papers_indexed += len(docs)
-        last = [_iso(rows[-1].updated_at), rows[-1].id] if hasattr(rows[-1], "updated_at") else None
+        last = Cursor(aware(rows[-1].updated_at), rows[-1].id)
     return last
 
 
 def _apply_vectors(
-    files: IndexFiles, engine: Engine, model: str, after: list[Any], report: SyncReport
-) -> list[Any]:
+    files: IndexFiles, engine: Engine, model: str, after: Cursor, report: SyncReport
+) -> Cursor:
     cursor = after
     for rows in _embedding_batches(engine, model, after):
         ids = [r.paper_id for r in rows]
@@ -233,7 +207,7 @@ def _apply_vectors(
         else:
             files.vectors.upsert(ids, vectors, [files.metas.get(i, RowMeta()) for i in ids])
             report.vectors_indexed += len(rows)
-        cursor = [_iso(rows[-1].updated_at), rows[-1].paper_id]
+        cursor = Cursor(aware(rows[-1].updated_at), rows[-1].paper_id)
     return cursor
 
 
@@ -253,13 +227,7 @@ def rebuild_index(
     if building.exists():
         shutil.rmtree(building)
     building.mkdir()
-    state = {
-        "format": STATE_FORMAT,
-        "model": model,
-        "papers_cursor": EPOCH_CURSOR,
-        "embeddings_cursor": EPOCH_CURSOR,
-        "feed_cursor": EPOCH_CURSOR[0],
-    }
+    state = IndexState.empty(model)
     report = _sync_into(building, engine, model, dim, params, state, progress, should_stop)
     report.rebuilt = True
     old = index_dir.with_name(index_dir.name + ".old")
@@ -289,15 +257,15 @@ def sync_index(
     cursors, so the next one carries on from there.
     """
     state = read_state(index_dir)
-    if state is None or state.get("model") != model:
+    if not isinstance(state, IndexState) or state.model != model:
         return rebuild_index(index_dir, engine, model, dim, params, progress, should_stop)
     started = time.perf_counter()
     if _files_look_intact(index_dir) and not _has_changes(engine, state, model):
         # Nothing to do: leave the files (and state.json, whose change makes every searcher
         # reopen the indexes) alone. Followers ask this every few seconds on every node.
         return SyncReport(
-            keyword_docs=int(state.get("papers", 0)),
-            vectors=int(state.get("vectors", 0)),
+            keyword_docs=state.papers,
+            vectors=state.vectors,
             seconds=time.perf_counter() - started,
             notes=["up to date"],
             up_to_date=True,
@@ -324,11 +292,11 @@ def _files_look_intact(index_dir: Path) -> bool:
     return True
 
 
-def _has_changes(engine: Engine, state: dict[str, Any], model: str) -> bool:
+def _has_changes(engine: Engine, state: IndexState, model: str) -> bool:
     """Has the database moved past the state's cursors? (Index range scans, one row each.)"""
-    p_since, p_id = _cursor_time(state["papers_cursor"]), int(state["papers_cursor"][1])
-    e_since, e_id = _cursor_time(state["embeddings_cursor"]), int(state["embeddings_cursor"][1])
-    feed_since = dt.datetime.fromisoformat(state["feed_cursor"])
+    p_since, p_id = state.papers_cursor
+    e_since, e_id = state.embeddings_cursor
+    feed_since = state.feed_cursor
     probes = (
         select(Paper.id).where(tuple_(Paper.updated_at, Paper.id) > tuple_(p_since, p_id)),
         select(Embedding.paper_id).where(
@@ -342,7 +310,7 @@ def _has_changes(engine: Engine, state: dict[str, Any], model: str) -> bool:
             return True
         # Deleted papers move no cursor; a smaller count than was indexed shows them.
         count = int(conn.execute(select(func.count()).select_from(Paper)).scalar_one())
-    return count != int(state.get("papers", -1))
+    return count != state.papers
 
 
 def _sync_into(
@@ -351,31 +319,31 @@ def _sync_into(
     model: str,
     dim: int,
     params: SearchParams,
-    state: dict[str, Any],
+    state: IndexState,
     progress: Callable[[str, int], None] | None,
     should_stop: Callable[[], bool],
 ) -> SyncReport:
     report = SyncReport()
     files = IndexFiles(index_dir, model, dim, params)
     # Papers changed since the cursor.
-    cursor = _apply_papers(
-        files, engine, _paper_batches(engine, state["papers_cursor"]), report, should_stop
+    papers_cursor = _apply_papers(
+        files, engine, _paper_batches(engine, state.papers_cursor), report, should_stop
     )
-    if cursor is not None:
-        state["papers_cursor"] = cursor
     if progress is not None:
         progress("papers", report.papers_indexed)
     # Feed entries changed since their cursor: their papers' on-feed / has-code flags.
-    since = dt.datetime.fromisoformat(state["feed_cursor"])
+    feed_cursor = state.feed_cursor
     with engine.connect() as conn:
         changed = conn.execute(
-            select(FeedEntry.paper_id, FeedEntry.updated_at).where(FeedEntry.updated_at > since)
+            select(FeedEntry.paper_id, FeedEntry.updated_at).where(
+                FeedEntry.updated_at > feed_cursor
+            )
         ).all()
     if changed:
         ids = sorted({r.paper_id for r in changed} - {d for d in files.metas})
         _apply_papers(files, engine, _paper_batches(engine, EPOCH_CURSOR, only_ids=ids), report)
         report.feed_updates = len(changed)
-        state["feed_cursor"] = _iso(max(r.updated_at for r in changed))
+        feed_cursor = aware(max(r.updated_at for r in changed))
     files.keyword.commit()
     # Papers gone from the database (deleted rows) leave the indexes too.
     with engine.connect() as conn:
@@ -390,16 +358,22 @@ def _sync_into(
         files.vectors.delete(gone)
         report.papers_deleted = len(gone)
     # Vectors stored since the cursor.
-    state["embeddings_cursor"] = _apply_vectors(
-        files, engine, model, state["embeddings_cursor"], report
-    )
+    embeddings_cursor = _apply_vectors(files, engine, model, state.embeddings_cursor, report)
     if progress is not None:
         progress("vectors", report.vectors_indexed)
     files.vectors.save()
     report.keyword_docs = files.keyword.num_docs
     report.vectors = files.vectors.live_count
-    state["papers"] = report.keyword_docs
-    state["vectors"] = report.vectors
-    state["synced_at"] = _iso(dt.datetime.now(dt.UTC))
-    write_state(index_dir, state)
+    write_state(
+        index_dir,
+        replace(
+            state,
+            papers_cursor=state.papers_cursor if papers_cursor is None else papers_cursor,
+            embeddings_cursor=embeddings_cursor,
+            feed_cursor=feed_cursor,
+            papers=report.keyword_docs,
+            vectors=report.vectors,
+            synced_at=dt.datetime.now(dt.UTC),
+        ),
+    )
     return report

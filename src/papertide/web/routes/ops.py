@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from papertide.jobs.queue import jobs_overview
-from papertide.ops.status import database_error, index_status
+from papertide.ops.status import database_error
+from papertide.search.state import index_health
 from papertide.web.deps import Admin, State
 from papertide.web.handlers import RETRY_AFTER_SECONDS
 
@@ -30,14 +31,14 @@ def healthz() -> JSONResponse:
 )
 def readyz(state: State) -> JSONResponse:
     db_error = database_error(state.engine)
-    index = index_status(state.settings, state.engine)
-    checks = {
+    index = index_health(state.settings, state.engine)
+    checks: dict[str, dict[str, Any]] = {
         "database": {"ok": db_error is None, "error": db_error},
         "index": {
-            "ok": bool(index.get("ok")),
-            "error": None if index.get("ok") else index.get("error"),
-            "papers_behind": index.get("papers_behind"),
-            "lag_seconds": index.get("lag_seconds"),
+            "ok": index.built,
+            "error": index.error,
+            "papers_behind": index.papers_behind,
+            "lag_seconds": index.lag_seconds,
         },
     }
     ready = all(c["ok"] for c in checks.values())
