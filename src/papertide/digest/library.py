@@ -15,18 +15,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from papertide.models import arxiv_id_in_text, parse_arxiv_id
 from papertide.store.schema import CollectionItem, Paper, SeedPaper
 
 MAX_BIBTEX_BYTES = 2 * 1024 * 1024
 MAX_ENTRIES = 5000
 MAX_IDS = 1000
-
-_NEW_ID = r"\d{4}\.\d{4,5}"
-_OLD_ID = r"[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7}"
-_ID_IN_TEXT = re.compile(
-    rf"(?:arxiv(?:\.org/(?:abs|pdf)/|:\s*|\.)?)?\b({_NEW_ID}|{_OLD_ID})(?:v\d+)?\b", re.IGNORECASE
-)
-_BARE_ID = re.compile(rf"^(?:arxiv:)?({_NEW_ID}|{_OLD_ID})(?:v\d+)?$", re.IGNORECASE)
 
 
 class LibraryError(ValueError):
@@ -56,12 +50,6 @@ class ImportReport:
         return ", ".join(parts)
 
 
-def normalise_arxiv_id(value: str) -> str | None:
-    """'arXiv:2401.01234v2' -> '2401.01234'; None when it is not an arXiv id."""
-    match = _BARE_ID.match(value.strip())
-    return match.group(1) if match else None
-
-
 def parse_id_list(text: str) -> tuple[list[str], list[str]]:
     """(arXiv ids, tokens that are not ids) from text separated by commas, spaces or lines."""
     tokens = [t for t in re.split(r"[\s,;]+", text or "") if t]
@@ -69,10 +57,10 @@ def parse_id_list(text: str) -> tuple[list[str], list[str]]:
         raise LibraryError(f"too many ids ({len(tokens)}); at most {MAX_IDS} at a time")
     ids, bad = [], []
     for token in tokens:
-        found = normalise_arxiv_id(token)
-        if found is None:
-            match = _ID_IN_TEXT.search(token)  # e.g. a pasted https://arxiv.org/abs/... URL
-            found = match.group(1) if match and "arxiv" in token.lower() else None
+        parsed = parse_arxiv_id(token)
+        found = parsed[0] if parsed else None
+        if found is None and "arxiv" in token.lower():
+            found = arxiv_id_in_text(token)  # e.g. a link with a query string
         if found:
             ids.append(found)
         else:
@@ -84,19 +72,20 @@ def _entry_arxiv_id(fields: dict[str, str]) -> str | None:
     eprint = fields.get("eprint", "")
     prefix = fields.get("archiveprefix", "") or fields.get("eprinttype", "")
     if eprint and (not prefix or prefix.lower() == "arxiv"):
-        found = normalise_arxiv_id(eprint)
-        if found:
-            return found
+        parsed = parse_arxiv_id(eprint)
+        if parsed:
+            return parsed[0]
     for key in ("doi", "url", "journal", "note", "howpublished", "booktitle", "volume"):
         value = fields.get(key, "")
         if not value:
             continue
         if key == "doi" and value.lower().startswith("10.48550/arxiv."):
-            return normalise_arxiv_id(value.split("arXiv.", 1)[-1].split("arxiv.", 1)[-1])
+            parsed = parse_arxiv_id(value[len("10.48550/arxiv.") :])
+            return parsed[0] if parsed else None
         if "arxiv" in value.lower():
-            match = _ID_IN_TEXT.search(value)
-            if match:
-                return match.group(1)
+            found = arxiv_id_in_text(value)
+            if found:
+                return found
     return None
 
 
@@ -269,11 +258,14 @@ def import_collection(session: Session, owner: str, collection_id: int) -> Impor
 
 def not_interested(session: Session, owner: str, arxiv_id: str) -> ImportReport:
     """Record that `owner` does not want papers like this one (a negative seed)."""
-    return add_seeds(session, owner, [arxiv_id], "not_interested", weight=-1.0)
+    parsed = parse_arxiv_id(arxiv_id)
+    wanted = parsed[0] if parsed else arxiv_id  # not an id: reported back as unknown
+    return add_seeds(session, owner, [wanted], "not_interested", weight=-1.0)
 
 
 def remove_seed(session: Session, owner: str, arxiv_id: str) -> bool:
-    pid = session.scalar(select(Paper.id).where(Paper.arxiv_id == arxiv_id))
+    parsed = parse_arxiv_id(arxiv_id)
+    pid = session.scalar(select(Paper.id).where(Paper.arxiv_id == parsed[0])) if parsed else None
     if pid is None:
         return False
     result = session.execute(
