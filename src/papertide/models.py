@@ -1,9 +1,9 @@
 """Domain types shared by ingestion, storage and the web: plain dataclasses, no database.
 
 `PaperRecord` is what every source produces (one arXiv paper, normalised); `FeedRecord` is one
-paper on one day's community feed (Hugging Face daily papers). The pure normalisation helpers
-live here too so every source cleans ids, titles, abstracts and links the same way;
-`parse_arxiv_id` is the one arXiv id parser.
+paper on one day's community feed (Hugging Face daily papers); `SeedOwner` is whose library seeds
+recommendations. The pure normalisation helpers live here too so every source cleans ids, titles,
+abstracts and links the same way; `parse_arxiv_id` is the one arXiv id parser.
 """
 
 from __future__ import annotations
@@ -12,10 +12,13 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 __all__ = [
     "FeedRecord",
     "PaperRecord",
+    "SeedOwner",
+    "SeedOwnerKind",
     "arxiv_id_in_text",
     "collapse_whitespace",
     "content_hash",
@@ -366,3 +369,46 @@ class FeedRecord:
     @property
     def arxiv_id(self) -> str:
         return self.paper.arxiv_id
+
+
+SeedOwnerKind = Literal["user", "subscription"]
+_OWNER_KEY_PREFIX: dict[SeedOwnerKind, str] = {"user": "user", "subscription": "sub"}
+_OWNER_KIND: dict[str, SeedOwnerKind] = {p: kind for kind, p in _OWNER_KEY_PREFIX.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class SeedOwner:
+    """Whose library seeds recommendations: a signed-in user, or a subscription without an account.
+
+    `key` is the string `seed_papers.owner` stores ("user:12", "sub:34"); `from_key` reads one.
+    """
+
+    kind: SeedOwnerKind
+    id: int
+
+    @classmethod
+    def for_user(cls, user_id: int) -> SeedOwner:
+        return cls("user", user_id)
+
+    @classmethod
+    def for_subscription(cls, subscription_id: int) -> SeedOwner:
+        return cls("subscription", subscription_id)
+
+    @classmethod
+    def from_key(cls, key: str) -> SeedOwner:
+        """The owner a stored `key` names; ValueError for anything `key` never produces."""
+        prefix, _, number = key.partition(":")
+        kind = _OWNER_KIND.get(prefix)
+        canonical = number.isascii() and number.isdigit() and number == str(int(number))
+        if kind is None or not canonical:
+            raise ValueError(f"not a seed owner: {key!r}")
+        return cls(kind, int(number))
+
+    @property
+    def key(self) -> str:
+        return f"{_OWNER_KEY_PREFIX[self.kind]}:{self.id}"
+
+    @property
+    def user_id(self) -> int | None:
+        """The user whose upvotes also count as liked papers; None for a subscription."""
+        return self.id if self.kind == "user" else None

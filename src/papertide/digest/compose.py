@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from papertide.config import Settings
 from papertide.digest.schedule import Period
 from papertide.digest.subscriptions import describe, seed_owner
+from papertide.models import SeedOwner
 from papertide.rank.recommend import (
     Ranker,
     load_seeds,
@@ -145,7 +146,7 @@ class Composer:
         self._trending: dict[tuple[str, dt.datetime], list[tuple[Paper, str]]] = {}
         self._rankers: dict[tuple[dt.datetime, dt.datetime], Ranker] = {}
         self._searches: dict[tuple[Any, ...], list[tuple[int, float]]] = {}
-        self._seeds: dict[str, tuple[list[Paper], list[Paper]]] = {}
+        self._seeds: dict[SeedOwner, tuple[list[Paper], list[Paper]]] = {}
         self._papers: dict[int, Paper] = {}
 
     # Pieces --------------------------------------------------------------------------------
@@ -207,17 +208,18 @@ class Composer:
         owners -= set(self._seeds)
         if not owners:
             return
-        by_owner: dict[str, tuple[list[int], list[int]]] = {o: ([], []) for o in owners}
-        owner_list = sorted(owners)
+        by_owner: dict[SeedOwner, tuple[list[int], list[int]]] = {o: ([], []) for o in owners}
+        by_key = {o.key: o for o in owners}
+        owner_list = sorted(by_key)
         for start in range(0, len(owner_list), 900):
             rows = self.session.execute(
                 select(SeedPaper.owner, SeedPaper.paper_id, SeedPaper.weight).where(
                     SeedPaper.owner.in_(owner_list[start : start + 900])
                 )
             )
-            for owner, pid, weight in rows:
-                by_owner[owner][0 if weight > 0 else 1].append(pid)
-        user_ids = [int(o[5:]) for o in owners if o.startswith("user:") and o[5:].isdigit()]
+            for key, pid, weight in rows:
+                by_owner[by_key[key]][0 if weight > 0 else 1].append(pid)
+        user_ids = [o.user_id for o in owners if o.user_id is not None]
         for start in range(0, len(user_ids), 900):
             votes = self.session.execute(
                 select(Vote.user_id, Vote.paper_id).where(
@@ -225,7 +227,7 @@ class Composer:
                 )
             )
             for uid, pid in votes:
-                liked, disliked = by_owner[f"user:{uid}"]
+                liked, disliked = by_owner[SeedOwner.for_user(uid)]
                 if pid not in liked and pid not in disliked:
                     liked.append(pid)
         ids = sorted({pid for liked, disliked in by_owner.values() for pid in liked + disliked})

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from papertide.models import arxiv_id_in_text, parse_arxiv_id
+from papertide.models import SeedOwner, arxiv_id_in_text, parse_arxiv_id
 from papertide.store.schema import CollectionItem, Paper, SeedPaper
 
 MAX_BIBTEX_BYTES = 2 * 1024 * 1024
@@ -167,7 +167,7 @@ def _title_key(title: str) -> str:
 
 
 def add_seeds(
-    session: Session, owner: str, arxiv_ids: list[str], source: str, *, weight: float = 1.0
+    session: Session, owner: SeedOwner, arxiv_ids: list[str], source: str, *, weight: float = 1.0
 ) -> ImportReport:
     """Add papers (by arXiv id) to `owner`'s library; unknown ids are reported, not fatal."""
     report = ImportReport()
@@ -181,7 +181,7 @@ def add_seeds(
     existing = {
         pid: weight
         for pid, weight in session.execute(
-            select(SeedPaper.paper_id, SeedPaper.weight).where(SeedPaper.owner == owner)
+            select(SeedPaper.paper_id, SeedPaper.weight).where(SeedPaper.owner == owner.key)
         )
     }
     for aid in arxiv_ids:
@@ -193,16 +193,16 @@ def add_seeds(
         else:
             if pid in existing:  # changed their mind: "not interested" <-> liked
                 session.execute(
-                    delete(SeedPaper).where(SeedPaper.owner == owner, SeedPaper.paper_id == pid)
+                    delete(SeedPaper).where(SeedPaper.owner == owner.key, SeedPaper.paper_id == pid)
                 )
-            session.add(SeedPaper(owner=owner, paper_id=pid, weight=weight, source=source))
+            session.add(SeedPaper(owner=owner.key, paper_id=pid, weight=weight, source=source))
             existing[pid] = weight
             report.added.append(aid)
     session.flush()
     return report
 
 
-def import_bibtex(session: Session, owner: str, data: bytes) -> ImportReport:
+def import_bibtex(session: Session, owner: SeedOwner, data: bytes) -> ImportReport:
     """Seeds from a BibTeX upload: arXiv ids, and entries without one matched by exact title."""
     parsed = parse_bibtex(data)
     ids = list(parsed.arxiv_ids)
@@ -230,7 +230,9 @@ def import_bibtex(session: Session, owner: str, data: bytes) -> ImportReport:
     return report
 
 
-def import_library(session: Session, owner: str, ids: str, bibtex: bytes | None) -> ImportReport:
+def import_library(
+    session: Session, owner: SeedOwner, ids: str, bibtex: bytes | None
+) -> ImportReport:
     """Add the papers of an uploaded .bib file and of a pasted id list to `owner`'s library."""
     if bibtex is None and not ids.strip():
         raise LibraryError("upload a .bib file or paste arXiv ids")
@@ -245,7 +247,7 @@ def import_library(session: Session, owner: str, ids: str, bibtex: bytes | None)
     return report
 
 
-def import_collection(session: Session, owner: str, collection_id: int) -> ImportReport:
+def import_collection(session: Session, owner: SeedOwner, collection_id: int) -> ImportReport:
     ids = list(
         session.scalars(
             select(Paper.arxiv_id)
@@ -256,29 +258,29 @@ def import_collection(session: Session, owner: str, collection_id: int) -> Impor
     return add_seeds(session, owner, ids, "collection")
 
 
-def not_interested(session: Session, owner: str, arxiv_id: str) -> ImportReport:
+def not_interested(session: Session, owner: SeedOwner, arxiv_id: str) -> ImportReport:
     """Record that `owner` does not want papers like this one (a negative seed)."""
     parsed = parse_arxiv_id(arxiv_id)
     wanted = parsed[0] if parsed else arxiv_id  # not an id: reported back as unknown
     return add_seeds(session, owner, [wanted], "not_interested", weight=-1.0)
 
 
-def remove_seed(session: Session, owner: str, arxiv_id: str) -> bool:
+def remove_seed(session: Session, owner: SeedOwner, arxiv_id: str) -> bool:
     parsed = parse_arxiv_id(arxiv_id)
     pid = session.scalar(select(Paper.id).where(Paper.arxiv_id == parsed[0])) if parsed else None
     if pid is None:
         return False
     result = session.execute(
-        delete(SeedPaper).where(SeedPaper.owner == owner, SeedPaper.paper_id == pid)
+        delete(SeedPaper).where(SeedPaper.owner == owner.key, SeedPaper.paper_id == pid)
     )
     return bool(getattr(result, "rowcount", 0))
 
 
-def library(session: Session, owner: str) -> list[tuple[Paper, SeedPaper]]:
+def library(session: Session, owner: SeedOwner) -> list[tuple[Paper, SeedPaper]]:
     stmt = (
         select(Paper, SeedPaper)
         .join(SeedPaper, SeedPaper.paper_id == Paper.id)
-        .where(SeedPaper.owner == owner)
+        .where(SeedPaper.owner == owner.key)
         .order_by(SeedPaper.created_at.desc(), SeedPaper.id.desc())
     )
     return [(p, s) for p, s in session.execute(stmt)]

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from papertide.models import SeedOwner
 from papertide.store.queries import latest_feed_date
 from papertide.store.schema import FeedEntry, Paper, SeedPaper, Vote
 
@@ -131,19 +132,19 @@ def explain(titles: Sequence[str]) -> str:
 # Database edges ---------------------------------------------------------------------------------
 
 
-def seeds_for(session: Session, owner: str) -> tuple[list[int], list[int]]:
-    """(liked paper ids, not-interested paper ids) for an owner ("user:12" or "sub:34").
+def seeds_for(session: Session, owner: SeedOwner) -> tuple[list[int], list[int]]:
+    """(liked paper ids, not-interested paper ids) for an owner.
 
     A signed-in person's upvotes count as liked papers too, unless they marked one "not
     interested" afterwards."""
     rows = session.execute(
-        select(SeedPaper.paper_id, SeedPaper.weight).where(SeedPaper.owner == owner)
+        select(SeedPaper.paper_id, SeedPaper.weight).where(SeedPaper.owner == owner.key)
     ).all()
     liked = [pid for pid, w in rows if w > 0]
     disliked = [pid for pid, w in rows if w <= 0]
-    if owner.startswith("user:") and owner[5:].isdigit():
+    if owner.user_id is not None:
         known = set(liked) | set(disliked)
-        votes = session.scalars(select(Vote.paper_id).where(Vote.user_id == int(owner[5:])))
+        votes = session.scalars(select(Vote.paper_id).where(Vote.user_id == owner.user_id))
         liked += [pid for pid in votes if pid not in known]
     return liked, disliked
 
@@ -282,7 +283,7 @@ class Ranker:
         return out
 
 
-def load_seeds(session: Session, owner: str) -> tuple[list[Paper], list[Paper]]:
+def load_seeds(session: Session, owner: SeedOwner) -> tuple[list[Paper], list[Paper]]:
     """The papers `owner` liked and dismissed."""
     liked_ids, disliked_ids = seeds_for(session, owner)
     ids = liked_ids + disliked_ids
@@ -297,7 +298,7 @@ def load_seeds(session: Session, owner: str) -> tuple[list[Paper], list[Paper]]:
 
 def recommend(
     session: Session,
-    owner: str,
+    owner: SeedOwner,
     now: dt.datetime,
     *,
     candidates: Sequence[Paper] | None = None,
