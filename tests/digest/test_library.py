@@ -1,5 +1,5 @@
 """A reader's library: who owns it (`SeedOwner`), which ids an upload names, and the seeds the
-digests and the recommendation pages read back."""
+digests and the recommendation pages read back (one implementation, batched or not)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from papertide.digest.compose import Composer
 from papertide.digest.subscriptions import seed_owner
 from papertide.feeds.private import owner_for_token, user_feed_token
 from papertide.models import SeedOwner
-from papertide.rank.recommend import load_seeds, seeds_for
+from papertide.rank.recommend import load_seeds, load_seeds_many, seeds_for_many
 from papertide.store.schema import SeedPaper, User, Vote
 
 from .conftest import add_paper, add_subscription
@@ -93,13 +93,15 @@ def test_library_rows_carry_the_owner_key_and_read_back_batched_or_not(
     assert [p.arxiv_id for p, _ in lib.library(db, anonymous)] == ["math/0601001", "2611.00001"]
 
     ids = {p.id: p.arxiv_id for p in [*papers, old]}
-    named = {
-        owner: tuple([ids[i] for i in part] for part in seeds_for(db, owner))
-        for owner in (reader, anonymous)
-    }
+    seeds = seeds_for_many(db, [reader, anonymous, SeedOwner.for_user(999)])
+    named = {o: ([ids[i] for i in liked], [ids[i] for i in no]) for o, (liked, no) in seeds.items()}
     assert named[reader] == (["2611.00002", "2611.00004"], ["2611.00003"])  # a vote counts
     assert sorted(named[anonymous][0]) == ["2611.00001", "math/0601001"]
-    assert seeds_for(db, SeedOwner.for_user(999)) == ([], [])
+    assert named[SeedOwner.for_user(999)] == ([], [])
+    assert load_seeds_many(db, [reader, anonymous]) == {
+        reader: load_seeds(db, reader),
+        anonymous: load_seeds(db, anonymous),
+    }
 
     other = add_subscription(db, "cy@example.org", "daily_trending", user_id=user.id)
     composer = Composer(db, settings, search=lambda *args: [])
