@@ -80,6 +80,7 @@ def build(settings: Any, engine: Any, n: int, seed: int) -> dict[str, Any]:
     from sqlalchemy.orm import Session
 
     from papertide.ingest.sample import load_demo_data
+    from papertide.models import SeedOwner
     from papertide.store.schema import FeedEntry, Paper, SeedPaper, Subscription
 
     started = time.perf_counter()
@@ -126,7 +127,12 @@ def build(settings: Any, engine: Any, n: int, seed: int) -> dict[str, Any]:
             if kind in ("daily_trending", "recommendations"):
                 for pid in rng.sample(paper_ids, rng.randint(3, 20)):
                     seeds.append(
-                        {"owner": f"sub:{sub_id}", "paper_id": pid, "weight": 1.0, "source": "ids"}
+                        {
+                            "owner": SeedOwner.for_subscription(sub_id).key,
+                            "paper_id": pid,
+                            "weight": 1.0,
+                            "source": "ids",
+                        }
                     )
         for start in range(0, len(seeds), 5000):
             conn.execute(insert(SeedPaper), seeds[start : start + 5000])

@@ -1,8 +1,9 @@
 """Domain types shared by ingestion, storage and the web: plain dataclasses, no database.
 
 `PaperRecord` is what every source produces (one arXiv paper, normalised); `FeedRecord` is one
-paper on one day's community feed (Hugging Face daily papers). The pure normalisation helpers
-live here too so every source cleans ids, titles, abstracts and links the same way.
+paper on one day's community feed (Hugging Face daily papers); `SeedOwner` is whose library seeds
+recommendations. The pure normalisation helpers live here too so every source cleans ids, titles,
+abstracts and links the same way; `parse_arxiv_id` is the one arXiv id parser.
 """
 
 from __future__ import annotations
@@ -11,53 +12,85 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 __all__ = [
     "FeedRecord",
     "PaperRecord",
+    "SeedOwner",
+    "SeedOwnerKind",
+    "arxiv_id_in_text",
     "collapse_whitespace",
     "content_hash",
     "extract_code_links",
     "is_withdrawn_comment",
     "join_abstract_lines",
     "normalize_arxiv_id",
+    "parse_arxiv_id",
     "parse_datetime",
     "split_arxiv_id",
 ]
 
-# New-style ids (0704.0001 onwards: YYMM.NNNN, YYMM.NNNNN from 1501) and old-style archive ids
-# (hep-th/9901001, math.AG/0601001 as some sources spell them), with an optional version.
-_NEW_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v(?P<v>\d+))?")
-_OLD_ID = re.compile(r"(?P<id>[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+))?")
-_ID_PREFIXES = re.compile(
-    r"^(?:oai:arxiv\.org:|arxiv:|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)",
+# The one arXiv id parser. New-style ids (0704.0001 onwards: YYMM.NNNN, YYMM.NNNNN from 1501) and
+# old-style archive ids (hep-th/9901001; math.AG/0601001 as some sources spell them, with the
+# subject class), each with an optional version. Every module that reads an id someone typed,
+# pasted or a source sent calls `parse_arxiv_id` (or its raising twins below); none has its own.
+_NEW_ID = r"\d{4}\.\d{4,5}"
+_OLD_ID = r"(?P<archive>[a-z][a-z\-]*)(?:\.[A-Z]{2})?/(?P<number>\d{7})"
+_ID = re.compile(rf"(?P<id>{_NEW_ID}|{_OLD_ID})(?:v(?P<v>\d+))?")
+_ID_PREFIX = re.compile(r"^(?:oai:arxiv\.org:|arxiv:\s*)", re.IGNORECASE)
+_ID_URL = re.compile(
+    r"(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(?P<rest>.+?)(?:\.pdf)?/?",
     re.IGNORECASE,
 )
+# An id mentioned in free text (a BibTeX note, a link with a query string): the same pattern, not
+# glued to a letter or digit on either side.
+_ID_IN_TEXT = re.compile(rf"(?<!\w)(?:{_ID.pattern})(?!\w)")
+
+
+def _canonical(match: re.Match[str]) -> tuple[str, int | None]:
+    # The stored key of an old-style id is the archive form: math.AG/0601001 -> math/0601001.
+    archive = match.group("archive")
+    arxiv_id = f"{archive}/{match.group('number')}" if archive else match.group("id")
+    version = match.group("v")
+    return arxiv_id, int(version) if version else None
+
+
+def parse_arxiv_id(raw: str) -> tuple[str, int | None] | None:
+    """(canonical id, version or None) for any common spelling of an arXiv id; None otherwise.
+
+    Accepts `2401.00001`, `2401.00001v3`, `arXiv:2401.00001`, `oai:arXiv.org:…`, arxiv.org
+    links (`/abs/…`, `/pdf/….pdf`, `/html/…`, with or without scheme), `hep-th/9901001`,
+    `solv-int/9901001v2` and `math.AG/0601001` (-> `math/0601001`, the key the store writes).
+    The canonical id is the database key: no prefix, no version, no subject class.
+    """
+    text = raw.strip()
+    url = _ID_URL.fullmatch(text)
+    if url is not None:
+        text = url.group("rest")
+    else:
+        text = _ID_PREFIX.sub("", text, count=1).removesuffix(".pdf")
+    match = _ID.fullmatch(text)
+    return _canonical(match) if match is not None else None
 
 
 def split_arxiv_id(raw: str) -> tuple[str, int | None]:
-    """(canonical id without version, version or None) for any common spelling of an arXiv id.
-
-    Accepts `2401.00001`, `2401.00001v3`, `arXiv:2401.00001`, `https://arxiv.org/abs/…`,
-    `oai:arXiv.org:…`, `hep-th/9901001v2`. Raises ValueError for anything else.
-    """
-    text = _ID_PREFIXES.sub("", raw.strip())
-    text = text.removesuffix(".pdf")
-    match = _NEW_ID.fullmatch(text) or _OLD_ID.fullmatch(text)
-    if match is None:
+    """`parse_arxiv_id` for callers that treat a bad id as an error: ValueError instead of None."""
+    parsed = parse_arxiv_id(raw)
+    if parsed is None:
         raise ValueError(f"not an arXiv id: {raw!r}")
-    arxiv_id = match.group("id")
-    if "/" in arxiv_id:
-        # The subject-class suffix (math.AG/…) is not part of the canonical old-style id.
-        archive, number = arxiv_id.split("/")
-        arxiv_id = f"{archive.split('.')[0]}/{number}"
-    version = match.group("v")
-    return arxiv_id, int(version) if version else None
+    return parsed
 
 
 def normalize_arxiv_id(raw: str) -> str:
     """The canonical arXiv id without version; ValueError if `raw` is not an arXiv id."""
     return split_arxiv_id(raw)[0]
+
+
+def arxiv_id_in_text(text: str) -> str | None:
+    """The canonical id of the first arXiv id mentioned in `text` (a link, a note), or None."""
+    match = _ID_IN_TEXT.search(text)
+    return _canonical(match)[0] if match is not None else None
 
 
 def collapse_whitespace(text: str | None) -> str:
@@ -336,3 +369,46 @@ class FeedRecord:
     @property
     def arxiv_id(self) -> str:
         return self.paper.arxiv_id
+
+
+SeedOwnerKind = Literal["user", "subscription"]
+_OWNER_KEY_PREFIX: dict[SeedOwnerKind, str] = {"user": "user", "subscription": "sub"}
+_OWNER_KIND: dict[str, SeedOwnerKind] = {p: kind for kind, p in _OWNER_KEY_PREFIX.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class SeedOwner:
+    """Whose library seeds recommendations: a signed-in user, or a subscription without an account.
+
+    `key` is the string `seed_papers.owner` stores ("user:12", "sub:34"); `from_key` reads one.
+    """
+
+    kind: SeedOwnerKind
+    id: int
+
+    @classmethod
+    def for_user(cls, user_id: int) -> SeedOwner:
+        return cls("user", user_id)
+
+    @classmethod
+    def for_subscription(cls, subscription_id: int) -> SeedOwner:
+        return cls("subscription", subscription_id)
+
+    @classmethod
+    def from_key(cls, key: str) -> SeedOwner:
+        """The owner a stored `key` names; ValueError for anything `key` never produces."""
+        prefix, _, number = key.partition(":")
+        kind = _OWNER_KIND.get(prefix)
+        canonical = number.isascii() and number.isdigit() and number == str(int(number))
+        if kind is None or not canonical:
+            raise ValueError(f"not a seed owner: {key!r}")
+        return cls(kind, int(number))
+
+    @property
+    def key(self) -> str:
+        return f"{_OWNER_KEY_PREFIX[self.kind]}:{self.id}"
+
+    @property
+    def user_id(self) -> int | None:
+        """The user whose upvotes also count as liked papers; None for a subscription."""
+        return self.id if self.kind == "user" else None

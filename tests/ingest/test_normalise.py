@@ -8,9 +8,12 @@ import pytest
 
 from papertide.models import (
     PaperRecord,
+    arxiv_id_in_text,
     extract_code_links,
     is_withdrawn_comment,
     join_abstract_lines,
+    normalize_arxiv_id,
+    parse_arxiv_id,
     split_arxiv_id,
 )
 
@@ -39,6 +42,79 @@ def test_arxiv_ids_lose_their_version_and_prefixes(
 def test_things_that_are_not_arxiv_ids_are_refused(raw: str) -> None:
     with pytest.raises(ValueError, match="not an arXiv id"):
         split_arxiv_id(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2401.00001", ("2401.00001", None)),
+        ("0704.0001", ("0704.0001", None)),
+        ("2401.00001v3", ("2401.00001", 3)),
+        ("arXiv:2401.00001", ("2401.00001", None)),
+        ("ARXIV: 2401.00001v2", ("2401.00001", 2)),
+        ("  2401.00001\n", ("2401.00001", None)),
+        ("https://arxiv.org/abs/2401.00001", ("2401.00001", None)),
+        ("https://arxiv.org/pdf/2401.00001v2.pdf", ("2401.00001", 2)),
+        ("https://arxiv.org/pdf/2401.00001v2", ("2401.00001", 2)),
+        ("http://export.arxiv.org/abs/2401.00001v1", ("2401.00001", 1)),
+        ("https://www.arxiv.org/html/2401.00001v4/", ("2401.00001", 4)),
+        ("arxiv.org/abs/2401.00001", ("2401.00001", None)),
+        ("2401.00001v2.pdf", ("2401.00001", 2)),
+        ("oai:arXiv.org:hep-th/9901001", ("hep-th/9901001", None)),
+        ("hep-th/9901001", ("hep-th/9901001", None)),
+        ("solv-int/9901001v2", ("solv-int/9901001", 2)),
+        ("arXiv:cond-mat/0102536v1", ("cond-mat/0102536", 1)),
+        # The subject class is not part of the key the store writes for an old-style paper.
+        ("math.AG/0601001", ("math/0601001", None)),
+        ("math.AG/0601001v3", ("math/0601001", 3)),
+        ("https://arxiv.org/abs/math.AG/0601001", ("math/0601001", None)),
+    ],
+)
+def test_the_one_parser_reads_every_spelling_people_paste(
+    raw: str, expected: tuple[str, int | None]
+) -> None:
+    assert parse_arxiv_id(raw) == expected
+    assert split_arxiv_id(raw) == expected
+    assert normalize_arxiv_id(raw) == expected[0]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "x",
+        "2401.1",
+        "2401.000001",
+        "1234.1234v",
+        "2401.00001v2x",
+        "hep-th/99",
+        "HEP-TH/9901001",
+        "../etc/passwd",
+        "https://example.org/abs/2401.00001",
+        "https://arxiv.org/abs/",
+        "10.48550/arXiv.2401.00001",
+        "2401.00001 2401.00002",
+    ],
+)
+def test_the_one_parser_refuses_junk(raw: str) -> None:
+    assert parse_arxiv_id(raw) is None
+    with pytest.raises(ValueError, match="not an arXiv id"):
+        normalize_arxiv_id(raw)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("arXiv preprint arXiv:1706.03762", "1706.03762"),
+        ("https://arxiv.org/abs/2401.00001v2?context=cs.LG", "2401.00001"),
+        ("doi:10.48550/arXiv.2401.00001", "2401.00001"),
+        ("see arxiv.org/abs/math.AG/0601001v1.", "math/0601001"),
+        ("https://arxiv.org/pdf/solv-int/9901001v2#page=3", "solv-int/9901001"),
+        ("no id here, 12401.000011 neither", None),
+    ],
+)
+def test_ids_mentioned_in_text_come_back_canonical(text: str, expected: str | None) -> None:
+    assert arxiv_id_in_text(text) == expected
 
 
 def test_abstract_wraps_are_joined_but_paragraphs_and_latex_kept() -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, delete, select
 from papertide.config import Settings
 from papertide.models import FeedRecord, PaperRecord
 from papertide.search.api import QueryTooLong, Searcher, SearchFilters
+from papertide.search.keyword import KeywordIndex
 from papertide.store.feed import upsert_feed_entries
 from papertide.store.schema import Embedding, Paper
 
@@ -283,6 +284,36 @@ def test_related_papers_exclude_the_paper_itself(corpus: Engine, searcher: Searc
     assert len(related) <= 3
     assert searcher.related("2401.00008v2", limit=3)[0].arxiv_id == related[0].arxiv_id
     assert searcher.related("9999.99999") == []
+
+
+def test_related_papers_of_an_old_style_versioned_id_look_up_the_stored_id(
+    corpus: Engine,
+    searcher: Searcher,
+    add_papers: Callable[[list[PaperRecord]], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    old = PaperRecord.build(
+        arxiv_id="solv-int/9901001",
+        title="Language models of integrable lattices",
+        abstract="Solitons on a lattice, read by large language models.",
+        categories=["solv-int"],
+    )
+    add_papers([old])
+    searcher.sync(corpus)
+    looked_up: list[str] = []
+    find = KeywordIndex.find_arxiv_id
+    monkeypatch.setattr(
+        KeywordIndex,
+        "find_arxiv_id",
+        lambda self, arxiv_id: looked_up.append(arxiv_id) or find(self, arxiv_id),
+    )
+    related = searcher.related("solv-int/9901001v2", limit=3)
+    assert looked_up == ["solv-int/9901001"]
+    assert related and "solv-int/9901001" not in [r.arxiv_id for r in related]
+    assert [r.arxiv_id for r in searcher.related("solv-int/9901001", limit=3)] == [
+        r.arxiv_id for r in related
+    ]
+    assert searcher.related("not an id") == []
 
 
 def test_rebuild_replaces_the_index_and_a_new_searcher_reads_it(

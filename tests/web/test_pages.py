@@ -6,7 +6,8 @@ import datetime as dt
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from tests.web.conftest import DAY, Seed
+from sqlalchemy.orm import Session
+from tests.web.conftest import DAY, Seed, add_paper
 
 from papertide.config import Settings
 from papertide.web.app import create_app
@@ -85,6 +86,27 @@ def test_versioned_id_redirects_to_the_canonical_page(reader: TestClient) -> Non
     response = reader.get("/papers/2608.00001v2")
     assert response.status_code == 301
     assert response.headers["location"] == "/papers/2608.00001"
+
+
+def test_old_style_ids_with_a_subject_class_find_the_stored_archive_form(
+    client: TestClient, engine: Engine
+) -> None:
+    with Session(engine) as session:
+        add_paper(session, "math/0601001", "Moduli of curves", category="math.AG")
+        add_paper(session, "solv-int/9901001", "Solitons on a lattice", category="solv-int")
+        session.commit()
+    response = client.get("/papers/math.AG/0601001")
+    assert response.status_code == 301
+    assert response.headers["location"] == "/papers/math/0601001"
+    page = client.get("/papers/math/0601001")
+    assert page.status_code == 200 and "Moduli of curves" in page.text
+    assert client.get("/api/papers/math.AG/0601001v2").json()["id"] == "math/0601001"
+    assert client.get("/papers/math.AG/0601001.json").headers["location"] == (
+        "/papers/math/0601001.json"
+    )
+    versioned = client.get("/papers/solv-int/9901001v2")
+    assert versioned.headers["location"] == "/papers/solv-int/9901001"
+    assert client.get("/papers/solv-int/9901001").status_code == 200
 
 
 def test_unknown_paper_is_a_404_page_and_a_json_error(reader: TestClient) -> None:

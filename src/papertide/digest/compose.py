@@ -20,13 +20,15 @@ from sqlalchemy.orm import Session
 from papertide.config import Settings
 from papertide.digest.schedule import Period
 from papertide.digest.subscriptions import describe, seed_owner
+from papertide.models import SeedOwner
 from papertide.rank.recommend import (
     Ranker,
     load_seeds,
+    load_seeds_many,
     recent_candidates,
     short_title,
 )
-from papertide.store.schema import FeedEntry, Paper, PaperCategory, SeedPaper, Subscription, Vote
+from papertide.store.schema import FeedEntry, Paper, PaperCategory, Subscription
 
 log = logging.getLogger("papertide.digest")
 
@@ -145,7 +147,7 @@ class Composer:
         self._trending: dict[tuple[str, dt.datetime], list[tuple[Paper, str]]] = {}
         self._rankers: dict[tuple[dt.datetime, dt.datetime], Ranker] = {}
         self._searches: dict[tuple[Any, ...], list[tuple[int, float]]] = {}
-        self._seeds: dict[str, tuple[list[Paper], list[Paper]]] = {}
+        self._seeds: dict[SeedOwner, tuple[list[Paper], list[Paper]]] = {}
         self._papers: dict[int, Paper] = {}
 
     # Pieces --------------------------------------------------------------------------------
@@ -198,47 +200,16 @@ class Composer:
         return self._rankers[key]
 
     def prefetch_seeds(self, subs: Sequence[Subscription]) -> None:
-        """Load the libraries of many subscribers in two queries (instead of two each)."""
+        """Load the libraries of many subscribers in a few queries (instead of two each)."""
         owners = {
             seed_owner(s)
             for s in subs
             if s.kind in ("daily_trending", "weekly_trending", "recommendations")
         }
-        owners -= set(self._seeds)
-        if not owners:
-            return
-        by_owner: dict[str, tuple[list[int], list[int]]] = {o: ([], []) for o in owners}
-        owner_list = sorted(owners)
-        for start in range(0, len(owner_list), 900):
-            rows = self.session.execute(
-                select(SeedPaper.owner, SeedPaper.paper_id, SeedPaper.weight).where(
-                    SeedPaper.owner.in_(owner_list[start : start + 900])
-                )
-            )
-            for owner, pid, weight in rows:
-                by_owner[owner][0 if weight > 0 else 1].append(pid)
-        user_ids = [int(o[5:]) for o in owners if o.startswith("user:") and o[5:].isdigit()]
-        for start in range(0, len(user_ids), 900):
-            votes = self.session.execute(
-                select(Vote.user_id, Vote.paper_id).where(
-                    Vote.user_id.in_(user_ids[start : start + 900])
-                )
-            )
-            for uid, pid in votes:
-                liked, disliked = by_owner[f"user:{uid}"]
-                if pid not in liked and pid not in disliked:
-                    liked.append(pid)
-        ids = sorted({pid for liked, disliked in by_owner.values() for pid in liked + disliked})
-        for start in range(0, len(ids), 900):
-            for paper in self.session.scalars(
-                select(Paper).where(Paper.id.in_(ids[start : start + 900]))
-            ):
-                self._papers[paper.id] = paper
-        for owner, (liked, disliked) in by_owner.items():
-            self._seeds[owner] = (
-                [self._papers[i] for i in liked if i in self._papers],
-                [self._papers[i] for i in disliked if i in self._papers],
-            )
+        loaded = load_seeds_many(self.session, owners - set(self._seeds))
+        for owner, (liked, disliked) in loaded.items():
+            self._seeds[owner] = (liked, disliked)
+            self._papers.update((p.id, p) for p in liked + disliked)
 
     def recommendations(
         self, sub: Subscription, period: Period, min_score: float = 0.0

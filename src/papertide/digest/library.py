@@ -15,18 +15,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from papertide.models import SeedOwner, arxiv_id_in_text, parse_arxiv_id
 from papertide.store.schema import CollectionItem, Paper, SeedPaper
 
 MAX_BIBTEX_BYTES = 2 * 1024 * 1024
 MAX_ENTRIES = 5000
 MAX_IDS = 1000
-
-_NEW_ID = r"\d{4}\.\d{4,5}"
-_OLD_ID = r"[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7}"
-_ID_IN_TEXT = re.compile(
-    rf"(?:arxiv(?:\.org/(?:abs|pdf)/|:\s*|\.)?)?\b({_NEW_ID}|{_OLD_ID})(?:v\d+)?\b", re.IGNORECASE
-)
-_BARE_ID = re.compile(rf"^(?:arxiv:)?({_NEW_ID}|{_OLD_ID})(?:v\d+)?$", re.IGNORECASE)
 
 
 class LibraryError(ValueError):
@@ -56,12 +50,6 @@ class ImportReport:
         return ", ".join(parts)
 
 
-def normalise_arxiv_id(value: str) -> str | None:
-    """'arXiv:2401.01234v2' -> '2401.01234'; None when it is not an arXiv id."""
-    match = _BARE_ID.match(value.strip())
-    return match.group(1) if match else None
-
-
 def parse_id_list(text: str) -> tuple[list[str], list[str]]:
     """(arXiv ids, tokens that are not ids) from text separated by commas, spaces or lines."""
     tokens = [t for t in re.split(r"[\s,;]+", text or "") if t]
@@ -69,10 +57,10 @@ def parse_id_list(text: str) -> tuple[list[str], list[str]]:
         raise LibraryError(f"too many ids ({len(tokens)}); at most {MAX_IDS} at a time")
     ids, bad = [], []
     for token in tokens:
-        found = normalise_arxiv_id(token)
-        if found is None:
-            match = _ID_IN_TEXT.search(token)  # e.g. a pasted https://arxiv.org/abs/... URL
-            found = match.group(1) if match and "arxiv" in token.lower() else None
+        parsed = parse_arxiv_id(token)
+        found = parsed[0] if parsed else None
+        if found is None and "arxiv" in token.lower():
+            found = arxiv_id_in_text(token)  # e.g. a link with a query string
         if found:
             ids.append(found)
         else:
@@ -84,19 +72,20 @@ def _entry_arxiv_id(fields: dict[str, str]) -> str | None:
     eprint = fields.get("eprint", "")
     prefix = fields.get("archiveprefix", "") or fields.get("eprinttype", "")
     if eprint and (not prefix or prefix.lower() == "arxiv"):
-        found = normalise_arxiv_id(eprint)
-        if found:
-            return found
+        parsed = parse_arxiv_id(eprint)
+        if parsed:
+            return parsed[0]
     for key in ("doi", "url", "journal", "note", "howpublished", "booktitle", "volume"):
         value = fields.get(key, "")
         if not value:
             continue
         if key == "doi" and value.lower().startswith("10.48550/arxiv."):
-            return normalise_arxiv_id(value.split("arXiv.", 1)[-1].split("arxiv.", 1)[-1])
+            parsed = parse_arxiv_id(value[len("10.48550/arxiv.") :])
+            return parsed[0] if parsed else None
         if "arxiv" in value.lower():
-            match = _ID_IN_TEXT.search(value)
-            if match:
-                return match.group(1)
+            found = arxiv_id_in_text(value)
+            if found:
+                return found
     return None
 
 
@@ -178,7 +167,7 @@ def _title_key(title: str) -> str:
 
 
 def add_seeds(
-    session: Session, owner: str, arxiv_ids: list[str], source: str, *, weight: float = 1.0
+    session: Session, owner: SeedOwner, arxiv_ids: list[str], source: str, *, weight: float = 1.0
 ) -> ImportReport:
     """Add papers (by arXiv id) to `owner`'s library; unknown ids are reported, not fatal."""
     report = ImportReport()
@@ -192,7 +181,7 @@ def add_seeds(
     existing = {
         pid: weight
         for pid, weight in session.execute(
-            select(SeedPaper.paper_id, SeedPaper.weight).where(SeedPaper.owner == owner)
+            select(SeedPaper.paper_id, SeedPaper.weight).where(SeedPaper.owner == owner.key)
         )
     }
     for aid in arxiv_ids:
@@ -204,16 +193,16 @@ def add_seeds(
         else:
             if pid in existing:  # changed their mind: "not interested" <-> liked
                 session.execute(
-                    delete(SeedPaper).where(SeedPaper.owner == owner, SeedPaper.paper_id == pid)
+                    delete(SeedPaper).where(SeedPaper.owner == owner.key, SeedPaper.paper_id == pid)
                 )
-            session.add(SeedPaper(owner=owner, paper_id=pid, weight=weight, source=source))
+            session.add(SeedPaper(owner=owner.key, paper_id=pid, weight=weight, source=source))
             existing[pid] = weight
             report.added.append(aid)
     session.flush()
     return report
 
 
-def import_bibtex(session: Session, owner: str, data: bytes) -> ImportReport:
+def import_bibtex(session: Session, owner: SeedOwner, data: bytes) -> ImportReport:
     """Seeds from a BibTeX upload: arXiv ids, and entries without one matched by exact title."""
     parsed = parse_bibtex(data)
     ids = list(parsed.arxiv_ids)
@@ -241,7 +230,9 @@ def import_bibtex(session: Session, owner: str, data: bytes) -> ImportReport:
     return report
 
 
-def import_library(session: Session, owner: str, ids: str, bibtex: bytes | None) -> ImportReport:
+def import_library(
+    session: Session, owner: SeedOwner, ids: str, bibtex: bytes | None
+) -> ImportReport:
     """Add the papers of an uploaded .bib file and of a pasted id list to `owner`'s library."""
     if bibtex is None and not ids.strip():
         raise LibraryError("upload a .bib file or paste arXiv ids")
@@ -256,7 +247,7 @@ def import_library(session: Session, owner: str, ids: str, bibtex: bytes | None)
     return report
 
 
-def import_collection(session: Session, owner: str, collection_id: int) -> ImportReport:
+def import_collection(session: Session, owner: SeedOwner, collection_id: int) -> ImportReport:
     ids = list(
         session.scalars(
             select(Paper.arxiv_id)
@@ -267,26 +258,29 @@ def import_collection(session: Session, owner: str, collection_id: int) -> Impor
     return add_seeds(session, owner, ids, "collection")
 
 
-def not_interested(session: Session, owner: str, arxiv_id: str) -> ImportReport:
+def not_interested(session: Session, owner: SeedOwner, arxiv_id: str) -> ImportReport:
     """Record that `owner` does not want papers like this one (a negative seed)."""
-    return add_seeds(session, owner, [arxiv_id], "not_interested", weight=-1.0)
+    parsed = parse_arxiv_id(arxiv_id)
+    wanted = parsed[0] if parsed else arxiv_id  # not an id: reported back as unknown
+    return add_seeds(session, owner, [wanted], "not_interested", weight=-1.0)
 
 
-def remove_seed(session: Session, owner: str, arxiv_id: str) -> bool:
-    pid = session.scalar(select(Paper.id).where(Paper.arxiv_id == arxiv_id))
+def remove_seed(session: Session, owner: SeedOwner, arxiv_id: str) -> bool:
+    parsed = parse_arxiv_id(arxiv_id)
+    pid = session.scalar(select(Paper.id).where(Paper.arxiv_id == parsed[0])) if parsed else None
     if pid is None:
         return False
     result = session.execute(
-        delete(SeedPaper).where(SeedPaper.owner == owner, SeedPaper.paper_id == pid)
+        delete(SeedPaper).where(SeedPaper.owner == owner.key, SeedPaper.paper_id == pid)
     )
     return bool(getattr(result, "rowcount", 0))
 
 
-def library(session: Session, owner: str) -> list[tuple[Paper, SeedPaper]]:
+def library(session: Session, owner: SeedOwner) -> list[tuple[Paper, SeedPaper]]:
     stmt = (
         select(Paper, SeedPaper)
         .join(SeedPaper, SeedPaper.paper_id == Paper.id)
-        .where(SeedPaper.owner == owner)
+        .where(SeedPaper.owner == owner.key)
         .order_by(SeedPaper.created_at.desc(), SeedPaper.id.desc())
     )
     return [(p, s) for p, s in session.execute(stmt)]

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from papertide.models import SeedOwner
 from papertide.store.schema import Subscription, User, utcnow
 
 Kind = Literal["daily_trending", "weekly_trending", "category", "search", "recommendations"]
@@ -210,9 +211,11 @@ def set_frequency(sub: Subscription, frequency: str) -> None:
     sub.frequency = frequency
 
 
-def seed_owner(sub: Subscription) -> str:
-    """Whose library seeds this subscription's recommendations."""
-    return f"user:{sub.user_id}" if sub.user_id is not None else f"sub:{sub.id}"
+def seed_owner(sub: Subscription) -> SeedOwner:
+    """Whose library seeds this subscription's recommendations: its account's, else its own."""
+    if sub.user_id is not None:
+        return SeedOwner.for_user(sub.user_id)
+    return SeedOwner.for_subscription(sub.id)
 
 
 def describe(sub: Subscription) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from papertide.config import Settings
 from papertide.digest.subscriptions import seed_owner
+from papertide.models import SeedOwner
 from papertide.store.schema import Subscription
 
 _SALT = "papertide.feed.recommendations"
@@ -22,8 +23,8 @@ def user_feed_token(settings: Settings, user_id: int) -> str:
     return str(URLSafeSerializer(settings.effective_secret_key(), salt=_SALT).dumps(int(user_id)))
 
 
-def owner_for_token(session: Session, settings: Settings, token: str) -> str | None:
-    """The seed owner ("user:12" / "sub:34") a private feed token stands for, or None."""
+def owner_for_token(session: Session, settings: Settings, token: str) -> SeedOwner | None:
+    """The seed owner (a user, or a subscription without one) a private feed token stands for."""
     if not token or len(token) > 200:
         return None
     sub = session.scalars(
@@ -35,4 +36,4 @@ def owner_for_token(session: Session, settings: Settings, token: str) -> str | N
         user_id = URLSafeSerializer(settings.effective_secret_key(), salt=_SALT).loads(token)
     except BadSignature:
         return None
-    return f"user:{user_id}" if isinstance(user_id, int) else None
+    return SeedOwner.for_user(user_id) if isinstance(user_id, int) else None

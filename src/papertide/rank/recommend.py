@@ -13,7 +13,7 @@ the ranking worse on that data, so they are not used here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,8 @@ from numpy.typing import NDArray
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from papertide.models import SeedOwner
+from papertide.store.batch import in_chunks
 from papertide.store.queries import latest_feed_date
 from papertide.store.schema import FeedEntry, Paper, SeedPaper, Vote
 
@@ -131,21 +133,33 @@ def explain(titles: Sequence[str]) -> str:
 # Database edges ---------------------------------------------------------------------------------
 
 
-def seeds_for(session: Session, owner: str) -> tuple[list[int], list[int]]:
-    """(liked paper ids, not-interested paper ids) for an owner ("user:12" or "sub:34").
+def seeds_for_many(
+    session: Session, owners: Iterable[SeedOwner]
+) -> dict[SeedOwner, tuple[list[int], list[int]]]:
+    """(liked paper ids, not-interested paper ids) per owner, in two queries per 900 owners.
 
     A signed-in person's upvotes count as liked papers too, unless they marked one "not
     interested" afterwards."""
-    rows = session.execute(
-        select(SeedPaper.paper_id, SeedPaper.weight).where(SeedPaper.owner == owner)
-    ).all()
-    liked = [pid for pid, w in rows if w > 0]
-    disliked = [pid for pid, w in rows if w <= 0]
-    if owner.startswith("user:") and owner[5:].isdigit():
-        known = set(liked) | set(disliked)
-        votes = session.scalars(select(Vote.paper_id).where(Vote.user_id == int(owner[5:])))
-        liked += [pid for pid in votes if pid not in known]
-    return liked, disliked
+    seeds: dict[SeedOwner, tuple[list[int], list[int]]] = {o: ([], []) for o in owners}
+    by_key = {owner.key: owner for owner in seeds}
+    for chunk in in_chunks(sorted(by_key)):
+        rows = session.execute(
+            select(SeedPaper.owner, SeedPaper.paper_id, SeedPaper.weight).where(
+                SeedPaper.owner.in_(chunk)
+            )
+        )
+        for key, pid, weight in rows:
+            seeds[by_key[key]][0 if weight > 0 else 1].append(pid)
+    by_user = {owner.user_id: owner for owner in seeds if owner.user_id is not None}
+    known = {owner: set(seeds[owner][0]) | set(seeds[owner][1]) for owner in by_user.values()}
+    for chunk in in_chunks(sorted(by_user)):
+        votes = session.execute(select(Vote.user_id, Vote.paper_id).where(Vote.user_id.in_(chunk)))
+        for uid, pid in votes:
+            owner = by_user[uid]
+            if pid not in known[owner]:
+                known[owner].add(pid)
+                seeds[owner][0].append(pid)
+    return seeds
 
 
 def recent_candidates(session: Session, now: dt.datetime, *, days: int = 7) -> list[Paper]:
@@ -282,22 +296,32 @@ class Ranker:
         return out
 
 
-def load_seeds(session: Session, owner: str) -> tuple[list[Paper], list[Paper]]:
+def load_seeds_many(
+    session: Session, owners: Iterable[SeedOwner]
+) -> dict[SeedOwner, tuple[list[Paper], list[Paper]]]:
+    """The papers each owner liked and dismissed, in a few queries for all of them."""
+    seeds = seeds_for_many(session, owners)
+    ids = sorted({pid for liked, disliked in seeds.values() for pid in liked + disliked})
+    papers: dict[int, Paper] = {}
+    for chunk in in_chunks(ids):
+        papers.update((p.id, p) for p in session.scalars(select(Paper).where(Paper.id.in_(chunk))))
+    return {
+        owner: (
+            [papers[i] for i in liked if i in papers],
+            [papers[i] for i in disliked if i in papers],
+        )
+        for owner, (liked, disliked) in seeds.items()
+    }
+
+
+def load_seeds(session: Session, owner: SeedOwner) -> tuple[list[Paper], list[Paper]]:
     """The papers `owner` liked and dismissed."""
-    liked_ids, disliked_ids = seeds_for(session, owner)
-    ids = liked_ids + disliked_ids
-    if not ids:
-        return [], []
-    papers = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(ids)))}
-    return (
-        [papers[i] for i in liked_ids if i in papers],
-        [papers[i] for i in disliked_ids if i in papers],
-    )
+    return load_seeds_many(session, [owner])[owner]
 
 
 def recommend(
     session: Session,
-    owner: str,
+    owner: SeedOwner,
     now: dt.datetime,
     *,
     candidates: Sequence[Paper] | None = None,

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 
 from papertide.config import Settings
 from papertide.embed.base import Embedder
+from papertide.models import parse_arxiv_id
 from papertide.search.engine import HybridEngine, Mode, Ranked
 from papertide.search.keyword import Filter, KeywordIndex
 from papertide.search.params import SearchParams, load_params
@@ -276,8 +277,10 @@ class Searcher:
         engine = self._current()
         if engine is None:
             return []
-        base = arxiv_id.strip().split("v")[0] if "v" in arxiv_id[-4:] else arxiv_id.strip()
-        found = engine.keyword.find_arxiv_id(base)
+        id_version = parse_arxiv_id(arxiv_id)
+        if id_version is None:
+            return []
+        found = engine.keyword.find_arxiv_id(id_version[0])
         if found is None:
             return []
         paper_id, title, _abstract = found

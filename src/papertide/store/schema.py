@@ -291,7 +291,7 @@ class SeedPaper(Base):
     __table_args__ = (UniqueConstraint("owner", "paper_id"),)
 
     id: Mapped[int] = mapped_column(PK, primary_key=True)
-    owner: Mapped[str] = mapped_column(String(128), index=True)  # "user:12" or "sub:34"
+    owner: Mapped[str] = mapped_column(String(128), index=True)  # SeedOwner.key: "user:12"
     paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"))
     weight: Mapped[float] = mapped_column(default=1.0)
     source: Mapped[str] = mapped_column(

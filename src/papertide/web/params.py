@@ -1,4 +1,7 @@
-"""Parsing of the path and query values people type: dates, weeks, months, arXiv ids."""
+"""Parsing of the path and query values people type: dates, weeks, months.
+
+arXiv ids are parsed by `papertide.models.parse_arxiv_id`, the one parser every layer shares.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,6 @@ import datetime as dt
 import re
 
 from papertide.web.errors import WebError
-
-ARXIV_NEW = re.compile(r"^(?P<id>\d{4}\.\d{4,5})(?:v(?P<v>\d+))?$")
-ARXIV_OLD = re.compile(r"^(?P<id>[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+))?$")
-ARXIV_URL = re.compile(
-    r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(?P<rest>.+?)(?:\.pdf)?/?$"
-)
 
 
 def split_json(value: str) -> tuple[str, bool]:
@@ -58,18 +55,3 @@ def parse_month(value: str) -> tuple[dt.date, dt.date]:
 
 def _bad() -> dt.date:
     raise ValueError("bad format")
-
-
-def parse_arxiv_id(value: str) -> tuple[str, int | None] | None:
-    """(canonical id, version or None) from an id or an arxiv.org URL; None when it is neither."""
-    text = value.strip()
-    url = ARXIV_URL.match(text)
-    if url:
-        text = url.group("rest")
-    text = text.removeprefix("arXiv:").removeprefix("arxiv:")
-    for pattern in (ARXIV_NEW, ARXIV_OLD):
-        match = pattern.match(text)
-        if match:
-            version = match.group("v")
-            return match.group("id"), int(version) if version else None
-    return None

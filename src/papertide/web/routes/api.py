@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from papertide.models import parse_arxiv_id
 from papertide.rank.trending import Window, score_terms
 from papertide.store.queries import (
     FeedItem,
@@ -28,7 +29,7 @@ from papertide.store.queries import (
 from papertide.store.schema import PaperVersion
 from papertide.web.deps import Db
 from papertide.web.errors import WebError
-from papertide.web.params import parse_arxiv_id, parse_day, parse_month, parse_week
+from papertide.web.params import parse_day, parse_month, parse_week
 from papertide.web.routes.common import cached_anonymous, page_links, utcnow
 from papertide.web.searching import MAX_QUERY_CHARS, run_search
 from papertide.web.serialize import (

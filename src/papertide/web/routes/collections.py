@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import delete
 
+from papertide.models import parse_arxiv_id
 from papertide.store.queries import (
     collection_by_slug,
     collection_papers,
@@ -20,7 +21,6 @@ from papertide.store.schema import Collection, CollectionItem, User
 from papertide.web.bibtex import papers_bibtex, papers_csv
 from papertide.web.deps import Csrf, CurrentUser, Db, SignedIn, client_ip
 from papertide.web.errors import WebError
-from papertide.web.params import parse_arxiv_id
 from papertide.web.render import render_page
 from papertide.web.routes.common import redirect, utcnow
 from papertide.web.serialize import paper_json

@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 
+from papertide.models import parse_arxiv_id
 from papertide.store.queries import paper_by_arxiv_id
 from papertide.store.schema import Comment, Paper, User
 from papertide.web.deps import Csrf, Db, SignedIn, client_ip
 from papertide.web.errors import WebError, wants_json
 from papertide.web.markdown import render_comment
-from papertide.web.params import parse_arxiv_id
 from papertide.web.routes.common import audit, redirect, utcnow
 from papertide.web.state import web_state
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from papertide.models import parse_arxiv_id
 from papertide.store.queries import (
     feed_entries_for_paper,
     paper_by_arxiv_id,
@@ -18,7 +19,6 @@ from papertide.store.schema import PaperVersion
 from papertide.web.bibtex import paper_bibtex
 from papertide.web.deps import CurrentUser, Db
 from papertide.web.errors import WebError
-from papertide.web.params import parse_arxiv_id
 from papertide.web.render import render_page
 from papertide.web.routes import api
 from papertide.web.routes.common import cached_anonymous, voted_ids

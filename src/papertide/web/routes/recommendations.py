@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from papertide.digest import library as lib
 from papertide.feeds.private import user_feed_token
+from papertide.models import SeedOwner
 from papertide.rank.recommend import recommend
 from papertide.store.queries import papers_by_ids
 from papertide.store.schema import Collection
@@ -26,7 +27,7 @@ router = APIRouter(tags=["recommendations"])
 
 @router.get("/recommendations", response_class=HTMLResponse)
 def recommendations_page(request: Request, db: Db, user: SignedIn) -> HTMLResponse:
-    owner = f"user:{user.id}"
+    owner = SeedOwner.for_user(user.id)
     recs = recommend(db, owner, dt.datetime.now(dt.UTC), limit=20)
     papers = papers_by_ids(db, [r.paper_id for r in recs])
     settings = web_state(request).settings
@@ -55,7 +56,7 @@ async def recommendations_library(
     collection_id: Annotated[str, Form(max_length=20)] = "",
     bibtex: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    owner = f"user:{user.id}"
+    owner = SeedOwner.for_user(user.id)
     try:
         if collection_id.strip():
             collection = db.get(Collection, int(collection_id)) if collection_id.isdigit() else None
@@ -83,7 +84,7 @@ async def recommendations_library(
 
 @router.post("/recommendations/not-interested/{arxiv_id:path}", dependencies=[Csrf])
 def not_interested(request: Request, db: Db, user: SignedIn, arxiv_id: str) -> Response:
-    report = lib.not_interested(db, f"user:{user.id}", arxiv_id)
+    report = lib.not_interested(db, SeedOwner.for_user(user.id), arxiv_id)
     if report.unknown:
         raise WebError(404, f"no paper {arxiv_id[:40]!r} here")
     db.commit()

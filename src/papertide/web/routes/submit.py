@@ -9,11 +9,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
+from papertide.models import parse_arxiv_id
 from papertide.store.queries import paper_by_arxiv_id
 from papertide.store.schema import FeedEntry, Paper
 from papertide.web.deps import Csrf, CurrentUser, Db, SignedIn, client_ip
 from papertide.web.errors import WebError, wants_json
-from papertide.web.params import parse_arxiv_id
 from papertide.web.render import render_page
 from papertide.web.routes.common import redirect, utcnow
 from papertide.web.state import web_state

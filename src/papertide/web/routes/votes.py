@@ -8,11 +8,11 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from papertide.models import parse_arxiv_id
 from papertide.store.queries import paper_by_arxiv_id, paper_upvotes
 from papertide.store.schema import FeedEntry, Vote
 from papertide.web.deps import Csrf, Db, SignedIn, client_ip
 from papertide.web.errors import WebError, wants_json
-from papertide.web.params import parse_arxiv_id
 from papertide.web.render import render_page
 from papertide.web.routes.common import is_htmx, redirect, utcnow
 from papertide.web.security import safe_next
