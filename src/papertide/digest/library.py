@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from papertide.models import SeedOwner, arxiv_id_in_text, parse_arxiv_id
+from papertide.store.batch import in_chunks
 from papertide.store.schema import CollectionItem, Paper, SeedPaper
 
 MAX_BIBTEX_BYTES = 2 * 1024 * 1024
@@ -174,8 +175,7 @@ def add_seeds(
     if not arxiv_ids:
         return report
     found: dict[str, int] = {}
-    for start in range(0, len(arxiv_ids), 900):
-        chunk = arxiv_ids[start : start + 900]
+    for chunk in in_chunks(arxiv_ids):
         rows = session.execute(select(Paper.arxiv_id, Paper.id).where(Paper.arxiv_id.in_(chunk)))
         found.update({aid: pid for aid, pid in rows})
     existing = {
@@ -209,14 +209,12 @@ def import_bibtex(session: Session, owner: SeedOwner, data: bytes) -> ImportRepo
     unmatched: list[str] = []
     if parsed.titles_without_id:
         keys = {_title_key(t): t for t in parsed.titles_without_id}
-        # Titles are compared normalised; one query per 900 lower-cased titles.
+        # Titles are compared normalised, in IN-lists of the store's chunk size.
         lowered = [t.lower() for t in parsed.titles_without_id]
         matches: dict[str, str] = {}
-        for start in range(0, len(lowered), 900):
+        for chunk in in_chunks(lowered):
             rows = session.execute(
-                select(Paper.title, Paper.arxiv_id).where(
-                    func.lower(Paper.title).in_(lowered[start : start + 900])
-                )
+                select(Paper.title, Paper.arxiv_id).where(func.lower(Paper.title).in_(chunk))
             )
             matches.update({_title_key(title): aid for title, aid in rows})
         for key, title in keys.items():
@@ -263,17 +261,6 @@ def not_interested(session: Session, owner: SeedOwner, arxiv_id: str) -> ImportR
     parsed = parse_arxiv_id(arxiv_id)
     wanted = parsed[0] if parsed else arxiv_id  # not an id: reported back as unknown
     return add_seeds(session, owner, [wanted], "not_interested", weight=-1.0)
-
-
-def remove_seed(session: Session, owner: SeedOwner, arxiv_id: str) -> bool:
-    parsed = parse_arxiv_id(arxiv_id)
-    pid = session.scalar(select(Paper.id).where(Paper.arxiv_id == parsed[0])) if parsed else None
-    if pid is None:
-        return False
-    result = session.execute(
-        delete(SeedPaper).where(SeedPaper.owner == owner.key, SeedPaper.paper_id == pid)
-    )
-    return bool(getattr(result, "rowcount", 0))
 
 
 def library(session: Session, owner: SeedOwner) -> list[tuple[Paper, SeedPaper]]:
