@@ -1,1 +1,1 @@
-"""Operations: health and readiness, metrics, structured logs, job state."""
+"""Operations: database and queue probes, Prometheus metrics, request size limits, JSON logs."""

@@ -1,1 +1,1 @@
-"""Ranking: trending scores and feed ordering."""
+"""Ranking: trending scores and recommendations."""

@@ -1,5 +1,2 @@
-"""The web app: server-rendered pages with JSON twins, the JSON API, accounts and moderation.
-
-Other packages add pages with `papertide.web.render.render_page(request, "x.html", {...})`,
-extending `base.html` (blocks: title, head, content); see docs/web.md.
-"""
+"""The top floor: every HTTP route (pages with JSON twins, the JSON API, feeds, subscriptions,
+accounts, moderation, health and metrics), templates and static files; see docs/web.md."""
