@@ -28,6 +28,8 @@ from papertide.rank.recommend import (
     recent_candidates,
     short_title,
 )
+from papertide.rank.trending import trending_papers
+from papertide.search.api import SearchFilters, SearchStatus, get_searcher
 from papertide.store.schema import FeedEntry, Paper, PaperCategory, Subscription
 
 log = logging.getLogger("papertide.digest")
@@ -102,8 +104,6 @@ def default_search(settings: Settings) -> SearchFn:
     def run(
         query: str, categories: list[str], period: Period, threshold: float | None, limit: int
     ) -> list[tuple[int, float]]:
-        from papertide.search.api import SearchFilters, SearchStatus, get_searcher
-
         try:
             response = get_searcher(settings).search(
                 query,
@@ -171,8 +171,6 @@ class Composer:
         a quiet day sends nothing rather than yesterday's list again."""
         key = (window, period.end)
         if key not in self._trending:
-            from papertide.rank.trending import trending_papers
-
             first, last = period.start.date(), period.end.date() - dt.timedelta(days=1)
             span = "day" if window == "day" and first == last else "week"
             ranked = trending_papers(

@@ -10,6 +10,7 @@ from papertide.embed.base import Embedder
 
 
 def _minilm(threads: int, max_tokens: int) -> Embedder:
+    # onnxruntime takes a second to import: only processes that embed pay for it.
     from papertide.embed.minilm_onnx import MiniLMOnnxEmbedder
 
     return MiniLMOnnxEmbedder(threads=threads, max_tokens=max_tokens)

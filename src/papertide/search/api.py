@@ -22,7 +22,10 @@ from sqlalchemy import Engine
 
 from papertide.config import Settings
 from papertide.embed.base import Embedder
+from papertide.embed.job import embed_pending
+from papertide.embed.registry import get_embedder
 from papertide.models import parse_arxiv_id
+from papertide.search.demo_vectors import load_sample_vectors
 from papertide.search.engine import HybridEngine, Mode, Ranked
 from papertide.search.keyword import Filter, KeywordIndex
 from papertide.search.params import SearchParams, load_params
@@ -125,8 +128,6 @@ class Searcher:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            from papertide.embed.registry import get_embedder
-
             self._embedder = get_embedder(self.settings)
         return self._embedder
 
@@ -323,8 +324,6 @@ class Searcher:
         if not report.up_to_date:
             self._nothing_to_embed = False  # papers changed: some may need a vector
         if embed and not self._nothing_to_embed and not should_stop():
-            from papertide.embed.job import embed_pending
-
             embedded = embed_pending(
                 engine, self.embedder, limit=embed_limit, should_stop=should_stop
             )
@@ -368,8 +367,6 @@ def get_searcher(settings: Settings) -> Searcher:
 
 def prepare_demo_index(settings: Settings, engine: Engine) -> None:
     """Store the shipped vectors of the bundled sample and bring the index up to date, fast."""
-    from papertide.search.demo_vectors import load_sample_vectors
-
     searcher = get_searcher(settings)
     load_sample_vectors(engine, searcher.embedder.name)
     searcher.sync(engine, embed=True, embed_limit=None)

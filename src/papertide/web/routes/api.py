@@ -25,6 +25,7 @@ from papertide.store.queries import (
     latest_feed_date,
     paper_by_arxiv_id,
     paper_upvotes,
+    papers_by_ids,
 )
 from papertide.store.schema import PaperVersion
 from papertide.web.deps import Db
@@ -173,7 +174,6 @@ def search_papers(
     )
     if outcome.unavailable:
         raise WebError(503, outcome.unavailable, code="search_unavailable")
-    from papertide.store.queries import papers_by_ids
 
     with state.sessions() as db:
         papers = papers_by_ids(db, [r.paper_id for r in outcome.results])

@@ -29,9 +29,22 @@ from papertide.feeds.render import (
     last_modified,
     render_feed,
 )
+from papertide.rank.recommend import recommend
+from papertide.rank.trending import WINDOWS, trending_papers
+from papertide.store.queries import (
+    category_papers,
+    collection_by_slug,
+    collection_papers,
+    feed_for_date,
+    latest_feed_date,
+    papers_by_ids,
+    user_by_name,
+)
 from papertide.web.deps import Db
 from papertide.web.errors import WebError
+from papertide.web.params import parse_day
 from papertide.web.routes.common import remember_page
+from papertide.web.searching import run_search
 from papertide.web.state import not_modified, web_state
 
 router = APIRouter(tags=["feeds"])
@@ -104,8 +117,6 @@ def daily_feed(
     fmt: str,
     date: str = Query("", max_length=20),
 ) -> Response:
-    from papertide.store.queries import feed_for_date, latest_feed_date
-
     kind = _format(fmt)
     if date:
         try:
@@ -135,8 +146,6 @@ def trending_feed(
     fmt: str,
     window: str = Query("day", max_length=10),
 ) -> Response:
-    from papertide.rank.trending import WINDOWS, trending_papers
-
     kind = _format(fmt)
     if window not in WINDOWS:
         raise WebError(400, f"unknown window {window[:10]!r}; use day, week or month")
@@ -163,8 +172,6 @@ def trending_feed(
 
 @router.get("/feeds/category/{category}.{fmt}", summary="A category's newest papers")
 def category_feed(request: Request, db: Db, category: str, fmt: str) -> Response:
-    from papertide.store.queries import category_papers
-
     kind = _format(fmt)
     if not _CATEGORY.match(category):
         raise WebError(400, f"not an arXiv category: {category[:40]!r}; e.g. cs.LG")
@@ -205,10 +212,6 @@ def search_feed(
     min_relevance: float | None = Query(None, ge=0.0, le=1.0),
 ) -> Response:
     """The results of /search?… with the same filters; only results above the relevance cutoff."""
-    from papertide.store.queries import papers_by_ids
-    from papertide.web.params import parse_day
-    from papertide.web.searching import run_search
-
     if fmt == "json":  # /search.json is the web app's; never shadow it
         raise WebError(404, "not found")
     kind = _format(fmt)
@@ -254,8 +257,6 @@ def search_feed(
 
 @router.get("/feeds/u/{name}/c/{slug}.{fmt}", summary="A public collection as a feed")
 def collection_feed(request: Request, db: Db, name: str, slug: str, fmt: str) -> Response:
-    from papertide.store.queries import collection_by_slug, collection_papers, user_by_name
-
     kind = _format(fmt)
     user = user_by_name(db, name)
     collection = collection_by_slug(db, user.id, slug) if user is not None else None
@@ -278,9 +279,6 @@ def collection_feed(request: Request, db: Db, name: str, slug: str, fmt: str) ->
 
 @router.get("/feeds/recommendations/{token}.{fmt}", summary="Private recommendations feed")
 def recommendations_feed(request: Request, db: Db, token: str, fmt: str) -> Response:
-    from papertide.rank.recommend import recommend
-    from papertide.store.queries import papers_by_ids
-
     kind = _format(fmt)
     owner = owner_for_token(db, web_state(request).settings, token)
     if owner is None:

@@ -9,7 +9,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
+from papertide.ingest.arxiv_api import fetch_papers
+from papertide.ingest.http import PoliteClient
 from papertide.models import parse_arxiv_id
+from papertide.store.papers import upsert_papers
 from papertide.store.queries import paper_by_arxiv_id
 from papertide.store.schema import FeedEntry, Paper
 from papertide.web.deps import Csrf, CurrentUser, Db, SignedIn, client_ip
@@ -25,10 +28,6 @@ log = logging.getLogger("papertide.web")
 def _fetch_unknown(request: Request, db: Db, arxiv_id: str) -> Paper | None:
     """Bring a paper we do not have yet in through the ingestion code (arXiv API)."""
     settings = web_state(request).settings
-    from papertide.ingest.arxiv_api import fetch_papers
-    from papertide.ingest.http import PoliteClient
-    from papertide.store.papers import upsert_papers
-
     try:
         # A person is waiting for this page: one retry and a short timeout, not a harvest's
         # patience (five retries with backoff would hold the request for a minute).
