@@ -217,3 +217,34 @@ def _thumbnail_one(
         return
     save_thumbnail(engine, paper_id, image)
     run.made += 1
+
+
+def thumbnail_overview(engine: Engine, *, failures: int = FAILURES_LISTED) -> dict[str, Any]:
+    """Thumbnails per status, feed papers waiting, and the newest failures with their reasons."""
+    with engine.connect() as conn:
+        counts = {
+            str(status): int(n)
+            for status, n in conn.execute(
+                select(Thumbnail.status, func.count()).group_by(Thumbnail.status)
+            )
+        }
+        recent = conn.execute(
+            select(Paper.arxiv_id, Thumbnail.status, Thumbnail.reason, Thumbnail.updated_at)
+            .join(Paper, Paper.id == Thumbnail.paper_id)
+            .where(Thumbnail.status != ThumbStatus.OK)
+            .order_by(Thumbnail.updated_at.desc(), Thumbnail.paper_id.desc())
+            .limit(failures)
+        ).all()
+    return {
+        "statuses": {s.value: counts.get(s.value, 0) for s in ThumbStatus},
+        "waiting": count_needing_thumbnails(engine),
+        "failures": [
+            {
+                "arxiv_id": arxiv_id,
+                "status": status,
+                "reason": reason,
+                "at": updated_at.isoformat() if updated_at else None,
+            }
+            for arxiv_id, status, reason, updated_at in recent
+        ],
+    }
