@@ -172,11 +172,11 @@ def test_a_paper_whose_retry_succeeds_gets_its_image(
     assert (row.status, row.reason, row.attempts) == (ThumbStatus.OK, None, 2)
 
 
-def test_when_arxiv_does_not_answer_the_run_stops_and_records_nothing(
+def test_when_arxiv_does_not_answer_the_run_stops_and_gives_up_on_nothing(
     thumb_settings: Settings, engine: Engine, feed_paper: FeedPaper
 ) -> None:
-    feed_paper("2608.00030")
-    feed_paper("2608.00031")
+    first = feed_paper("2608.00031")
+    feed_paper("2608.00030", day=dt.date(2026, 8, 18))
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
@@ -184,10 +184,20 @@ def test_when_arxiv_does_not_answer_the_run_stops_and_records_nothing(
 
     run = thumbnail_feed_papers(settings, engine)
 
-    assert run.made == 0 and run.failed == {}
+    assert run.made == 0 and run.failed == {"unreachable": 1}
     assert run.stopped is not None and "did not answer" in run.stopped
-    assert run.waiting == 2
-    assert _rows(engine) == {}
+    rows = _rows(engine)
+    assert list(rows) == [first], "the run stopped at the first paper"
+    assert (rows[first].status, rows[first].attempts) == (ThumbStatus.UNREACHABLE, 0)
+    assert run.waiting == 1, "the first paper waits a while; the other is next"
+    # However long arXiv stays away, the paper is tried again later and never given up.
+    for _ in range(MAX_ATTEMPTS + 1):
+        with engine.begin() as conn:
+            conn.execute(
+                update(Thumbnail).values(updated_at=dt.datetime.now(dt.UTC) - 2 * RETRY_AFTER)
+            )
+        assert thumbnail_feed_papers(settings, engine, limit=1).failed == {"unreachable": 1}
+    assert _rows(engine)[first].attempts == 0
 
 
 def test_no_thumbnails_when_the_setting_says_none(

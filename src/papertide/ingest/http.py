@@ -3,7 +3,9 @@
 arXiv asks machines for one request every 3 seconds (settings.arxiv_delay_seconds). A 503 with
 `Retry-After` is waited out as asked; network errors and other 5xx answers are retried with
 exponential backoff. Anything else comes back to the caller as `FetchError` with a message a
-person can act on.
+person can act on (and the HTTP status, when there was an answer). `download` reads a body as it
+streams in and stops at a size limit (`ResponseTooLarge`): a PDF is not held whole to find out
+that it is too large.
 """
 
 from __future__ import annotations

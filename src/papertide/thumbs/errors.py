@@ -14,6 +14,9 @@ class ThumbnailError(Exception):
         self.reason = reason
 
 
-class SourceUnreachable(Exception):
-    """arXiv gave no answer at all (network down, DNS, timeouts): nothing to say about a paper,
-    so the run stops and records nothing; the next run tries again."""
+class SourceUnreachable(ThumbnailError):
+    """No answer from arXiv at all (network down, DNS, timeouts), so nothing is known about the
+    PDF: the run stops, and the paper waits for a later run without losing one of its tries."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(ThumbStatus.UNREACHABLE, reason)

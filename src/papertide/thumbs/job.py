@@ -4,7 +4,8 @@ process, and record the image, or the reason there is none, in the `thumbnails` 
 Only papers on the community feed get one (they are the ones shown as cards), newest feed day
 first. A PDF that is missing, too large, encrypted or broken is recorded with its reason and not
 fetched again; an error answer from arXiv is tried again after RETRY_AFTER, at most MAX_ATTEMPTS
-times. When arXiv does not answer at all the run stops and records nothing: the next run goes on.
+times. When arXiv does not answer at all the run stops there; that paper waits RETRY_AFTER too,
+without using up a try (a long outage gives up on nothing), and the rest waits for the next run.
 Nothing here raises for a bad PDF, so one paper never fails the job.
 """
 
@@ -103,17 +104,18 @@ def count_needing_thumbnails(engine: Engine, *, now: dt.datetime | None = None) 
         return int(conn.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
 
 
-def _save(engine: Engine, paper_id: int, values: dict[str, Any]) -> None:
+def _save(engine: Engine, paper_id: int, values: dict[str, Any], *, tried: bool = True) -> None:
     """One row per paper, written at once: a run cut short keeps what it did."""
     values = {**values, "updated_at": utcnow()}
+    step = 1 if tried else 0
     with engine.begin() as conn:
         changed = conn.execute(
             update(thumbnails_t)
             .where(thumbnails_t.c.paper_id == paper_id)
-            .values(attempts=thumbnails_t.c.attempts + 1, **values)
+            .values(attempts=thumbnails_t.c.attempts + step, **values)
         ).rowcount
         if not changed:
-            conn.execute(insert(thumbnails_t).values(paper_id=paper_id, attempts=1, **values))
+            conn.execute(insert(thumbnails_t).values(paper_id=paper_id, attempts=step, **values))
 
 
 def save_thumbnail(engine: Engine, paper_id: int, image: RenderedThumbnail) -> None:
@@ -145,6 +147,7 @@ def save_failure(engine: Engine, paper_id: int, exc: ThumbnailError) -> None:
             "height": None,
             "webp": None,
         },
+        tried=not isinstance(exc, SourceUnreachable),
     )
 
 
@@ -170,14 +173,17 @@ def thumbnail_feed_papers(
             if renderer is None:
                 renderer = owned.enter_context(IsolatedRenderer())
             for done, (paper_id, arxiv_id) in enumerate(todo, start=1):
-                try:
-                    _thumbnail_one(settings, engine, client, renderer, paper_id, arxiv_id, run)
-                except SourceUnreachable as exc:
-                    run.stopped = f"arXiv did not answer; the rest waits for the next run ({exc})"
-                    log.warning("thumbnails stopped: %s", run.stopped)
-                    break
+                failure = _thumbnail_one(settings, engine, client, renderer, paper_id, arxiv_id)
+                if failure is None:
+                    run.made += 1
+                else:
+                    run.note_failure(arxiv_id, failure)
                 if progress is not None:
                     progress(done, len(todo), arxiv_id)
+                if isinstance(failure, SourceUnreachable):
+                    run.stopped = f"arXiv did not answer ({failure}); the rest waits"
+                    log.warning("thumbnails stopped: %s", run.stopped)
+                    break
     run.waiting = count_needing_thumbnails(engine)
     log.info(
         "thumbnails: %d made, %d without (%s), %d waiting",
@@ -197,8 +203,8 @@ def _thumbnail_one(
     renderer: Renderer,
     paper_id: int,
     arxiv_id: str,
-    run: ThumbnailRun,
-) -> None:
+) -> ThumbnailError | None:
+    """Fetch, render and record one paper's thumbnail; the failure, recorded, if there is one."""
     try:
         pdf = fetch_pdf(
             client, pdf_url(settings, arxiv_id), max_bytes=settings.thumbnail_max_pdf_bytes
@@ -206,7 +212,6 @@ def _thumbnail_one(
         image = renderer.render(pdf)
     except ThumbnailError as exc:
         save_failure(engine, paper_id, exc)
-        run.note_failure(arxiv_id, exc)
         log.warning(
             "no thumbnail for %s (%s): %s",
             arxiv_id,
@@ -214,9 +219,9 @@ def _thumbnail_one(
             exc.reason,
             extra={"arxiv_id": arxiv_id, "status": exc.status.value, "reason": exc.reason},
         )
-        return
+        return exc
     save_thumbnail(engine, paper_id, image)
-    run.made += 1
+    return None
 
 
 def thumbnail_overview(engine: Engine, *, failures: int = FAILURES_LISTED) -> dict[str, Any]:
