@@ -26,7 +26,12 @@ UNVERSIONED = "public, max-age=86400"
     "/papers/{arxiv_id:path}/thumbnail.webp",
     summary="Card image of a paper: page one of its PDF as WebP (404 while it has none)",
     response_class=Response,
-    responses={200: {"content": {"image/webp": {}}}, 304: {}, 404: {}},
+    responses={
+        200: {"content": {"image/webp": {}}, "description": "the image"},
+        301: {"description": "a versioned or non-canonical id: the canonical URL"},
+        304: {"description": "the client's copy (If-None-Match) is current"},
+        404: {"description": "no image (yet): show a placeholder"},
+    },
 )
 def paper_thumbnail(request: Request, arxiv_id: str, db: Db, v: str | None = None) -> Response:
     parsed = parse_arxiv_id(arxiv_id)
