@@ -61,6 +61,21 @@ class Settings(BaseSettings):
     arxiv_oai_url: str = "https://oaipmh.arxiv.org/oai"
     arxiv_api_url: str = "https://export.arxiv.org/api/query"
     arxiv_delay_seconds: float = Field(3.0, ge=0)
+    arxiv_pdf_url: str = Field(
+        "https://export.arxiv.org/pdf",
+        description="Where papers' PDFs are fetched for card thumbnails: <url>/<arxiv id>.",
+    )
+    thumbnails_per_run: int = Field(
+        40,
+        ge=0,
+        description="PDFs the make_thumbnails job fetches per run (one every "
+        "arxiv_delay_seconds); 0 = no thumbnails, the cards keep their placeholder.",
+    )
+    thumbnail_max_pdf_bytes: int = Field(
+        25 * 1024 * 1024,
+        gt=0,
+        description="Larger PDFs are not downloaded; the card keeps its placeholder.",
+    )
     embed_model: str = "minilm-int8"
     embed_threads: int = Field(0, ge=0, description="0 = all cores")
     mail_backend: Literal["smtp", "console", "null"] = "console"

@@ -13,6 +13,7 @@ from papertide.cli import dump as dump_commands
 from papertide.cli import ingest as ingest_commands
 from papertide.cli import search as search_commands
 from papertide.cli import serve as serve_commands
+from papertide.cli import thumbnails as thumbnail_commands
 from papertide.cli import worker as worker_commands
 
 app = typer.Typer(
@@ -29,6 +30,7 @@ worker_commands.register(app)
 serve_commands.register(app)
 search_commands.register(app)
 digest_commands.register(app)
+thumbnail_commands.register(app)
 
 
 def main() -> None:

@@ -3,7 +3,9 @@
 arXiv asks machines for one request every 3 seconds (settings.arxiv_delay_seconds). A 503 with
 `Retry-After` is waited out as asked; network errors and other 5xx answers are retried with
 exponential backoff. Anything else comes back to the caller as `FetchError` with a message a
-person can act on.
+person can act on (and the HTTP status, when there was an answer). `download` reads a body as it
+streams in and stops at a size limit (`ResponseTooLarge`): a PDF is not held whole to find out
+that it is too large.
 """
 
 from __future__ import annotations
@@ -21,7 +23,18 @@ MAX_RETRY_AFTER = 600.0
 
 
 class FetchError(Exception):
-    """A request failed for good (after retries); the message says what to do."""
+    """A request failed for good (after retries); the message says what to do.
+
+    `status` is the HTTP status of the last answer, None when no answer came at all.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ResponseTooLarge(FetchError):
+    """The body is larger than the caller accepts; reading stopped at the limit."""
 
 
 def _retry_after_seconds(value: str | None, default: float) -> float:
@@ -35,6 +48,26 @@ def _retry_after_seconds(value: str | None, default: float) -> float:
     except (TypeError, ValueError):
         return default
     return max(0.0, min(when.timestamp() - time.time(), MAX_RETRY_AFTER))
+
+
+def _read_at_most(response: httpx.Response, url: str, max_bytes: int) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise ResponseTooLarge(
+            f"{url} is {int(declared):,} bytes, more than the {max_bytes:,} allowed",
+            status=response.status_code,
+        )
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            raise ResponseTooLarge(
+                f"{url} sent more than the {max_bytes:,} bytes allowed",
+                status=response.status_code,
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class PoliteClient:
@@ -86,11 +119,31 @@ class PoliteClient:
 
     def get(self, url: str, params: Mapping[str, str] | None = None) -> httpx.Response:
         """The response to a GET (status 2xx), after waits and retries; FetchError otherwise."""
+        return self._with_retries(url, lambda: self._client.get(url, params=params))
+
+    def download(self, url: str, *, max_bytes: int) -> bytes:
+        """The body of a GET, read as it streams in and never more than `max_bytes` of it.
+
+        ResponseTooLarge when the server announces or sends more; otherwise as `get`.
+        """
+        body = b""
+
+        def send() -> httpx.Response:
+            nonlocal body
+            with self._client.stream("GET", url) as response:
+                if response.status_code < 400:
+                    body = _read_at_most(response, url, max_bytes)
+            return response
+
+        self._with_retries(url, send)
+        return body
+
+    def _with_retries(self, url: str, send: Callable[[], httpx.Response]) -> httpx.Response:
         attempt = 0
         while True:
             self._wait_turn()
             try:
-                response = self._client.get(url, params=params)
+                response = send()
             except httpx.TransportError as exc:
                 reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 if attempt >= self.retries:
@@ -108,7 +161,8 @@ class PoliteClient:
                 raise FetchError(
                     f"{url} answered HTTP {response.status_code}"
                     + (f" after {attempt + 1} tries" if retryable else "")
-                    + "; try again later" * retryable
+                    + "; try again later" * retryable,
+                    status=response.status_code,
                 )
             if response.status_code in (429, 503) and "retry-after" in response.headers:
                 pause = _retry_after_seconds(response.headers["retry-after"], self.backoff)

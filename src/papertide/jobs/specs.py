@@ -19,6 +19,7 @@ from papertide.config import Settings
 from papertide.digest.send import send_due
 from papertide.ingest.arxiv_listings import harvest_new_listings
 from papertide.search.api import get_searcher
+from papertide.thumbs.job import thumbnail_feed_papers
 
 JobFunction = Callable[[Settings, Engine], Any]
 
@@ -90,6 +91,11 @@ def send_digests(settings: Settings, engine: Engine) -> Any:
     return send_due(settings, engine, dt.datetime.now(dt.UTC))
 
 
+def make_thumbnails(settings: Settings, engine: Engine) -> Any:
+    """Fetch feed papers' PDFs (settings.thumbnails_per_run of them) and render card images."""
+    return thumbnail_feed_papers(settings, engine)
+
+
 def default_jobs() -> list[JobSpec]:
     """The periodic jobs, in the order they feed each other."""
     return [
@@ -112,6 +118,13 @@ def default_jobs() -> list[JobSpec]:
             "send due digests and alerts",
             Schedule(minute="*/10"),
             send_digests,
+            lease_seconds=300.0,
+        ),
+        JobSpec(
+            "make_thumbnails",
+            "fetch new feed papers' PDFs and render their card thumbnails",
+            Schedule(minute="7-59/15"),
+            make_thumbnails,
             lease_seconds=300.0,
         ),
     ]

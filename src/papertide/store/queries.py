@@ -21,6 +21,8 @@ from papertide.store.schema import (
     FeedEntry,
     Paper,
     PaperCategory,
+    Thumbnail,
+    ThumbStatus,
     User,
     Vote,
 )
@@ -48,6 +50,7 @@ class FeedItem:
     hidden: bool = False
     submitter_id: int | None = None
     submitter_fullname: str | None = None
+    thumbnail: str | None = None  # the version of the card image, when the paper has one
 
 
 def _feed_select() -> FeedSelect:
@@ -71,8 +74,41 @@ def comment_counts(session: Session, paper_ids: Iterable[int]) -> dict[int, int]
     return {paper_id: count for paper_id, count in rows}
 
 
+def thumbnail_versions(session: Session, paper_ids: Iterable[int]) -> dict[int, str]:
+    """The image version (its digest) of each of these papers that has a thumbnail."""
+    ids = list(set(paper_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Thumbnail.paper_id, Thumbnail.digest).where(
+            Thumbnail.paper_id.in_(ids), Thumbnail.status == ThumbStatus.OK
+        )
+    )
+    return {paper_id: digest for paper_id, digest in rows if digest}
+
+
+@dataclass(frozen=True, slots=True)
+class ThumbnailImage:
+    webp: bytes
+    digest: str
+    updated_at: dt.datetime
+
+
+def thumbnail_image(session: Session, arxiv_id: str) -> ThumbnailImage | None:
+    """The card image of the paper `arxiv_id` (canonical id), if it has one."""
+    row = session.execute(
+        select(Thumbnail.webp, Thumbnail.digest, Thumbnail.updated_at)
+        .join(Paper, Paper.id == Thumbnail.paper_id)
+        .where(Paper.arxiv_id == arxiv_id, Thumbnail.status == ThumbStatus.OK)
+    ).first()
+    if row is None or row.webp is None or not row.digest:
+        return None
+    return ThumbnailImage(bytes(row.webp), row.digest, row.updated_at)
+
+
 def _items(session: Session, rows: Sequence[Any]) -> list[FeedItem]:
     counts = comment_counts(session, (row[1].id for row in rows))
+    thumbnails = thumbnail_versions(session, (row[1].id for row in rows))
     return [
         FeedItem(
             entry_id=entry.id,
@@ -91,6 +127,7 @@ def _items(session: Session, rows: Sequence[Any]) -> list[FeedItem]:
             hidden=entry.hidden,
             submitter_id=entry.submitted_by_id,
             submitter_fullname=fullname,
+            thumbnail=thumbnails.get(paper.id),
         )
         for entry, paper, name, fullname in rows
     ]

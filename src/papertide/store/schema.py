@@ -7,6 +7,7 @@ migration in `store/migrations/versions/` (`alembic revision --autogenerate` aga
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -377,3 +378,41 @@ class JobLock(Base):
     holder: Mapped[str] = mapped_column(String(160))  # host:pid:token
     acquired_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ThumbStatus(StrEnum):
+    """A thumbnail row's state; everything but OK leaves the card's placeholder."""
+
+    OK = "ok"
+    MISSING = "missing"  # arXiv has no PDF for the paper (404 / 410)
+    TOO_LARGE = "too_large"  # more bytes than settings.thumbnail_max_pdf_bytes, or memory
+    ENCRYPTED = "encrypted"  # the PDF needs a password to open
+    BROKEN = "broken"  # not a PDF, or one PDFium cannot read or render in time
+    UNREACHABLE = "unreachable"  # network or server trouble: worth another try later
+
+    @property
+    def retryable(self) -> bool:
+        """Only trouble on the way is tried again; a PDF that is what it is stays so."""
+        return self is ThumbStatus.UNREACHABLE
+
+
+class Thumbnail(Base):
+    """Page one of a paper's PDF as a small WebP for its card, or why there is none.
+
+    In the database rather than in files, so every web node serves it and backups carry it.
+    """
+
+    __tablename__ = "thumbnails"
+
+    paper_id: Mapped[int] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(16))  # a ThumbStatus value
+    reason: Mapped[str | None] = mapped_column(Text)  # why there is no image, for people
+    digest: Mapped[str | None] = mapped_column(String(32))  # of the image: ETag and URL version
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Last, so listings that read only the columns above never touch the image bytes.
+    webp: Mapped[bytes | None] = mapped_column(LargeBinary)
