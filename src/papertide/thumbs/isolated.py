@@ -62,6 +62,7 @@ class IsolatedRenderer:
         self.memory_limit = memory_limit
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
+        self._child_limit: int | None = None
 
     @property
     def pid(self) -> int | None:
@@ -69,7 +70,8 @@ class IsolatedRenderer:
         return self._process.pid if self._process is not None else None
 
     def _start(self) -> Connection:
-        if self._conn is not None and self._process is not None and self._process.is_alive():
+        alive = self._conn is not None and self._process is not None and self._process.is_alive()
+        if alive and self._child_limit == self.memory_limit and self._conn is not None:
             return self._conn
         self.close()
         # spawn, not fork: the worker has threads (huey, lease heartbeats), and a forked copy of
@@ -85,6 +87,7 @@ class IsolatedRenderer:
         process.start()
         child.close()
         self._process, self._conn = process, parent
+        self._child_limit = self.memory_limit
         return parent
 
     def render(self, pdf: bytes) -> RenderedThumbnail:
@@ -109,6 +112,10 @@ class IsolatedRenderer:
             _, webp, width, height = reply
             return RenderedThumbnail(webp, width, height)
         _, status, reason = reply
+        if status == ThumbStatus.TOO_LARGE.value:
+            # A process that ran out of memory may be left in a bad state: the next PDF gets a
+            # fresh one.
+            self.close()
         raise ThumbnailError(ThumbStatus(status), reason)
 
     def _exit_code(self) -> int | None:

@@ -1,6 +1,6 @@
 """thumbnails: page one of each paper's PDF as WebP for its card, or why there is none
 
-Revision ID: 0012_thumbnails
+Revision ID: 0010_thumbnails
 Revises: 0009_cursor_indexes
 """
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012_thumbnails"
+revision: str = "0010_thumbnails"
 down_revision: str | None = "0009_cursor_indexes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
