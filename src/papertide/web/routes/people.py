@@ -56,10 +56,9 @@ def save_settings(
             {"person": user, "error": f"A name has at most {MAX_DISPLAY_NAME} characters."},
             status_code=400,
         )
-    person = db.merge(user)
-    person.display_name = shown or None
-    person.public_upvotes = public_upvotes
-    person.notify_replies = notify_replies
+    user.display_name = shown or None
+    user.public_upvotes = public_upvotes
+    user.notify_replies = notify_replies
     db.commit()
     web_state(request).invalidate()
     web_session(request).add_flash("Settings saved.")
