@@ -45,7 +45,8 @@ def scores(rows: list[dict[str, Any]], end: dt.date, window: Window) -> list[flo
             upvotes=int(row["upvotes"] or 0),
             recent_votes=0,
             github_stars=row.get("github_stars"),
-            comments=int(row.get("num_comments") or 0),
+            comments=0,  # the replay is an imported feed: its comments are counted on HF
+            imported_comments=int(row.get("num_comments") or 0),
             age_days=age,
             window=window,
         )

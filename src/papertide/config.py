@@ -57,6 +57,11 @@ class Settings(BaseSettings):
         False, description="Also list every new paper in the followed categories on the daily feed."
     )
     submission_max_age_days: int = Field(14, ge=0)
+    trusted_author_domains: list[str] = Field(
+        default_factory=list,
+        description="Email domains whose people may claim authorship without an admin "
+        "(subdomains count); everyone else's claims wait for an admin.",
+    )
     # arXiv politeness: arXiv asks for one request every 3 seconds.
     arxiv_oai_url: str = "https://oaipmh.arxiv.org/oai"
     arxiv_api_url: str = "https://export.arxiv.org/api/query"
@@ -121,6 +126,17 @@ class Settings(BaseSettings):
         # Precedence: explicit arguments, then environment, then the TOML file.
         toml = TomlConfigSettingsSource(settings_cls, toml_file=_toml_path())
         return (init_settings, env_settings, toml)
+
+    @field_validator("trusted_author_domains")
+    @classmethod
+    def _check_domains(cls, value: list[str]) -> list[str]:
+        domains = []
+        for entry in value:
+            domain = entry.strip().lstrip("@").rstrip(".").lower()
+            if not domain or "." not in domain or any(c.isspace() or c in "@/" for c in domain):
+                raise ValueError(f'not an email domain: {entry!r}; list domains like "example.edu"')
+            domains.append(domain)
+        return domains
 
     @field_validator("database_url")
     @classmethod

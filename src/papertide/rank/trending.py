@@ -3,7 +3,7 @@
 The formula (documented in docs/trending.md):
 
     base  = ln(1 + upvotes) + 0.5 * ln(1 + votes in the last 24 h)
-          + 0.25 * log10(1 + github stars) + 0.15 * ln(1 + comments)
+          + 0.25 * log10(1 + github stars) + 0.15 * ln(1 + comments here + on Hugging Face)
     decay = 0.5 ** (age_days / half_life[window])        (half-life: day 1, week 5, month 14 days)
     score = base * decay
 
@@ -59,6 +59,12 @@ def _s(count: int) -> str:
     return "" if count == 1 else "s"
 
 
+def _comments_explained(here: int, imported: int) -> str:
+    """The same two numbers a card shows: "N comments" and "M on Hugging Face"."""
+    text = f"{here} comment{_s(here)}"
+    return f"{text} + {imported} on Hugging Face" if imported else text
+
+
 def score_terms(
     *,
     upvotes: int,
@@ -67,9 +73,15 @@ def score_terms(
     comments: int,
     age_days: float,
     window: Window,
+    imported_comments: int = 0,
 ) -> tuple[float, float, list[TrendingTerm]]:
-    """(score, decay, terms) for one paper; each term's contribution already includes the decay."""
+    """(score, decay, terms) for one paper; each term's contribution already includes the decay.
+
+    `comments` are the visible comments here, `imported_comments` those counted on Hugging Face
+    (an imported feed): discussion anywhere counts, and the explanation names both.
+    """
     age = max(age_days, 0.0)
+    discussion = max(comments, 0) + max(imported_comments, 0)
     decay = 0.5 ** (age / HALF_LIFE_DAYS[window])
     raw = [
         (
@@ -92,9 +104,9 @@ def score_terms(
         ),
         (
             "comments",
-            comments,
-            COMMENT_WEIGHT * math.log1p(max(comments, 0)),
-            f"{comments} comment{_s(comments)}",
+            discussion,
+            COMMENT_WEIGHT * math.log1p(discussion),
+            _comments_explained(max(comments, 0), max(imported_comments, 0)),
         ),
     ]
     terms = [
@@ -155,6 +167,7 @@ def trending_papers(
             recent_votes=recent.get(item.paper.id, 0),
             github_stars=item.github_stars,
             comments=item.num_comments,
+            imported_comments=item.imported_comments,
             age_days=age_days,
             window=window,
         )

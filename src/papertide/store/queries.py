@@ -46,11 +46,12 @@ class FeedItem:
     github_repo: str | None
     github_stars: int | None
     project_page: str | None
-    num_comments: int
+    num_comments: int  # visible comments here: the count every page shows (`comment_counts`)
     hidden: bool = False
     submitter_id: int | None = None
     submitter_fullname: str | None = None
     thumbnail: str | None = None  # the version of the card image, when the paper has one
+    imported_comments: int = 0  # counted on Hugging Face at import; shown apart, never added
 
 
 def _feed_select() -> FeedSelect:
@@ -62,7 +63,11 @@ def _feed_select() -> FeedSelect:
 
 
 def comment_counts(session: Session, paper_ids: Iterable[int]) -> dict[int, int]:
-    """Visible local comments per paper."""
+    """Visible comments per paper (neither hidden nor deleted): the one count pages show.
+
+    Comments counted on Hugging Face come with imported feed entries (`imported_comments`);
+    they cannot be read here, so they are shown apart ("N on Hugging Face"), never added in.
+    """
     ids = list(set(paper_ids))
     if not ids:
         return {}
@@ -123,11 +128,12 @@ def _items(session: Session, rows: Sequence[Any]) -> list[FeedItem]:
             if entry.github_stars is not None
             else paper.github_stars,
             project_page=entry.project_page or paper.project_page,
-            num_comments=entry.imported_comments + counts.get(paper.id, 0),
+            num_comments=counts.get(paper.id, 0),
             hidden=entry.hidden,
             submitter_id=entry.submitted_by_id,
             submitter_fullname=fullname,
             thumbnail=thumbnails.get(paper.id),
+            imported_comments=entry.imported_comments,
         )
         for entry, paper, name, fullname in rows
     ]
@@ -241,6 +247,59 @@ def paper_upvotes(session: Session, paper_id: int) -> int:
     return int(session.scalar(select(func.count()).where(Vote.paper_id == paper_id)) or 0)
 
 
+@dataclass(frozen=True, slots=True)
+class PaperStats:
+    """What every listing shows next to a paper: the same names as `FeedItem`'s."""
+
+    upvotes: int
+    num_comments: int
+    imported_comments: int
+    github_repo: str | None
+    github_stars: int | None
+
+
+def paper_stats(session: Session, paper_ids: Iterable[int]) -> dict[int, PaperStats]:
+    """Votes, comments and code link of many papers at once (search results, lists).
+
+    Votes and imported comments come from each paper's newest feed entry (as on the paper page,
+    `paper_upvotes`); a paper never on a feed has its local votes.
+    """
+    ids = list(set(paper_ids))
+    if not ids:
+        return {}
+    papers = papers_by_ids(session, ids)
+    newest: dict[int, FeedEntry] = {}
+    for row in session.scalars(
+        select(FeedEntry)
+        .where(FeedEntry.paper_id.in_(ids))
+        .order_by(FeedEntry.paper_id, FeedEntry.feed_date)
+    ):
+        newest[row.paper_id] = row  # ascending dates: the last one wins
+    missing = [i for i in ids if i not in newest]
+    local_votes: dict[int, int] = {}
+    if missing:
+        rows = session.execute(
+            select(Vote.paper_id, func.count())
+            .where(Vote.paper_id.in_(missing))
+            .group_by(Vote.paper_id)
+        )
+        local_votes = {paper_id: count for paper_id, count in rows}
+    comments = comment_counts(session, ids)
+    stats = {}
+    for paper_id, paper in papers.items():
+        entry = newest.get(paper_id)
+        stats[paper_id] = PaperStats(
+            upvotes=entry.upvotes if entry else local_votes.get(paper_id, 0),
+            num_comments=comments.get(paper_id, 0),
+            imported_comments=entry.imported_comments if entry else 0,
+            github_repo=(entry.github_repo if entry else None) or _first_github(paper.code_links),
+            github_stars=entry.github_stars
+            if entry and entry.github_stars is not None
+            else paper.github_stars,
+        )
+    return stats
+
+
 def category_papers(
     session: Session, category: str, *, limit: int = 50, offset: int = 0
 ) -> list[Paper]:
@@ -310,20 +369,6 @@ def voted_paper_ids(session: Session, user_id: int, paper_ids: Iterable[int]) ->
         return set()
     stmt = select(Vote.paper_id).where(Vote.user_id == user_id, Vote.paper_id.in_(ids))
     return set(session.scalars(stmt))
-
-
-def paper_comments(
-    session: Session, paper_id: int, *, include_hidden: bool = False
-) -> list[tuple[Comment, User]]:
-    stmt = (
-        select(Comment, User)
-        .join(User, User.id == Comment.user_id)
-        .where(Comment.paper_id == paper_id, Comment.deleted.is_(False))
-        .order_by(Comment.created_at, Comment.id)
-    )
-    if not include_hidden:
-        stmt = stmt.where(Comment.hidden.is_(False))
-    return [(c, u) for c, u in session.execute(stmt)]
 
 
 def new_papers_on(

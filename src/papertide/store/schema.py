@@ -167,6 +167,9 @@ class User(Base):
     imported: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The person's choices: show their upvoted papers on their profile; mail them replies.
+    public_upvotes: Mapped[bool] = mapped_column(Boolean, default=False)
+    notify_replies: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class LoginToken(Base):
@@ -229,13 +232,36 @@ class Comment(Base):
     id: Mapped[int] = mapped_column(PK, primary_key=True)
     paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
     body: Mapped[str] = mapped_column(Text)  # Markdown source as typed
     body_html: Mapped[str] = mapped_column(Text)  # sanitised rendering
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuthorClaim(Base):
+    """A person saying "I am this author of this paper"; shown on the paper once confirmed.
+
+    Confirmed by an admin, or at once when the claimant's sign-in address is in one of
+    `settings.trusted_author_domains` (see people/claims.py).
+    """
+
+    __tablename__ = "author_claims"
+    __table_args__ = (UniqueConstraint("user_id", "paper_id"),)
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    author_name: Mapped[str] = mapped_column(Text)  # as it appears in papers.authors
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # ClaimStatus
+    method: Mapped[str | None] = mapped_column(String(16))  # ClaimMethod once decided
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class Collection(Base):

@@ -22,6 +22,7 @@ DEFAULT_LIMITS: dict[str, tuple[str, str]] = {
     "comment": ("30/minute", "5/minute"),
     "submit": ("30/hour", "10/hour"),
     "collection": ("120/minute", "60/minute"),
+    "claim": ("30/hour", "10/hour"),
 }
 
 

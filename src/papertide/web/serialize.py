@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from papertide.rank.trending import TrendingItem
-from papertide.store.queries import FeedItem
+from papertide.store.queries import FeedItem, PaperStats
 from papertide.store.schema import Paper, PaperVersion
 
 
@@ -52,6 +52,22 @@ def paper_json(paper: Paper, *, upvotes: int | None = None) -> dict[str, Any]:
     }
 
 
+def listed_paper_json(paper: Paper, stats: PaperStats) -> dict[str, Any]:
+    """A paper in a list (search, profiles): what its card shows, votes and comments included."""
+    body = paper_json(paper, upvotes=stats.upvotes)
+    body.update(
+        githubRepo=stats.github_repo,
+        githubStars=stats.github_stars,
+        numComments=stats.num_comments,
+        numImportedComments=stats.imported_comments,
+    )
+    return body
+
+
+def avatar_url(name: str) -> str:
+    return f"/u/{name}/avatar.svg"
+
+
 def feed_entry_json(item: FeedItem, trending: TrendingItem | None = None) -> dict[str, Any]:
     paper = paper_json(item.paper, upvotes=item.upvotes)
     paper.update(
@@ -65,7 +81,9 @@ def feed_entry_json(item: FeedItem, trending: TrendingItem | None = None) -> dic
         "publishedAt": iso(published(item.paper)),
         "title": item.paper.title,
         "summary": item.paper.abstract,
+        # Comments readable here (the count pages show); those counted on HF come apart.
         "numComments": item.num_comments,
+        "numImportedComments": item.imported_comments,
         "submittedBy": submitter_json(item),
         "feedDate": item.feed_date.isoformat(),
     }
@@ -83,7 +101,7 @@ def submitter_json(item: FeedItem) -> dict[str, Any] | None:
         "name": item.submitted_by,
         "user": item.submitted_by,  # older HF responses carry the handle under `user`
         "fullname": item.submitter_fullname or item.submitted_by,
-        "avatarUrl": None,
+        "avatarUrl": avatar_url(item.submitted_by),
         "isPro": False,
         "type": "user",
     }

@@ -1,4 +1,5 @@
-"""Moderation: hide a comment or a feed entry, ban a user; every action goes to the audit log."""
+"""Moderation: hide a comment or a feed entry, ban a user, decide authorship claims; every action
+goes to the audit log."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from papertide.people.claims import ClaimStatus, decide_claim, pending_claims
 from papertide.store.queries import user_by_name
-from papertide.store.schema import AuditLog, Comment, FeedEntry, Paper, User
+from papertide.store.schema import AuditLog, AuthorClaim, Comment, FeedEntry, Paper, User
 from papertide.web.deps import Admin, Csrf, Db
 from papertide.web.errors import WebError
 from papertide.web.render import render_page
-from papertide.web.routes.common import audit, redirect
+from papertide.web.routes.common import audit, redirect, utcnow
 from papertide.web.state import web_state
 
 router = APIRouter(prefix="/admin", tags=["admin"], include_in_schema=False)
@@ -26,7 +28,33 @@ def admin_home(request: Request, db: Db, admin: Admin) -> Response:
         .limit(200)
     ).all()
     banned = list(db.scalars(select(User).where(User.banned.is_(True)).order_by(User.name)))
-    return render_page(request, "admin.html", {"log": rows, "banned": banned})
+    return render_page(
+        request, "admin.html", {"log": rows, "banned": banned, "claims": pending_claims(db)}
+    )
+
+
+@router.post("/claims/{claim_id}/{decision}", dependencies=[Csrf])
+def decide(request: Request, claim_id: int, decision: str, db: Db, admin: Admin) -> Response:
+    """Confirm or reject an authorship claim (pending or not: an admin may change their mind)."""
+    if decision not in ("confirm", "reject"):
+        raise WebError(404, f"no claim decision {decision!r}; use confirm or reject")
+    claim = db.get(AuthorClaim, claim_id)
+    if claim is None:
+        raise WebError(404, f"no authorship claim {claim_id}", code="not_found")
+    decide_claim(db, claim, admin, confirm=decision == "confirm", now=utcnow())
+    paper = db.get(Paper, claim.paper_id)
+    audit(
+        db,
+        admin,
+        "confirm_claim" if claim.status == ClaimStatus.CONFIRMED else "reject_claim",
+        "author_claim",
+        claim.id,
+        paper=paper.arxiv_id if paper else None,
+        author=claim.author_name,
+    )
+    db.commit()
+    web_state(request).invalidate()
+    return redirect("/admin#claims")
 
 
 @router.post("/comments/{comment_id}/hide", dependencies=[Csrf])

@@ -24,6 +24,7 @@ from papertide.store.queries import (
     feed_for_range,
     latest_feed_date,
     paper_by_arxiv_id,
+    paper_stats,
     paper_upvotes,
     papers_by_ids,
 )
@@ -36,6 +37,7 @@ from papertide.web.searching import MAX_QUERY_CHARS, run_search
 from papertide.web.serialize import (
     feed_entry_json,
     iso,
+    listed_paper_json,
     paper_json,
     published,
     submitter_json,
@@ -81,6 +83,7 @@ def _trending_order(items: list[FeedItem], end: dt.date, window: Window) -> list
             recent_votes=0,
             github_stars=item.github_stars,
             comments=item.num_comments,
+            imported_comments=item.imported_comments,
             age_days=float(age),
             window=window,
         )
@@ -174,9 +177,9 @@ def search_papers(
     )
     if outcome.unavailable:
         raise WebError(503, outcome.unavailable, code="search_unavailable")
-
     with state.sessions() as db:
         papers = papers_by_ids(db, [r.paper_id for r in outcome.results])
+        stats = paper_stats(db, papers)
     body = []
     for r in outcome.results:
         paper = papers.get(r.paper_id)
@@ -184,7 +187,7 @@ def search_papers(
             continue
         body.append(
             {
-                "paper": paper_json(paper),
+                "paper": listed_paper_json(paper, stats[paper.id]),
                 "title": paper.title,
                 "summary": paper.abstract,
                 "publishedAt": iso(published(paper)),
@@ -222,13 +225,14 @@ def _paper_json(db: Session, arxiv_id: str) -> Response:
     body = paper_json(found, upvotes=paper_upvotes(db, found.id))
     body["versions"] = versions_json(versions)
     body["numComments"] = comment_counts(db, [found.id]).get(found.id, 0)
+    visible = [item for item in feed_entries_for_paper(db, found.id) if not item.hidden]
+    body["numImportedComments"] = visible[-1].imported_comments if visible else 0
     body["feed"] = [
         {
             "date": item.feed_date.isoformat(),
             "upvotes": item.upvotes,
             "submittedBy": submitter_json(item),
         }
-        for item in feed_entries_for_paper(db, found.id)
-        if not item.hidden
+        for item in visible
     ]
     return JSONResponse(body)

@@ -14,6 +14,7 @@ from papertide.store.queries import (
     collection_by_slug,
     collection_papers,
     paper_by_arxiv_id,
+    paper_stats,
     user_by_name,
     user_collections,
 )
@@ -22,8 +23,8 @@ from papertide.web.bibtex import papers_bibtex, papers_csv
 from papertide.web.deps import Csrf, CurrentUser, Db, SignedIn, client_ip
 from papertide.web.errors import WebError
 from papertide.web.render import render_page
-from papertide.web.routes.common import redirect, utcnow
-from papertide.web.serialize import paper_json
+from papertide.web.routes.common import redirect, utcnow, voted_ids
+from papertide.web.serialize import listed_paper_json
 from papertide.web.state import web_state
 
 router = APIRouter(tags=["collections"])
@@ -213,6 +214,7 @@ def view_collection(request: Request, name: str, slug: str, db: Db, user: Curren
             media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
         )
+    stats = paper_stats(db, [p.id for p in papers])
     if suffix == ".json":
         return JSONResponse(
             {
@@ -220,7 +222,7 @@ def view_collection(request: Request, name: str, slug: str, db: Db, user: Curren
                 "owner": owner.name,
                 "description": collection.description,
                 "public": collection.is_public,
-                "papers": [paper_json(p) for p in papers],
+                "papers": [listed_paper_json(p, stats[p.id]) for p in papers],
             }
         )
     return render_page(
@@ -230,6 +232,8 @@ def view_collection(request: Request, name: str, slug: str, db: Db, user: Curren
             "collection": collection,
             "owner": owner,
             "rows": rows,
+            "stats": stats,
+            "voted": voted_ids(db, user, [p.id for p in papers]),
             "mine": user is not None and (user.id == collection.user_id or user.is_admin),
         },
     )

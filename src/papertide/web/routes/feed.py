@@ -217,6 +217,9 @@ def _range_page(
     start, end = span
     json_url, prev_url, next_url = links
     sort, limit, page = paging.sort, paging.limit, paging.page
+    if sort != "votes":  # the previous and next week (month) keep the reader's order
+        prev_url, next_url = f"{prev_url}?sort={sort}", f"{next_url}?sort={sort}"
+        json_url = f"{json_url}?sort={sort}"
 
     def make() -> Response:
         items = feed_for_range(db, start, end, sort, limit=limit, offset=page * limit)

@@ -6,11 +6,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from papertide.discussion.threads import count_visible, paper_thread
 from papertide.models import parse_arxiv_id
+from papertide.people.claims import claim_of, confirmed_authors
 from papertide.store.queries import (
     feed_entries_for_paper,
     paper_by_arxiv_id,
-    paper_comments,
     paper_upvotes,
     papers_by_ids,
     user_collections,
@@ -61,7 +62,7 @@ def paper_page(request: Request, arxiv_id: str, db: Db, user: CurrentUser) -> Re
             )
         )
         is_admin = bool(user and user.is_admin)
-        comments = paper_comments(db, paper.id, include_hidden=is_admin)
+        thread = paper_thread(db, paper.id, admin=is_admin)
         entries = [e for e in feed_entries_for_paper(db, paper.id) if is_admin or not e.hidden]
         related_hits, related_note = state.data.get_or_set(
             ("related", paper.arxiv_id), lambda: related(state, paper.arxiv_id)
@@ -76,7 +77,12 @@ def paper_page(request: Request, arxiv_id: str, db: Db, user: CurrentUser) -> Re
                 "entries": entries,
                 "upvotes": paper_upvotes(db, paper.id),
                 "voted": voted_ids(db, user, [paper.id]),
-                "comments": comments,
+                "thread": thread,
+                "num_comments": count_visible(thread),
+                # Counted on Hugging Face by the newest imported entry; readable only there.
+                "imported_comments": entries[-1].imported_comments if entries else 0,
+                "claimed": confirmed_authors(db, paper.id),
+                "my_claim": claim_of(db, user.id, paper.id) if user else None,
                 "bibtex": paper_bibtex(paper),
                 "related": [
                     (hit, related_papers[hit.paper_id])

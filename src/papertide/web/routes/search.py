@@ -9,12 +9,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from papertide.store.queries import papers_by_ids
-from papertide.web.deps import Db
+from papertide.store.queries import paper_stats, papers_by_ids
+from papertide.web.deps import CurrentUser, Db
 from papertide.web.params import parse_day
 from papertide.web.render import render_page
+from papertide.web.routes.common import voted_ids
 from papertide.web.searching import MAX_QUERY_CHARS, run_search
-from papertide.web.serialize import paper_json
+from papertide.web.serialize import listed_paper_json
 from papertide.web.state import web_state
 
 router = APIRouter(tags=["search"])
@@ -47,7 +48,9 @@ def search_form(
 Form = Annotated[SearchForm, Depends(search_form)]
 
 
-def _search(request: Request, db: Db, form: SearchForm, as_json: bool) -> Response:
+def _search(
+    request: Request, db: Db, user: CurrentUser, form: SearchForm, as_json: bool
+) -> Response:
     q, category, date_from, date_to = form.q, form.category, form.date_from, form.date_to
     has_code, page = form.has_code, form.page
     state = web_state(request)
@@ -70,6 +73,7 @@ def _search(request: Request, db: Db, form: SearchForm, as_json: bool) -> Respon
         )
         papers = papers_by_ids(db, [r.paper_id for r in outcome.results])
         rows = [(r, papers[r.paper_id]) for r in outcome.results if r.paper_id in papers]
+    stats = paper_stats(db, [p.id for _, p in rows])
     if as_json:
         return JSONResponse(
             {
@@ -79,7 +83,7 @@ def _search(request: Request, db: Db, form: SearchForm, as_json: bool) -> Respon
                 "message": outcome.message if outcome else None,
                 "results": [
                     {
-                        "paper": paper_json(p),
+                        "paper": listed_paper_json(p, stats[p.id]),
                         "relevance": r.relevance,
                         "score": r.score,
                         "snippet": r.snippet_html,
@@ -102,6 +106,8 @@ def _search(request: Request, db: Db, form: SearchForm, as_json: bool) -> Respon
         {
             "q": q,
             "rows": rows,
+            "stats": stats,
+            "voted": voted_ids(db, user, [p.id for _, p in rows]),
             "outcome": outcome,
             "selected": categories,
             "date_from": date_from,
@@ -120,10 +126,10 @@ def _search(request: Request, db: Db, form: SearchForm, as_json: bool) -> Respon
 
 
 @router.get("/search", summary="Search page")
-def search_page(request: Request, db: Db, form: Form) -> Response:
-    return _search(request, db, form, False)
+def search_page(request: Request, db: Db, user: CurrentUser, form: Form) -> Response:
+    return _search(request, db, user, form, False)
 
 
 @router.get("/search.json", summary="Search results as JSON")
-def search_json(request: Request, db: Db, form: Form) -> Response:
-    return _search(request, db, form, True)
+def search_json(request: Request, db: Db, user: CurrentUser, form: Form) -> Response:
+    return _search(request, db, user, form, True)

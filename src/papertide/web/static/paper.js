@@ -12,4 +12,14 @@ document.addEventListener("DOMContentLoaded", function () {
       throwOnError: false
     });
   });
+  // Comments: the server already cut each formula out as escaped text (web/markdown.py).
+  // KaTeX's `trust` stays off, so \href, \url and \html* render as inert text.
+  document.querySelectorAll(".comment-body .math-inline, .comment-body .math-display").forEach(function (el) {
+    katex.render(el.textContent, el, {
+      displayMode: el.classList.contains("math-display"),
+      throwOnError: false,
+      maxSize: 20,
+      maxExpand: 200
+    });
+  });
 });

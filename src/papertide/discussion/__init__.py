@@ -1,0 +1,1 @@
+"""Discussion under papers: comment threads and reply notifications by email."""

@@ -1,0 +1,1 @@
+"""People: generated avatars, profiles and their counts, and author claims on papers."""
