@@ -1,0 +1,214 @@
+"""Query evidence the relevance model reads besides the scores: which query words a result has.
+
+BM25 and cosine alone do not say the same thing in every collection: a BM25 of 12 is a lot in a
+collection of short abstracts and little for a long query, and the 50th best cosine rises with
+the size of the collection. The share of the query's idf mass that a paper contains, and whether
+the query's words occur in the collection at all, mean the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import tantivy
+
+from papertide.search.calibration import (
+    Background,
+    Calibrator,
+    QueryEvidence,
+    feature_table,
+    relevance_from,
+)
+from papertide.search.fusion import Fused
+from papertide.search.keyword import Filter, KeywordIndex
+from papertide.search.query import ParsedQuery
+from papertide.search.query_kind import classify
+from papertide.search.vectors import VectorIndex
+
+F64 = npt.NDArray[np.float64]
+_WORDS = re.compile(r"\w+", re.UNICODE)
+MATCH_FIELDS = ("title", "abstract")
+MAX_TERMS = 32  # the rarest words of a very long query carry its idf mass; the rest are cut
+
+
+@functools.lru_cache(maxsize=1)
+def _analyzer() -> Any:
+    """The `en_stem` analysis of the title and abstract fields."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
+    )
+
+
+def query_words(query: ParsedQuery) -> list[str]:
+    """Free words and phrase words (not field terms such as `au:`), in order."""
+    words = [*query.terms, *(w for p in query.phrases for w in p)]
+    words += [w for f, ws in query.fielded if f in ("title", "abstract") for w in ws]
+    return words
+
+
+def analysed_terms(words: Sequence[str]) -> list[str]:
+    """The distinct index terms of these words, in order."""
+    analyzer = _analyzer()
+    return list(dict.fromkeys(token for word in words for token in analyzer.analyze(word)))
+
+
+def idf(df: int, docs: int) -> float:
+    """BM25's idf (0 for df 0: callers count a word no paper has as df 1, the rarest)."""
+    if df <= 0 or docs <= 0:
+        return 0.0
+    return math.log(1.0 + (docs - df + 0.5) / (df + 0.5))
+
+
+def query_evidence(
+    keyword: KeywordIndex, query: ParsedQuery, candidates: Sequence[int]
+) -> QueryEvidence:
+    """Idf of each query term and, for each candidate paper, which terms it contains."""
+    terms = analysed_terms(query_words(query))
+    if not terms:
+        return QueryEvidence(matches=np.zeros((len(candidates), 0), dtype=bool))
+    searcher = keyword.index.searcher()
+    docs = int(searcher.num_docs)
+    dfs = np.array([max(searcher.doc_freq(f, t) for f in MATCH_FIELDS) for t in terms])
+    weights = np.array([idf(max(int(d), 1), docs) for d in dfs])  # unknown: as rare as can be
+    known = dfs > 0
+    if len(terms) > MAX_TERMS:
+        keep = sorted(np.argsort(-weights, kind="stable")[:MAX_TERMS].tolist())
+        terms = [terms[i] for i in keep]
+        weights, known = weights[keep], known[keep]
+    matches = np.zeros((len(candidates), len(terms)), dtype=bool)
+    if candidates:
+        position = {pid: i for i, pid in enumerate(candidates)}
+        restrict = tantivy.Query.term_set_query(keyword.schema, "paper_id", list(candidates))
+        for t, (term, present) in enumerate(zip(terms, known, strict=True)):
+            if not present:
+                continue
+            either = tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Should, tantivy.Query.term_query(keyword.schema, f, term))
+                    for f in MATCH_FIELDS
+                ]
+            )
+            both = tantivy.Query.boolean_query(
+                [(tantivy.Occur.Must, either), (tantivy.Occur.Must, restrict)]
+            )
+            _hits(searcher, both, position, matches[:, t])
+    return QueryEvidence(terms, weights, matches, known)
+
+
+def _hits(searcher: Any, query: Any, position: dict[int, int], out: npt.NDArray[np.bool_]) -> None:
+    hits = searcher.search(query, limit=len(position), count=False).hits
+    for pid in searcher.fast_field_values("paper_id", [addr for _, addr in hits]):
+        row = position.get(int(pid or 0))
+        if row is not None:
+            out[row] = True
+
+
+BACKGROUND_SAMPLE = 4096  # papers whose vectors estimate the collection's background
+
+
+class BackgroundModel:
+    """Mean vector and covariance of (a fixed sample of) the collection's paper vectors.
+
+    A query's cosine to a random paper has mean q·μ and variance qᵀΣq: how similar an average
+    paper of *this* collection is to the query, whatever its size.
+    """
+
+    def __init__(self, matrix: npt.NDArray[np.floating[Any]]) -> None:
+        m = np.asarray(matrix, dtype=np.float64)
+        self.mean = m.mean(axis=0) if len(m) else np.zeros(m.shape[1])
+        self.cov = np.cov(m, rowvar=False) if len(m) > 1 else np.zeros((m.shape[1],) * 2)
+
+    @classmethod
+    def of(cls, vectors: VectorIndex, sample: int = BACKGROUND_SAMPLE) -> BackgroundModel:
+        live = np.flatnonzero(vectors.alive)
+        if len(live) > sample:
+            live = live[np.linspace(0, len(live) - 1, sample).astype(np.int64)]
+        _, matrix = vectors.vectors_for(vectors.keys[live].tolist())
+        return cls(matrix)
+
+    def for_query(self, qvec: npt.NDArray[np.floating[Any]]) -> Background:
+        q = np.asarray(qvec, dtype=np.float64).reshape(-1)
+        variance = max(float(q @ self.cov @ q), 1e-12)
+        return Background(float(self.mean @ q), float(np.sqrt(variance)))
+
+
+def score_relevance(
+    keyword: KeywordIndex,
+    query: ParsedQuery,
+    fused: Fused,
+    calibrator: Calibrator,
+    background: Background | None,
+) -> npt.NDArray[np.float64]:
+    """p(relevant) of every candidate, never rising down the ranking (see relevance_from)."""
+    if not fused.paper_ids:
+        return np.zeros(0)
+    evidence = query_evidence(keyword, query, fused.paper_ids)
+    few = classify(query.text, query).few_answers
+    return relevance_from(calibrator, feature_table(fused, evidence, background, few_answers=few))
+
+
+NAVIGATIONAL = 0.99  # relevance of the paper a query names (its arXiv id or exact title)
+TITLE_CHECK = 5  # an exact title is looked for among the first few fused results
+
+
+def _title_key(text: str) -> str:
+    return " ".join(_WORDS.findall(text.lower()))
+
+
+def navigational_target(
+    keyword: KeywordIndex, query: ParsedQuery, fused: Fused, flt: Filter
+) -> int | None:
+    """The paper a query names: by its arXiv id, or by its exact title; None otherwise."""
+    kind = classify(query.text, query)
+    if kind.kind == "arxiv_id" and kind.arxiv_id is not None:
+        term = tantivy.Query.term_query(keyword.schema, "arxiv_id", kind.arxiv_id)
+        searcher = keyword.index.searcher()
+        hits = searcher.search(keyword._combine(term, flt), limit=1, count=False).hits
+        if not hits:
+            return None
+        ids = searcher.fast_field_values("paper_id", [hits[0][1]])
+        return int(ids[0] or 0)
+    if kind.kind == "author" or kind.words < 2 or not fused.paper_ids:
+        return None
+    wanted = _title_key(query.semantic_text)
+    head = fused.paper_ids[:TITLE_CHECK]
+    docs = keyword.documents(head)
+    for pid in head:
+        doc = docs.get(pid)
+        if doc is not None and _title_key(doc["title"][0]) == wanted:
+            return pid
+    return None
+
+
+def put_first(fused: Fused, relevance: F64, target: int) -> tuple[Fused, F64]:
+    """The ranking with `target` first at NAVIGATIONAL relevance (added if it was absent)."""
+    ids = list(fused.paper_ids)
+    if target in ids:
+        i = ids.index(target)
+        order = [i, *(j for j in range(len(ids)) if j != i)]
+        moved = Fused(
+            [ids[j] for j in order], fused.fused[order], fused.keyword[order], fused.semantic[order]
+        )
+        rel = relevance[order]
+    else:
+        top = float(fused.fused[0]) if len(fused.fused) else 0.0
+        moved = Fused(
+            [target, *ids],
+            np.concatenate([[top], fused.fused]),
+            np.concatenate([[0.0], fused.keyword]),
+            np.concatenate([[np.nan], fused.semantic]),
+        )
+        rel = np.concatenate([[0.0], relevance])
+    rel = rel.copy()
+    rel[0] = np.fmax(rel[0], NAVIGATIONAL)
+    return moved, rel
