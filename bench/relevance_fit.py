@@ -59,6 +59,14 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
         "cos", "cos_z", "cos_top_z", "cos_gap", "coverage", "coverage_top", "bm25_per_idf",
         "log_rank", "log_terms", "cos_spread", "near_top_10", "near_top_20", "sem_rank",
     ),
+    "query_shape+missing": (
+        "cos", "cos_z", "cos_top_z", "cos_gap", "coverage", "coverage_top", "bm25_per_idf",
+        "log_rank", "log_terms", "cos_spread", "near_top_10", "near_top_20", "sem_rank",
+        "largest_missing",
+    ),
+    "cos+gap+coverage+missing": (
+        "cos", "cos_z", "cos_gap", "coverage", "largest_missing", "log_rank",
+    ),
 }  # fmt: skip
 FEATURE_SETS: dict[str, tuple[str, ...]] = {
     "hybrid": CANDIDATES["query_shape"],
@@ -73,6 +81,9 @@ def load(cache: Path, name: str) -> list[dict[str, Any]]:
         return pickle.load(handle)["queries"]  # type: ignore[no-any-return]
 
 
+CASCADE = True  # --no-cascade: the ablation that treats every query as a topic
+
+
 def tables(queries: list[dict[str, Any]], mode: str) -> list[tuple[dict[str, Any], np.ndarray]]:
     """(feature table of the top CALIBRATION_DEPTH, labels) per query."""
     out = []
@@ -81,7 +92,7 @@ def tables(queries: list[dict[str, Any]], mode: str) -> list[tuple[dict[str, Any
         fused = Fused(list(m["paper_ids"]), m["fused"], m["keyword"], m["semantic"])
         evidence = QueryEvidence(list(m["terms"]), m["idf"], m["matches"], m.get("known"))
         background = Background(q["bg_mean"], q["bg_std"]) if mode != "keyword" else None
-        few = classify(q["text"], parse_query(q["text"])).few_answers
+        few = CASCADE and classify(q["text"], parse_query(q["text"])).few_answers
         table = feature_table(fused, evidence, background, few_answers=few)
         depth = min(CALIBRATION_DEPTH, len(fused.paper_ids))
         top = {k: v[:depth] for k, v in table.items()}
@@ -176,8 +187,13 @@ def main() -> None:
     parser.add_argument("--features", default=None, help="comma-separated, overrides the set")
     parser.add_argument("--write", action="store_true", help="write params.json")
     parser.add_argument("--compare", action="store_true", help="LOCO of every hybrid candidate")
+    parser.add_argument("--no-cascade", action="store_true", help="ablation: no query kinds")
     parser.add_argument("--out", type=Path, default=ROOT / "bench/results/relevance_fit.json")
     args = parser.parse_args()
+    global CASCADE
+    CASCADE = not args.no_cascade
+    if args.no_cascade and args.write:
+        parser.error("--no-cascade is an ablation; it does not write params.json")
     params = load_params()
     result: dict[str, Any] = {"command": " ".join(["python", *sys.argv]), "modes": {}}
     if args.compare:

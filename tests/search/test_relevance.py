@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sqlalchemy import Engine
@@ -21,8 +23,10 @@ from papertide.search.calibration import (
     relevance_from,
 )
 from papertide.search.fusion import fuse
+from papertide.search.keyword import KeywordDoc, KeywordIndex
 from papertide.search.params import load_params
-from papertide.search.relevance import idf, put_first
+from papertide.search.query import parse_query
+from papertide.search.relevance import idf, put_first, query_evidence
 
 NAMES = ("cos", "coverage", "bm25_per_idf")
 
@@ -168,3 +172,29 @@ def test_nonsense_puts_nothing_above_the_line(corpus: Engine, searcher: Searcher
     for typed in ("qwzx blorfing snarkle", "zzkqv wwpt"):
         assert searcher.search(typed).results == [], typed
         assert searcher.search(typed, min_relevance=0.0).results  # still a ranked list
+
+
+def test_query_evidence_reads_the_index_in_groups_of_ids(tmp_path: Path) -> None:
+    keyword = KeywordIndex.create(tmp_path / "kw")
+    keyword.upsert(
+        KeywordDoc(
+            paper_id=i,
+            arxiv_id=f"2401.{i:05d}",
+            title="Dark matter halos" if i % 3 == 0 else "Graph networks",
+            abstract="matter" if i % 2 else "graphs of molecules",
+        )
+        for i in range(1, 81)
+    )
+    keyword.commit()
+    query = parse_query("dark matter qwzx")
+    evidence = query_evidence(keyword, query, list(range(1, 81)))
+    assert evidence.terms == ["dark", "matter", "qwzx"]
+    assert evidence.known is not None and evidence.known.tolist() == [True, True, False]
+    assert evidence.idf[2] >= evidence.idf.max()  # an unknown word counts as the rarest
+    dark = np.array([i % 3 == 0 for i in range(1, 81)])
+    matter = np.array([i % 3 == 0 or i % 2 == 1 for i in range(1, 81)])
+    assert (evidence.matches[:, 0] == dark).all() and (evidence.matches[:, 1] == matter).all()
+    assert not evidence.matches[:, 2].any()
+    # papers known to have BM25 0 are not looked up
+    skipped = query_evidence(keyword, query, [3, 4], bm25=[0.0, 1.0])
+    assert skipped.matches.tolist() == [[False, False, False], [False, False, False]]

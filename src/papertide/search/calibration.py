@@ -42,6 +42,7 @@ FEATURES = (
     "coverage_top",
     "coverage_gap",
     "all_words",
+    "largest_missing",
     "bm25_per_idf",
     "log_rank",
     "log_terms",
@@ -81,6 +82,14 @@ class QueryEvidence:
         if not len(self.idf):
             return 0.0
         return float(self.known.mean()) if self.known is not None else 1.0
+
+    def largest_missing(self) -> F64:
+        """Per candidate: the idf share of the weightiest query word it does not contain."""
+        mass = self.idf_mass
+        if mass <= 0 or not len(self.matches) or not self.matches.shape[1]:
+            return np.zeros(len(self.matches))
+        missing = np.where(self.matches, 0.0, self.idf[None, :])
+        return np.asarray(missing.max(axis=1) / mass, dtype=np.float64)
 
     def coverage(self) -> F64:
         """Per candidate: the share of the query's idf mass it contains."""
@@ -125,6 +134,12 @@ def feature_table(
     if len(cov_all) < len(fused.paper_ids):
         cov_all = np.concatenate([cov_all, np.zeros(len(fused.paper_ids) - len(cov_all))])
     cov = cov_all[:n]
+    mass_known = evidence.idf_mass > 0
+    missing = evidence.largest_missing()
+    if len(missing) < n:  # papers not looked up count as having no query word
+        widest = float(evidence.idf.max()) / evidence.idf_mass if mass_known else 0.0
+        missing = np.concatenate([missing, np.full(n - len(missing), widest)])
+    missing = missing[:n]
     cov_top = float(cov_all.max()) if len(cov_all) else 0.0
     mass = evidence.idf_mass
     kw = fused.keyword[:n]
@@ -143,6 +158,7 @@ def feature_table(
         "coverage_top": ones * cov_top,
         "coverage_gap": cov_top - cov,
         "all_words": (cov >= 1.0 - 1e-9).astype(np.float64),
+        "largest_missing": missing,
         "bm25_per_idf": kw / mass if mass > 0 else np.zeros(n),
         "log_rank": np.log1p(rank),
         "log_terms": ones * np.log1p(len(evidence.terms)),

@@ -133,7 +133,9 @@ class HybridEngine:
         calibrator = p.calibrator(mode)
         if calibrator is not None:
             background = self.background.for_query(qvec) if qvec is not None else None
-            relevance = score_relevance(self.keyword, query, fused, calibrator, background)
+            relevance = score_relevance(
+                self.keyword, query, fused, calibrator, background, depth, mode != "semantic"
+            )
         else:
             relevance = np.full(len(fused.paper_ids), np.nan)
         target = navigational_target(self.keyword, query, fused, flt)
