@@ -134,7 +134,7 @@ class HybridEngine:
         if calibrator is not None:
             background = self.background.for_query(qvec) if qvec is not None else None
             relevance = score_relevance(
-                self.keyword, query, fused, calibrator, background, depth, mode != "semantic"
+                self.keyword, query, fused, calibrator, background, mode != "semantic"
             )
         else:
             relevance = np.full(len(fused.paper_ids), np.nan)
