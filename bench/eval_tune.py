@@ -4,10 +4,11 @@
                                         [--write]
 
 Grids are coarse (a few values each) because the machine is shared; see the log for every
-point tried. `--from-params --steps calibration` refits only the calibration. Steps, each on
-train queries only: BM25 field boosts (keyword nDCG@10), normalisation and the
-convex weight (hybrid nDCG@10), dense pseudo-relevance feedback (hybrid nDCG@10), then one
-logistic calibration per mode and the min_relevance that maximises mean set-F1. With --write the
+point tried. Steps, each on train queries only: BM25 field boosts (keyword
+nDCG@10), normalisation and the convex weight (hybrid nDCG@10), dense and keyword
+pseudo-relevance feedback (hybrid nDCG@10). The relevance model and `min_relevance` are fitted
+by bench/relevance_fit.py on four collections and kept as shipped; after changing the retrieval
+parameters, rerun bench/relevance_data.py and bench/relevance_fit.py --write. With --write the
 result goes to src/papertide/search/params.json; bench/results/eval_tune.json keeps the log.
 """
 
@@ -22,24 +23,18 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from papertide.config import Settings  # noqa: E402
 from papertide.embed.registry import get_embedder  # noqa: E402
 from papertide.search.beir import load_beir  # noqa: E402
-from papertide.search.calibration import features, fit_calibrator  # noqa: E402
 from papertide.search.evaluate import (  # noqa: E402
-    CALIBRATION_DEPTH,
-    cutoff_metrics,
     index_beir,
     rank_queries,
     ranking_metrics,
 )
 from papertide.search.params import SearchParams, load_params  # noqa: E402
-from papertide.search.query import parse_query  # noqa: E402
 
 
 def main() -> None:
@@ -48,9 +43,7 @@ def main() -> None:
     parser.add_argument("--model", default="minilm-int8")
     parser.add_argument("--cache", type=Path, default=ROOT / "data" / "eval-cache")
     parser.add_argument("--write", action="store_true", help="write params.json into the package")
-    parser.add_argument(
-        "--steps", default="boosts,fusion,prf,rm3,calibration", help="which steps to run"
-    )
+    parser.add_argument("--steps", default="boosts,fusion,prf,rm3", help="which steps to run")
     parser.add_argument(
         "--from-params", action="store_true", help="start from the shipped params.json"
     )
@@ -60,7 +53,10 @@ def main() -> None:
     settings = Settings(embed_model=args.model, data_dir=Path(tempfile.gettempdir()))
     embedder = get_embedder(settings)
     train = load_beir(args.data, "train")
-    params = load_params() if args.from_params else SearchParams()
+    shipped = load_params()
+    params = shipped if args.from_params else SearchParams()
+    # The relevance model is fitted by bench/relevance_fit.py (four collections); keep it.
+    params.calibration, params.min_relevance = shipped.calibration, shipped.min_relevance
     log: dict[str, object] = {"model": embedder.name, "queries": len(train.queries)}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -130,32 +126,6 @@ def main() -> None:
         log["rm3"] = {"grid": grid, "best": [params.rm3_docs, params.rm3_terms, params.rm3_weight]}
         log["hybrid_ndcg"] = best
 
-        # 5. calibration per mode, then the threshold that maximises mean set-F1
-        for mode in ("hybrid", "keyword", "semantic"):
-            if "calibration" not in steps:
-                break
-            params.calibration.pop(mode, None)
-            ranked = rank_queries(index, train, mode)  # type: ignore[arg-type]
-            rows, labels = [], []
-            for qid, result in ranked.items():
-                terms = parse_query(train.queries[qid])
-                n_terms = len(terms.terms) + sum(len(p) for p in terms.phrases)
-                feats = features(result.fused, n_terms, depth=CALIBRATION_DEPTH)
-                docs = [index.doc_ids[i] for i in result.fused.paper_ids[:CALIBRATION_DEPTH]]
-                rows.append(feats)
-                labels.extend(int(train.qrels[qid].get(d, 0) > 0) for d in docs)
-            calibrator = fit_calibrator(np.vstack(rows), np.array(labels))
-            params.calibration[mode] = calibrator.to_dict()
-            ranked = rank_queries(index, train, mode)  # type: ignore[arg-type]
-            sweep = []
-            for threshold in np.arange(0.05, 0.951, 0.025):
-                metrics, _, _ = cutoff_metrics(index, train, ranked, round(float(threshold), 3))
-                sweep.append((round(float(threshold), 3), metrics["f1"], metrics["ece"]))
-            threshold, f1, ece = max(sweep, key=lambda s: s[1])
-            params.min_relevance[mode] = threshold
-            log[f"cutoff_{mode}"] = {"threshold": threshold, "train_f1": f1, "train_ece": ece}
-            print("cutoff", mode, threshold, f1, ece, flush=True)
-
     previous = dict(params.provenance) if args.from_params else {}
     params.provenance = {
         "command": "python bench/eval_tune.py --write"
@@ -166,9 +136,11 @@ def main() -> None:
         "train_ndcg@10": previous.get("train_ndcg@10")
         or {"hybrid": log["hybrid_ndcg"], "semantic": log["semantic_ndcg"]},
     }
+    if "calibration" in shipped.provenance:
+        params.provenance["calibration"] = shipped.provenance["calibration"]
     log["seconds"] = round(time.perf_counter() - started, 1)
     log["params"] = json.loads(params.to_json())
-    full = steps >= {"boosts", "fusion", "prf", "rm3", "calibration"}
+    full = steps >= {"boosts", "fusion", "prf", "rm3"}
     name = "eval_tune.json" if full else f"eval_tune_{'_'.join(sorted(steps))}.json"
     out = ROOT / "bench" / "results" / name
     out.parent.mkdir(parents=True, exist_ok=True)

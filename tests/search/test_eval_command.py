@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from papertide.cli import app
 from papertide.search.beir import BeirError, load_beir
-from papertide.search.evaluate import mrr_at, ndcg_at, recall_at, set_scores
+from papertide.search.evaluate import eval_query, mrr_at, ndcg_at, recall_at, set_scores
 
 TINY = Path(__file__).resolve().parents[1] / "data" / "beir_tiny"
 
@@ -75,3 +75,27 @@ def test_eval_table_and_bad_folder(data_dir: Path, tmp_path: Path) -> None:
     missing = runner.invoke(app, ["eval", str(tmp_path / "nowhere")])
     assert missing.exit_code == 1
     assert "not a folder" in missing.output and "Traceback" not in missing.output
+
+
+def test_a_query_longer_than_the_search_box_allows_is_evaluated_not_a_traceback(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    """CISI has a query of 1,462 characters; the product refuses > 1,000 (QueryTooLong)."""
+    folder = tmp_path / "long"
+    (folder / "qrels").mkdir(parents=True)
+    (folder / "corpus.jsonl").write_text(
+        '{"_id": "d1", "title": "Library catalogues", "text": "Subject indexing of books."}\n'
+        '{"_id": "d2", "title": "Dark matter", "text": "Halos of dwarf galaxies."}\n'
+    )
+    long_query = "How are library catalogues and subject indexing used? " * 30
+    assert len(long_query) > 1000
+    (folder / "queries.jsonl").write_text(json.dumps({"_id": "q1", "text": long_query}) + "\n")
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\n")
+    result = CliRunner().invoke(app, ["eval", str(folder), "--keyword-only", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    assert json.loads(result.stdout)["keyword"]["ndcg@10"] == 1.0
+    parsed = eval_query(long_query)
+    collapsed = " ".join(long_query.split())
+    assert len(parsed.text) <= 1000 and collapsed.startswith(parsed.text)
+    assert collapsed[len(parsed.text)] == " "  # cut between words

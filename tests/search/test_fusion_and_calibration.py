@@ -6,9 +6,12 @@ import numpy as np
 import pytest
 
 from papertide.search.calibration import (
+    FEATURES,
     Calibrator,
+    QueryEvidence,
     expected_calibration_error,
-    features,
+    feature_rows,
+    feature_table,
     fit_calibrator,
 )
 from papertide.search.fusion import fuse, normalise
@@ -46,16 +49,18 @@ def test_empty_candidates_fuse_to_nothing() -> None:
 
 def test_features_have_one_row_per_result_and_rank_first_marked() -> None:
     fused = fuse({1: 3.0, 2: 2.0, 3: 1.0}, {1: 0.9, 2: 0.5, 3: 0.1}, 0.5)
-    rows = features(fused, query_terms=2, depth=2)
-    assert rows.shape == (2, 11)
-    assert rows[0, 4] == 1.0 and rows[1, 4] == 0.0  # is_top
+    evidence = QueryEvidence(["a", "b"], np.array([1.0, 1.0]), np.ones((3, 2), dtype=bool))
+    rows = feature_rows(feature_table(fused, evidence, None, depth=2), FEATURES)
+    assert rows.shape == (2, len(FEATURES))
+    log_rank = rows[:, FEATURES.index("log_rank")]
+    assert log_rank[0] == 0.0 and log_rank[1] > 0.0
 
 
 def test_fitted_calibrator_orders_probabilities_by_evidence_and_round_trips() -> None:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(400, 3))
     y = (x[:, 0] + 0.3 * rng.normal(size=400) > 0.5).astype(int)
-    cal = fit_calibrator(x, y)
+    cal = fit_calibrator(x, y, features=("cos", "cos_z", "coverage"))
     probs = cal.predict(np.array([[2.0, 0, 0], [-2.0, 0, 0]]))
     assert probs[0] > 0.9 > 0.1 > probs[1]
     again = Calibrator.from_dict(cal.to_dict())

@@ -3,9 +3,11 @@
     searcher = get_searcher(settings)
     response = searcher.search("graph neural networks", SearchFilters(categories=("cs.LG",)))
 
-`relevance` of each result is a calibrated probability that it is relevant (fit on SciFact
-train); `min_relevance=None` applies the default cutoff fitted to maximise set-F1, so a list can
-be short or empty; pass `min_relevance=0.0` for a plain ranked list.
+`relevance` of each result is a calibrated probability that it is relevant (fitted on SciFact
+train and three classic collections, see search/calibration.py); `min_relevance=None` applies
+the default cutoff chosen to maximise set-F1, so a list can be short or empty (nonsense returns
+nothing); pass `min_relevance=0.0` for a plain ranked list. An arXiv id or an exact title puts
+that paper first.
 """
 
 from __future__ import annotations

@@ -1,110 +1,357 @@
-"""Relevance probabilities: a logistic model over a result's scores and its query's scores.
+"""Relevance probabilities: a logistic model over features that mean the same in any collection.
 
-Fitted on SciFact train by `bench/eval_tune.py`; the coefficients ship in `params.json`.
+A result's evidence is read on absolute scales, never only relative to the query's best result:
+
+- its cosine, and its cosine against the collection's background (how far above the similarity
+  of an average paper to this query it stands, in standard deviations);
+- the share of the query's idf mass it contains (a paper with every rare query word scores 1,
+  whether the query has two words or forty);
+- the shape of the query's candidate list: the best cosine and coverage, how many candidates
+  are about as good as the best (many relevant papers for a topic, one for a claim);
+- the query itself: its length and the share of its words that the collection knows.
+
+Fitted by `bench/relevance_fit.py` on SciFact train and three classic collections with equal
+weight per collection, validated leaving one collection out; the coefficients ship in
+`params.json` together with the names of the features they belong to.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 from papertide.search.fusion import Fused
 
+F64 = npt.NDArray[np.float64]
+
+FEW_ANSWERS = "few_answers"
+UNKNOWN_WORDS_MIN_Z = 6.0  # see relevance_from
+NO_EVIDENCE = 0.01
+
+# Every feature the code can compute; a fitted model names the ones it uses.
 FEATURES = (
-    "fused",
-    "gap_to_top",
-    "gap_to_next",
+    "cos",
+    "cos_z",
+    "cos_top",
+    "cos_top_z",
+    "cos_gap",
+    "coverage",
+    "coverage_top",
+    "coverage_gap",
+    "all_words",
+    "largest_missing",
+    "bm25_per_idf",
     "log_rank",
-    "is_top",
-    "semantic",
-    "semantic_top",
-    "semantic_gap",
-    "keyword_rel",
-    "keyword_per_term",
-    "fused_std",
+    "log_terms",
+    "known_share",
+    "near_top",
+    "near_top_10",
+    "near_top_20",
+    "sem_rank",
+    "cos_spread",
+    "fused_gap",
+    "few_answers",
 )
 
 
-def features(fused: Fused, query_terms: int, depth: int = 20) -> npt.NDArray[np.float64]:
-    """One row of FEATURES per result in the first `depth` of a query's fused list."""
-    n = min(depth, len(fused.paper_ids))
+@dataclass
+class QueryEvidence:
+    """The analysed query words, their idf, and which candidates contain each of them.
+
+    A word that no paper of the collection has counts with the idf of the rarest word (a
+    paper cannot match it, so it lowers every paper's coverage): "giraffe neural network"
+    is not fully covered by a paper about neural networks.
+    """
+
+    terms: list[str] = field(default_factory=list)
+    idf: F64 = field(default_factory=lambda: np.zeros(0))
+    # matches[i, t]: candidate i (in the order given) has term t in its title or abstract
+    matches: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    known: npt.NDArray[np.bool_] | None = None  # term t occurs in the collection (default: all)
+
+    @property
+    def idf_mass(self) -> float:
+        return float(self.idf.sum())
+
+    @property
+    def known_share(self) -> float:
+        """Share of the query's words (by count) that occur in the collection at all."""
+        if not len(self.idf):
+            return 0.0
+        return float(self.known.mean()) if self.known is not None else 1.0
+
+    def largest_missing(self) -> F64:
+        """Per candidate: the idf share of the weightiest query word it does not contain."""
+        mass = self.idf_mass
+        if mass <= 0 or not len(self.matches) or not self.matches.shape[1]:
+            return np.zeros(len(self.matches))
+        missing = np.where(self.matches, 0.0, self.idf[None, :])
+        return np.asarray(missing.max(axis=1) / mass, dtype=np.float64)
+
+    def coverage(self) -> F64:
+        """Per candidate: the share of the query's idf mass it contains."""
+        mass = self.idf_mass
+        if mass <= 0 or not len(self.matches) or not self.matches.shape[1]:
+            return np.zeros(len(self.matches))
+        return np.asarray(self.matches @ self.idf / mass, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Background:
+    """Mean and standard deviation of a query's cosine to the papers of the collection."""
+
+    mean: float
+    std: float
+
+
+def feature_table(
+    fused: Fused,
+    evidence: QueryEvidence,
+    background: Background | None,
+    depth: int | None = None,
+    few_answers: bool = False,
+) -> dict[str, F64]:
+    """Every FEATURES column for the first `depth` results of a query's fused list.
+
+    `few_answers`: the query is a claim or a title (query_kind), which has one right answer
+    rather than many; it is not a feature of the logistic model but selects the cascade (see
+    `relevance_from`), and is kept in the table as the column FEW_ANSWERS.
+    """
+    n = len(fused.paper_ids) if depth is None else min(depth, len(fused.paper_ids))
     if n == 0:
-        return np.zeros((0, len(FEATURES)))
-    f = fused.fused[:n]
-    sem = fused.semantic[:n]
-    has_sem = np.isfinite(sem)
-    sem_filled = np.where(has_sem, sem, 0.0)
-    sem_top = float(np.nanmax(fused.semantic)) if np.isfinite(fused.semantic).any() else 0.0
+        return {name: np.zeros(0) for name in (*FEATURES, FEW_ANSWERS)}
+    bg = background or Background(0.0, 1.0)
+    bg_std = max(bg.std, 1e-3)
+    sem_all = np.where(np.isfinite(fused.semantic), fused.semantic, bg.mean)
+    has_sem = bool(np.isfinite(fused.semantic).any())
+    cos = sem_all[:n] if has_sem else np.full(n, bg.mean)
+    cos_sorted = np.sort(sem_all)[::-1] if has_sem else np.full(1, bg.mean)
+    cos_top = float(cos_sorted[0])
+    cov_all = evidence.coverage()
+    if len(cov_all) < len(fused.paper_ids):
+        cov_all = np.concatenate([cov_all, np.zeros(len(fused.paper_ids) - len(cov_all))])
+    cov = cov_all[:n]
+    mass_known = evidence.idf_mass > 0
+    missing = evidence.largest_missing()
+    if len(missing) < n:  # papers not looked up count as having no query word
+        widest = float(evidence.idf.max()) / evidence.idf_mass if mass_known else 0.0
+        missing = np.concatenate([missing, np.full(n - len(missing), widest)])
+    missing = missing[:n]
+    cov_top = float(cov_all.max()) if len(cov_all) else 0.0
+    mass = evidence.idf_mass
     kw = fused.keyword[:n]
-    kw_top = float(fused.keyword.max()) if len(fused.keyword) else 0.0
     rank = np.arange(n, dtype=np.float64)
-    nxt = np.append(f[1:], f[-1] if n else 0.0)
-    rows = np.column_stack(
-        [
-            f,
-            f[0] - f,
-            f - nxt,
-            np.log1p(rank),
-            (rank == 0).astype(np.float64),
-            sem_filled,
-            np.full(n, sem_top),
-            sem_top - sem_filled,
-            kw / kw_top if kw_top > 0 else np.zeros(n),
-            kw / max(query_terms, 1),
-            np.full(n, f[: min(10, n)].std()),
-        ]
-    )
-    return rows
+    # how many candidates are nearly as good as the best (cosine within 0.05 of it)
+    near = float(np.sum(cos_sorted >= cos_top - 0.05)) if has_sem else 1.0
+    tenth = float(cos_sorted[min(9, len(cos_sorted) - 1)])
+    ones = np.ones(n)
+    return {
+        "cos": cos,
+        "cos_z": (cos - bg.mean) / bg_std,
+        "cos_top": ones * cos_top,
+        "cos_top_z": ones * (cos_top - bg.mean) / bg_std,
+        "cos_gap": cos_top - cos,
+        "coverage": cov,
+        "coverage_top": ones * cov_top,
+        "coverage_gap": cov_top - cov,
+        "all_words": (cov >= 1.0 - 1e-9).astype(np.float64),
+        "largest_missing": missing,
+        "bm25_per_idf": kw / mass if mass > 0 else np.zeros(n),
+        "log_rank": np.log1p(rank),
+        "log_terms": ones * np.log1p(len(evidence.terms)),
+        "known_share": ones * evidence.known_share,
+        "near_top": ones * np.log(near),
+        "near_top_10": ones * np.log(float(np.sum(cos_sorted >= cos_top - 0.1))),
+        "near_top_20": ones * np.log(float(np.sum(cos_sorted >= cos_top - 0.2))),
+        "sem_rank": np.log1p(np.searchsorted(-cos_sorted, -cos, side="left").astype(np.float64)),
+        "cos_spread": ones * (cos_top - tenth),
+        "fused_gap": fused.fused[0] - fused.fused[:n],
+        FEW_ANSWERS: ones * float(few_answers),
+    }
+
+
+def feature_rows(table: dict[str, F64], names: Sequence[str]) -> F64:
+    columns = [table[name] for name in names]
+    if not columns or not len(columns[0]):
+        return np.zeros((0, len(names)))
+    return np.column_stack(columns)
 
 
 class Calibrator:
-    """p(relevant) = sigmoid(w · standardised features + b)."""
+    """p(relevant) = sigmoid(w · standardised features + b), over the named features."""
 
     def __init__(
-        self, coef: Sequence[float], intercept: float, mean: Sequence[float], scale: Sequence[float]
+        self,
+        coef: Sequence[float],
+        intercept: float,
+        mean: Sequence[float],
+        scale: Sequence[float],
+        features: Sequence[str] = FEATURES,
     ) -> None:
         self.coef = np.asarray(coef, dtype=np.float64)
         self.intercept = float(intercept)
         self.mean = np.asarray(mean, dtype=np.float64)
         self.scale = np.asarray(scale, dtype=np.float64)
+        self.features = tuple(features)
+        unknown = set(self.features) - set(FEATURES)
+        if unknown or len(self.features) != len(self.coef):
+            raise ValueError(f"calibration features do not match the code: {sorted(unknown)}")
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Calibrator:
-        return cls(data["coef"], data["intercept"], data["mean"], data["scale"])  # type: ignore[arg-type]
+        return cls(
+            data["coef"],  # type: ignore[arg-type]
+            data["intercept"],  # type: ignore[arg-type]
+            data["mean"],  # type: ignore[arg-type]
+            data["scale"],  # type: ignore[arg-type]
+            data.get("features", FEATURES),  # type: ignore[arg-type]
+        )
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "features": list(FEATURES),
+            "features": list(self.features),
             "coef": self.coef.round(6).tolist(),
             "intercept": round(self.intercept, 6),
             "mean": self.mean.round(6).tolist(),
             "scale": self.scale.round(6).tolist(),
         }
 
-    def predict(self, rows: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    def predict(self, rows: F64) -> F64:
         if len(rows) == 0:
             return np.zeros(0)
         z = ((rows - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+    def predict_table(self, table: dict[str, F64]) -> F64:
+        return self.predict(feature_rows(table, self.features))
 
 
-def fit_calibrator(rows: npt.NDArray[np.float64], labels: npt.NDArray[np.int_]) -> Calibrator:
-    """Fit the logistic model (scikit-learn) on feature rows and 0/1 labels."""
+def non_increasing(values: F64) -> F64:
+    """The non-increasing sequence closest to `values` in squared error (pool adjacent
+    violators): each out-of-order run is replaced by its mean."""
+    means: list[float] = []
+    sizes: list[int] = []
+    for v in np.asarray(values, dtype=np.float64).tolist():
+        mean, size = v, 1
+        while means and means[-1] < mean:
+            total = means[-1] * sizes[-1] + mean * size
+            size += sizes.pop()
+            means.pop()
+            mean = total / size
+        means.append(mean)
+        sizes.append(size)
+    return np.repeat(np.array(means), sizes) if means else np.zeros(0)
+
+
+def cascade(on_topic: F64) -> F64:
+    """One right answer: p(the i-th result is it) = p_i × Π_{j<i} (1 − p_j).
+
+    The logistic model says how likely each result is to be on the query's subject. A topic
+    wants all of those; a claim or a title has one right answer, the first on-subject result:
+    results below a likely answer are unlikely to be another one.
+    """
+    before = np.concatenate([[0.0], np.cumsum(np.log1p(-np.clip(on_topic, 0.0, 1 - 1e-12)))])
+    return np.asarray(on_topic * np.exp(before[:-1]), dtype=np.float64)
+
+
+def relevance_from(calibrator: Calibrator, table: dict[str, F64]) -> F64:
+    """The model's probabilities, the one-answer cascade for claims and titles, and two rules
+    that no fitted coefficient may overrule.
+
+    - A query none of whose words occurs in the collection, and whose best cosine is not far
+      above the collection's background, has no evidence for any paper: nothing goes above
+      NO_EVIDENCE. (Word salads and random letters; a query in other words than the papers'
+      but with a close semantic match still counts.)
+    - A result is never more likely relevant than one ranked above it, so a cutoff keeps a
+      prefix of the ranking rather than punching holes in it. Where the model says otherwise
+      the probabilities of the out-of-order run are pooled (their mean, the closest
+      non-increasing sequence), which keeps their sum: the expected number of relevant results.
+    """
+    relevance = calibrator.predict_table(table)
+    if not len(relevance):
+        return relevance
+    if table[FEW_ANSWERS][0] > 0:
+        relevance = cascade(relevance)
+    if table["known_share"][0] == 0.0 and table["cos_top_z"][0] < UNKNOWN_WORDS_MIN_Z:
+        relevance = np.minimum(relevance, NO_EVIDENCE)
+    return non_increasing(relevance)
+
+
+def fit_calibrator(
+    rows: F64,
+    labels: npt.NDArray[np.int_],
+    weights: F64 | None = None,
+    features: Sequence[str] | None = None,
+    c: float = 1.0,
+) -> Calibrator:
+    """Fit the logistic model (scikit-learn) on feature rows, 0/1 labels and row weights."""
     from sklearn.linear_model import LogisticRegression
 
-    mean = rows.mean(axis=0)
-    scale = rows.std(axis=0)
+    names = tuple(features) if features is not None else FEATURES[: rows.shape[1]]
+    w = np.ones(len(rows)) if weights is None else np.asarray(weights, dtype=np.float64)
+    mean = np.average(rows, axis=0, weights=w)
+    scale = np.sqrt(np.average((rows - mean) ** 2, axis=0, weights=w))
     scale[scale < 1e-9] = 1.0
-    model = LogisticRegression(C=1.0, max_iter=2000)
-    model.fit((rows - mean) / scale, labels)
-    return Calibrator(model.coef_[0], float(model.intercept_[0]), mean, scale)
+    model = LogisticRegression(C=c, max_iter=5000)
+    model.fit((rows - mean) / scale, labels, sample_weight=w * len(w) / w.sum())
+    return Calibrator(model.coef_[0], float(model.intercept_[0]), list(mean), list(scale), names)
 
 
-def expected_calibration_error(
-    probs: npt.NDArray[np.float64], labels: npt.NDArray[np.int_], bins: int = 10
-) -> float:
+def fit_cascade_calibrator(
+    queries: Sequence[tuple[F64, npt.NDArray[np.int_], bool, float]],
+    features: Sequence[str],
+    c: float = 1.0,
+) -> Calibrator:
+    """Maximum likelihood of the final probabilities (cascade included) over whole queries.
+
+    `queries`: (feature rows in ranking order, 0/1 labels, few answers?, weight of each row).
+    The L2 penalty 1/(2C)·|w|² matches scikit-learn's LogisticRegression(C) on unit weights.
+    """
+    from scipy.optimize import minimize
+
+    rows = np.vstack([x for x, _, _, _ in queries])
+    w_rows = np.concatenate([np.full(len(y), w) for _, y, _, w in queries])
+    w_rows = w_rows * len(w_rows) / w_rows.sum()
+    mean = np.average(rows, axis=0, weights=w_rows)
+    scale = np.sqrt(np.average((rows - mean) ** 2, axis=0, weights=w_rows))
+    scale[scale < 1e-9] = 1.0
+    x_all = (rows - mean) / scale
+    y_all = np.concatenate([y for _, y, _, _ in queries]).astype(np.float64)
+    bounds = np.cumsum([0, *(len(y) for _, y, _, _ in queries)])
+    few = [f for _, _, f, _ in queries]
+    k = x_all.shape[1]
+
+    def loss(theta: F64) -> tuple[float, F64]:
+        z = x_all @ theta[:k] + theta[k]
+        p = np.clip(1.0 / (1.0 + np.exp(-np.clip(z, -40, 40))), 1e-12, 1 - 1e-12)
+        dz = np.empty_like(z)
+        total = 0.0
+        for i, is_few in enumerate(few):
+            s = slice(bounds[i], bounds[i + 1])
+            pi, yi, wi = p[s], y_all[s], w_rows[s]
+            if not is_few:
+                total -= float(np.sum(wi * (yi * np.log(pi) + (1 - yi) * np.log1p(-pi))))
+                dz[s] = wi * (pi - yi)
+                continue
+            log_q = np.log(pi) + np.concatenate([[0.0], np.cumsum(np.log1p(-pi))[:-1]])
+            q = np.clip(np.exp(log_q), 1e-12, 1 - 1e-12)
+            total -= float(np.sum(wi * (yi * np.log(q) + (1 - yi) * np.log1p(-q))))
+            g = -wi * (yi - q) / (1 - q)  # d loss / d log q_i
+            later = np.concatenate([np.cumsum(g[::-1])[::-1][1:], [0.0]])  # sum over i > j
+            dz[s] = g * (1 - pi) - later * pi
+        grad = np.concatenate([x_all.T @ dz, [dz.sum()]])
+        grad[:k] += theta[:k] / c
+        return total + float(theta[:k] @ theta[:k]) / (2 * c), grad
+
+    result = minimize(loss, np.zeros(k + 1), jac=True, method="L-BFGS-B")
+    theta = result.x
+    return Calibrator(list(theta[:k]), float(theta[k]), list(mean), list(scale), tuple(features))
+
+
+def expected_calibration_error(probs: F64, labels: npt.NDArray[np.int_], bins: int = 10) -> float:
     """ECE over equal-width probability bins."""
     if len(probs) == 0:
         return 0.0

@@ -12,11 +12,16 @@ from typing import Literal
 import numpy as np
 
 from papertide.embed.base import Embedder
-from papertide.search.calibration import features
 from papertide.search.fusion import Fused, fuse
 from papertide.search.keyword import Filter, KeywordIndex
 from papertide.search.params import SearchParams
 from papertide.search.query import ParsedQuery
+from papertide.search.relevance import (
+    BackgroundModel,
+    navigational_target,
+    put_first,
+    score_relevance,
+)
 from papertide.search.vectors import VectorIndex
 
 Mode = Literal["hybrid", "keyword", "semantic"]
@@ -66,6 +71,12 @@ class HybridEngine:
         return (
             self.vectors is not None and self.embedder is not None and self.vectors.live_count > 0
         )
+
+    @functools.cached_property
+    def background(self) -> BackgroundModel:
+        """The collection's background similarity (from a sample of vectors), for calibration."""
+        assert self.vectors is not None
+        return BackgroundModel.of(self.vectors)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._query_vectors(text)
@@ -121,13 +132,15 @@ class HybridEngine:
             fused = fuse({}, semantic, 1.0, p.normalisation)
         calibrator = p.calibrator(mode)
         if calibrator is not None:
-            terms = len(query.terms) + sum(len(w) for w in query.phrases)
-            relevance = calibrator.predict(features(fused, terms, depth=len(fused.paper_ids)))
-            # A result is never more likely relevant than one ranked above it, so a cutoff
-            # keeps a prefix of the ranking rather than punching holes in it.
-            relevance = np.minimum.accumulate(relevance) if len(relevance) else relevance
+            background = self.background.for_query(qvec) if qvec is not None else None
+            relevance = score_relevance(
+                self.keyword, query, fused, calibrator, background, mode != "semantic"
+            )
         else:
             relevance = np.full(len(fused.paper_ids), np.nan)
+        target = navigational_target(self.keyword, query, fused, flt)
+        if target is not None:  # an arXiv id or an exact title: that paper first
+            fused, relevance = put_first(fused, relevance, target)
         return Ranked(mode, fused, relevance, len(fused.paper_ids))
 
     def _fuse_hybrid(

@@ -42,7 +42,12 @@ class SearchParams:
 
     def calibrator(self, mode: str) -> Calibrator | None:
         data = self.calibration.get(mode)
-        return Calibrator.from_dict(data) if data else None
+        if not data:
+            return None
+        try:
+            return Calibrator.from_dict(data)
+        except (KeyError, ValueError):
+            return None  # fitted for other features (an older params file): uncalibrated
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1, sort_keys=True)

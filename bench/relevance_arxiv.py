@@ -1,0 +1,282 @@
+"""Does the relevance line behave on real arXiv papers? Nonsense, exact phrases, navigation.
+
+    .venv/bin/python bench/relevance_arxiv.py [--papers 3000] [--cache /tmp/relevance-cache]
+                                              [--src src] [--out bench/results/relevance_arxiv.json]
+
+Indexes the first N papers of ../shared/data/arxiv/arxiv_papers.jsonl.gz (file order, i.e. the
+earliest first_seen) with the bundled model (vectors cached under --cache, never in the repo),
+then searches through the product's `Searcher.search` with the default cutoff:
+
+- 20 nonsense queries (2 from issue 11, 9 random letter strings and 9 salads of everyday words,
+  both drawn with a fixed seed): how many return nothing above the line ("silent").
+- phrase queries (a fixed list chosen before any run): of the top-50 results whose title
+  contains the phrase, how many are above the line.
+- navigational: the exact title of 20 papers (fixed seed) and their arXiv ids: is the paper
+  first and above the line.
+- latency of Searcher.search (p50/p95) over all these queries.
+
+`--src` imports papertide from another checkout (e.g. /work/main/src) to compare with main;
+the nonsense and phrase figures only need `Searcher.search`, which both have.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import importlib
+import json
+import random
+import re
+import string
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+ARXIV = Path("/work/shared/data/arxiv/arxiv_papers.jsonl.gz")
+
+PHRASES = [
+    "diffusion model",
+    "black hole",
+    "reinforcement learning",
+    "large language model",
+    "graph neural network",
+    "retrieval augmented generation",
+    "dark matter",
+    "gravitational wave",
+    "federated learning",
+    "object detection",
+    "knowledge distillation",
+    "quantum error correction",
+    "speech recognition",
+    "point cloud",
+    "autonomous driving",
+]
+EVERYDAY = [
+    "marmalade",
+    "trombone",
+    "giraffe",
+    "teapot",
+    "pancake",
+    "umbrella",
+    "banjo",
+    "pickle",
+    "saxophone",
+    "walrus",
+    "lollipop",
+    "flamingo",
+    "cupcake",
+    "kazoo",
+    "pudding",
+    "accordion",
+    "hamster",
+    "doughnut",
+    "ukulele",
+    "pineapple",
+    "moustache",
+    "toaster",
+    "spatula",
+    "bagpipe",
+    "meringue",
+    "platypus",
+    "custard",
+    "harmonica",
+    "waffle",
+    "armadillo",
+]
+
+
+def nonsense_queries(seed: int = 11) -> list[str]:
+    rng = random.Random(seed)
+    out = ["qwzx blorfing snarkle", "marmalade trombone giraffe"]
+    for _ in range(9):
+        words = [
+            "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(4, 9)))
+            for _ in range(rng.randint(2, 4))
+        ]
+        out.append(" ".join(words))
+    for _ in range(9):
+        out.append(" ".join(rng.sample(EVERYDAY, rng.randint(2, 4))))
+    return out
+
+
+def norm(text: str) -> str:
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text.lower()).split())
+
+
+def load_papers(n: int) -> list[dict[str, Any]]:
+    out = []
+    with gzip.open(ARXIV, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            r = json.loads(line)
+            out.append(
+                {
+                    "arxiv_id": r["id"],
+                    "title": " ".join(r["title"].split()),
+                    "abstract": " ".join(r["abstract"].split()),
+                    "authors": r.get("authors") or [],
+                    "categories": r.get("categories") or [],
+                }
+            )
+            if len(out) >= n:
+                break
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--papers", type=int, default=3000)
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/relevance-cache"))
+    parser.add_argument("--src", type=Path, default=ROOT / "src")
+    parser.add_argument("--params", type=Path, default=None, help="a params.json to use")
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--show", action="append", default=[], help="print a query's top 10")
+    args = parser.parse_args()
+    sys.path.insert(0, str(args.src.resolve()))
+    config = importlib.import_module("papertide.config")
+    api = importlib.import_module("papertide.search.api")
+    keyword_mod = importlib.import_module("papertide.search.keyword")
+    vectors_mod = importlib.import_module("papertide.search.vectors")
+    params_mod = importlib.import_module("papertide.search.params")
+    sync_mod = importlib.import_module("papertide.search.sync")
+    base_mod = importlib.import_module("papertide.embed.base")
+    cache_mod = importlib.import_module("papertide.embed.cache")
+
+    papers = load_papers(args.papers)
+    params = params_mod.load_params(args.params)
+    result: dict[str, Any] = {
+        "command": " ".join(["python", *sys.argv]),
+        "papers": len(papers),
+        "src": str(args.src),
+        "min_relevance": params.min_relevance.get("hybrid"),
+    }
+    with tempfile.TemporaryDirectory(prefix="relevance-arxiv-") as tmp:
+        index_dir = Path(tmp) / "index"
+        settings = config.Settings(data_dir=Path(tmp), index_dir=index_dir)
+        searcher = api.Searcher(settings, params)
+        embedder = searcher.embedder
+        keyword = keyword_mod.KeywordIndex.create(index_dir / "keyword", params.field_boosts)
+        keyword.upsert(
+            keyword_mod.KeywordDoc(
+                paper_id=i + 1,
+                arxiv_id=p["arxiv_id"],
+                title=p["title"],
+                abstract=p["abstract"],
+                authors=p["authors"],
+                categories=p["categories"],
+            )
+            for i, p in enumerate(papers)
+        )
+        keyword.commit()
+        texts = [base_mod.paper_text(p["title"], p["abstract"]) for p in papers]
+        matrix = cache_mod.embed_cached(embedder, texts, args.cache / "emb-arxiv")
+        vectors = vectors_mod.VectorIndex(index_dir / "vectors", embedder.name, embedder.dim)
+        vectors.upsert(
+            list(range(1, len(papers) + 1)),
+            matrix,
+            [vectors_mod.RowMeta(categories=p["categories"]) for p in papers],
+        )
+        vectors.save()
+        sync_mod.write_state(
+            index_dir,
+            {"format": sync_mod.STATE_FORMAT, "model": embedder.name, "papers_cursor": ["x", 0]},
+        )
+        del keyword, vectors
+        timings: list[float] = []
+
+        def search(query: str, **kw: Any) -> Any:
+            started = time.perf_counter()
+            response = searcher.search(query, **kw)
+            timings.append(time.perf_counter() - started)
+            return response
+
+        search("warm up the model", min_relevance=0.0)
+        timings.clear()
+        if args.show:
+            line = params.min_relevance.get("hybrid", 0.0)
+            for q in args.show:
+                print(f"== {q}")
+                for r in search(q, limit=10, min_relevance=0.0).results:
+                    mark = "*" if r.relevance >= line else " "
+                    print(f"  {mark} {r.relevance:.3f} {r.arxiv_id:<11} {r.title[:90]}")
+            return
+
+        # 1. nonsense
+        rows = []
+        for q in nonsense_queries():
+            response = search(q)
+            top = search(q, limit=3, min_relevance=0.0).results
+            rows.append(
+                {
+                    "query": q,
+                    "above_line": len(response.results),
+                    "top3_relevance": [r.relevance for r in top],
+                }
+            )
+        silent = sum(1 for r in rows if r["above_line"] == 0)
+        result["nonsense"] = {"silent": silent, "of": len(rows), "queries": rows}
+        print(f"nonsense: {silent} of {len(rows)} silent", flush=True)
+
+        # 2. phrases in titles
+        rows = []
+        for phrase in PHRASES:
+            top50 = search(phrase, limit=50, min_relevance=0.0).results
+            line = params.min_relevance.get("hybrid", 0.0)
+            having = [r for r in top50 if norm(phrase) in norm(r.title)]
+            above = [r for r in having if r.relevance >= line]
+            top10_above = sum(1 for r in top50[:10] if r.relevance >= line)
+            rows.append(
+                {
+                    "query": phrase,
+                    "title_has_phrase": len(having),
+                    "above_line": len(above),
+                    "top10_above_line": top10_above,
+                    "relevance_of_those": [r.relevance for r in having],
+                }
+            )
+            print(f"  {phrase!r}: {len(above)}/{len(having)} above the line", flush=True)
+        having_total = sum(r["title_has_phrase"] for r in rows)
+        above_total = sum(r["above_line"] for r in rows)
+        result["phrases"] = {
+            "above_line": above_total,
+            "of": having_total,
+            "share": round(above_total / max(having_total, 1), 4),
+            "queries": rows,
+        }
+        print(f"phrases: {above_total} of {having_total} above the line", flush=True)
+
+        # 3. navigational: exact titles and arXiv ids of a fixed sample
+        rng = random.Random(7)
+        sample = rng.sample(papers, 20)
+        nav = {"title_first": 0, "title_first_above": 0, "id_first": 0, "id_first_above": 0}
+        line = params.min_relevance.get("hybrid", 0.0)
+        for p in sample:
+            got = search(p["title"], limit=5, min_relevance=0.0).results
+            if got and got[0].arxiv_id == p["arxiv_id"]:
+                nav["title_first"] += 1
+                nav["title_first_above"] += int(got[0].relevance >= line)
+            got = search(p["arxiv_id"], limit=5, min_relevance=0.0).results
+            if got and got[0].arxiv_id == p["arxiv_id"]:
+                nav["id_first"] += 1
+                nav["id_first_above"] += int(got[0].relevance >= line)
+        result["navigational"] = {**nav, "of": len(sample)}
+        print(f"navigational: {nav} of {len(sample)}", flush=True)
+
+        ms = np.array(timings) * 1000
+        result["latency_ms"] = {
+            "searches": len(ms),
+            "p50": round(float(np.percentile(ms, 50)), 2),
+            "p95": round(float(np.percentile(ms, 95)), 2),
+        }
+        print(f"latency: {result['latency_ms']}", flush=True)
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

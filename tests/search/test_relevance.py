@@ -1,0 +1,200 @@
+"""The relevance model's pieces (no index) and its behaviour through the search API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import Engine
+
+from papertide.search.api import Searcher
+from papertide.search.calibration import (
+    FEATURES,
+    FEW_ANSWERS,
+    NO_EVIDENCE,
+    Background,
+    Calibrator,
+    QueryEvidence,
+    cascade,
+    feature_table,
+    fit_cascade_calibrator,
+    non_increasing,
+    relevance_from,
+)
+from papertide.search.fusion import fuse
+from papertide.search.keyword import KeywordDoc, KeywordIndex
+from papertide.search.params import load_params
+from papertide.search.query import parse_query
+from papertide.search.relevance import idf, put_first, query_evidence
+
+NAMES = ("cos", "coverage", "bm25_per_idf")
+
+
+def test_pooling_keeps_the_order_and_the_sum() -> None:
+    values = np.array([0.9, 0.2, 0.5, 0.4, 0.1])
+    pooled = non_increasing(values)
+    assert np.all(np.diff(pooled) <= 1e-12)
+    assert pooled.sum() == pytest.approx(values.sum())
+    assert pooled.tolist() == pytest.approx([0.9, 1.1 / 3, 1.1 / 3, 1.1 / 3, 0.1])
+    assert non_increasing(np.zeros(0)).tolist() == []
+
+
+def test_cascade_gives_one_answer_not_many() -> None:
+    on_topic = np.array([0.8, 0.8, 0.8, 0.8])
+    one = cascade(on_topic)
+    assert one[0] == pytest.approx(0.8) and one[1] == pytest.approx(0.16)
+    assert one.sum() < 1.0 < on_topic.sum()
+
+
+def test_coverage_is_the_share_of_idf_mass() -> None:
+    evidence = QueryEvidence(
+        ["rare", "common"], np.array([3.0, 1.0]), np.array([[True, True], [False, True]])
+    )
+    assert evidence.coverage().tolist() == [1.0, 0.25]
+    assert evidence.known_share == 1.0
+    assert idf(0, 100) == 0.0 and idf(1, 100) > idf(50, 100) > 0
+
+
+def test_feature_table_has_every_feature_and_reads_the_background() -> None:
+    fused = fuse({1: 3.0, 2: 1.0}, {1: 0.6, 2: 0.3}, 0.5)
+    evidence = QueryEvidence(["a"], np.array([2.0]), np.array([[True], [False]]))
+    table = feature_table(fused, evidence, Background(0.1, 0.1), few_answers=True)
+    assert set(table) == {*FEATURES, FEW_ANSWERS}
+    assert table["cos_z"].tolist() == pytest.approx([5.0, 2.0])
+    assert table["coverage"].tolist() == [1.0, 0.0]
+    assert table[FEW_ANSWERS].tolist() == [1.0, 1.0]
+
+
+def _model() -> Calibrator:
+    # p rises with cosine and coverage
+    return Calibrator([2.0, 2.0, 0.0], 0.0, [0.3, 0.5, 0.0], [0.1, 0.25, 1.0], NAMES)
+
+
+def test_a_query_whose_words_no_paper_has_gets_nothing_above_any_line() -> None:
+    fused = fuse({}, {1: 0.35, 2: 0.3}, 1.0)
+    no_words = np.zeros((2, 2), dtype=bool)
+    unknown = QueryEvidence(["qwzx", "blorf"], np.full(2, 7.0), no_words, np.zeros(2, dtype=bool))
+    table = feature_table(fused, unknown, Background(0.1, 0.08))
+    by_cosine = Calibrator([4.0], 0.0, [0.3], [0.1], ("cos",))
+    assert by_cosine.predict_table(table)[0] > 0.5  # the model alone would show it
+    assert relevance_from(by_cosine, table).max() <= NO_EVIDENCE
+    # a close semantic match (far above the background) still counts without shared words
+    close = fuse({}, {1: 0.9, 2: 0.3}, 1.0)
+    assert relevance_from(by_cosine, feature_table(close, unknown, Background(0.1, 0.08)))[0] > 0.5
+
+
+def test_claims_get_one_answer_topics_many() -> None:
+    fused = fuse({1: 3.0, 2: 2.9, 3: 2.8}, {1: 0.6, 2: 0.59, 3: 0.58}, 0.5)
+    evidence = QueryEvidence(["a"], np.array([1.0]), np.ones((3, 1), dtype=bool))
+    topic = relevance_from(_model(), feature_table(fused, evidence, None))
+    claim = relevance_from(_model(), feature_table(fused, evidence, None, few_answers=True))
+    assert claim[0] == pytest.approx(topic[0])
+    assert claim[1] < topic[1] / 2 and claim[2] < claim[1]
+
+
+def test_cascade_fit_recovers_the_model_it_was_drawn_from() -> None:
+    rng = np.random.default_rng(0)
+    queries = []
+    for i in range(300):
+        x = rng.normal(size=(20, 3))
+        p = 1 / (1 + np.exp(-(1.5 * x[:, 0] - 0.5)))
+        few = i % 2 == 0
+        y = (rng.random(20) < (cascade(p) if few else p)).astype(int)
+        queries.append((x, y, few, 1.0))
+    model = fit_cascade_calibrator(queries, NAMES, c=100.0)
+    slope = model.coef / model.scale
+    assert slope[0] == pytest.approx(1.5, abs=0.2) and abs(slope[1]) < 0.2
+    again = Calibrator.from_dict(model.to_dict())
+    assert np.allclose(again.predict(queries[0][0]), model.predict(queries[0][0]), atol=1e-4)
+
+
+def test_shipped_parameters_load_for_every_mode() -> None:
+    params = load_params()
+    for mode in ("hybrid", "semantic", "keyword"):
+        model = params.calibrator(mode)
+        assert model is not None and set(model.features) <= set(FEATURES)
+        assert 0.0 < params.min_relevance[mode] < 1.0
+
+
+def test_parameters_of_another_feature_set_mean_uncalibrated_not_a_crash() -> None:
+    params = load_params()
+    params.calibration["hybrid"] = {
+        "features": ["gap_to_top"],
+        "coef": [1.0],
+        "intercept": 0.0,
+        "mean": [0.0],
+        "scale": [1.0],
+    }
+    assert params.calibrator("hybrid") is None
+
+
+def test_put_first_moves_or_adds_the_named_paper() -> None:
+    fused = fuse({1: 3.0, 2: 2.0}, {}, 0.0)
+    moved, rel = put_first(fused, np.array([0.5, 0.2]), 2)
+    assert moved.paper_ids == [2, 1] and rel[0] >= 0.99 and rel[1] == 0.5
+    added, rel = put_first(fused, np.array([0.5, 0.2]), 7)
+    assert added.paper_ids == [7, 1, 2] and rel[0] >= 0.99 and len(added.keyword) == 3
+
+
+# Through the API, on the eight papers of conftest ------------------------------------------
+
+
+def _line(searcher: Searcher) -> float:
+    return searcher.params.min_relevance["hybrid"]
+
+
+def test_an_arxiv_id_finds_that_paper_first_above_the_line(
+    corpus: Engine, searcher: Searcher
+) -> None:
+    searcher.sync(corpus)
+    for typed in ("2401.00005", "arXiv:2401.00005v2", "https://arxiv.org/abs/2401.00005"):
+        results = searcher.search(typed).results
+        assert results and results[0].arxiv_id == "2401.00005", typed
+        assert results[0].relevance >= _line(searcher)
+
+
+def test_an_exact_title_finds_that_paper_first_above_the_line(
+    corpus: Engine, searcher: Searcher
+) -> None:
+    searcher.sync(corpus)
+    for typed in (
+        "Ramsey numbers of sparse graphs",
+        "SUPERCONDUCTIVITY IN TWISTED BILAYER GRAPHENE",
+    ):
+        results = searcher.search(typed).results
+        assert results and results[0].relevance >= _line(searcher)
+    assert searcher.search("Ramsey numbers of sparse graphs").results[0].arxiv_id == "2401.00005"
+
+
+def test_nonsense_puts_nothing_above_the_line(corpus: Engine, searcher: Searcher) -> None:
+    searcher.sync(corpus)
+    for typed in ("qwzx blorfing snarkle", "zzkqv wwpt"):
+        assert searcher.search(typed).results == [], typed
+        assert searcher.search(typed, min_relevance=0.0).results  # still a ranked list
+
+
+def test_query_evidence_reads_the_index_in_groups_of_ids(tmp_path: Path) -> None:
+    keyword = KeywordIndex.create(tmp_path / "kw")
+    keyword.upsert(
+        KeywordDoc(
+            paper_id=i,
+            arxiv_id=f"2401.{i:05d}",
+            title="Dark matter halos" if i % 3 == 0 else "Graph networks",
+            abstract="matter" if i % 2 else "graphs of molecules",
+        )
+        for i in range(1, 81)
+    )
+    keyword.commit()
+    query = parse_query("dark matter qwzx")
+    evidence = query_evidence(keyword, query, list(range(1, 81)))
+    assert evidence.terms == ["dark", "matter", "qwzx"]
+    assert evidence.known is not None and evidence.known.tolist() == [True, True, False]
+    assert evidence.idf[2] >= evidence.idf.max()  # an unknown word counts as the rarest
+    dark = np.array([i % 3 == 0 for i in range(1, 81)])
+    matter = np.array([i % 3 == 0 or i % 2 == 1 for i in range(1, 81)])
+    assert (evidence.matches[:, 0] == dark).all() and (evidence.matches[:, 1] == matter).all()
+    assert not evidence.matches[:, 2].any()
+    # papers known to have BM25 0 are not looked up
+    skipped = query_evidence(keyword, query, [3, 4], bm25=[0.0, 1.0])
+    assert skipped.matches.tolist() == [[False, False, False], [False, False, False]]
