@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import update
+from tests.web.conftest import open_sign_in_link
 
 from papertide.store.db import make_engine
 from papertide.store.schema import User
@@ -99,9 +100,10 @@ def test_two_nodes_and_a_worker_share_one_database(tmp_path: Path, pg_reachable:
         link = wait_for(
             lambda: re.search(r"/login/verify\?token=[\w.\-~%]+", b.output()), "the sign-in mail"
         ).group(0)
-        signed_in = httpx.get(f"{a.url}{link}", cookies=cookies, timeout=10)
-        assert signed_in.status_code in (302, 303), signed_in.text[:300]
-        session_cookies = {**cookies, **dict(signed_in.cookies)}
+        with httpx.Client(base_url=a.url, cookies=cookies, timeout=10) as on_a:
+            signed_in = open_sign_in_link(on_a, link)
+            assert signed_in.status_code in (302, 303), signed_in.text[:300]
+            session_cookies = dict(on_a.cookies)
         engine = make_engine(url)
         with engine.begin() as conn:
             conn.execute(update(User).where(User.email == email).values(is_admin=True))
@@ -111,8 +113,8 @@ def test_two_nodes_and_a_worker_share_one_database(tmp_path: Path, pg_reachable:
         ingest = next(j for j in jobs.json()["jobs"] if j["name"] == "ingest_arxiv")
         assert ingest["last_run"]["status"] == "ok"
 
-        # Rate limits are shared through Redis: the per-account sign-in limit (5 an hour)
-        # counts requests to both nodes together.
+        # Rate limits are shared through Redis: the sign-in limit per address and account (5 an
+        # hour) counts requests to both nodes together.
         other = f"limited-{uuid.uuid4().hex[:8]}@example.org"
         codes = []
         for i in range(6):
