@@ -206,7 +206,9 @@ def open_sign_in_link(client: Any, link: str) -> Any:
     token = re.search(r'name="token" value="([^"]+)"', page.text)
     assert token, page.text
     return client.post(
-        "/login/verify", data={"token": token.group(1), "csrf_token": csrf_from(page.text)}
+        "/login/verify",
+        data={"token": token.group(1), "csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
     )
 
 
