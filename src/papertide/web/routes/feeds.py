@@ -31,6 +31,7 @@ from papertide.feeds.render import (
 )
 from papertide.web.deps import Db
 from papertide.web.errors import WebError
+from papertide.web.params import parse_day
 from papertide.web.routes.common import remember_page
 from papertide.web.state import not_modified, web_state
 
@@ -108,10 +109,7 @@ def daily_feed(
 
     kind = _format(fmt)
     if date:
-        try:
-            day: dt.date | None = dt.date.fromisoformat(date)
-        except ValueError:
-            raise WebError(400, f"not a date: {date!r}; use YYYY-MM-DD") from None
+        day: dt.date | None = parse_day(date)
     else:
         day = latest_feed_date(db, dt.datetime.now(dt.UTC).date())
     entries = feed_for_date(db, day) if day is not None else []
@@ -206,7 +204,6 @@ def search_feed(
 ) -> Response:
     """The results of /search?… with the same filters; only results above the relevance cutoff."""
     from papertide.store.queries import papers_by_ids
-    from papertide.web.params import parse_day
     from papertide.web.searching import run_search
 
     if fmt == "json":  # /search.json is the web app's; never shadow it
