@@ -49,7 +49,11 @@ class Settings(BaseSettings):
         description="Signs cookies and tokens. Default: generated once into <data_dir>/secret_key. "
         "Set it explicitly (same value) on every node of a multi-node install.",
     )
-    base_url: str = Field("http://127.0.0.1:8000", description="Public URL, used in mails/feeds.")
+    base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Public URL, used in mails and feeds. Unset, `papertide serve`/`demo` use the "
+        "address they listen on (http://HOST:PORT); it is never taken from a request.",
+    )
     site_name: str = "papertide"
     categories: list[str] = Field(
         default_factory=lambda: ["cs.AI", "cs.CL", "cs.CV", "cs.LG"],
@@ -142,15 +146,19 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies")
     @classmethod
     def _check_proxies(cls, value: list[str]) -> list[str]:
+        normalised = []
         for entry in value:
             try:
-                ipaddress.ip_network(entry, strict=False)
+                if "/" in entry:
+                    normalised.append(str(ipaddress.ip_network(entry.strip(), strict=False)))
+                else:
+                    normalised.append(str(ipaddress.ip_address(entry.strip())))
             except ValueError:
                 raise ValueError(
                     f"{entry[:60]!r} is not an IP address or network; list the reverse "
                     'proxies\' addresses, e.g. ["127.0.0.1"] or ["10.0.0.0/8"]'
                 ) from None
-        return value
+        return normalised
 
     # Derived locations -------------------------------------------------------------------------
 

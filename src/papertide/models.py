@@ -388,7 +388,7 @@ class PaperRecord:
             first_announced=first_announced,
             withdrawn=withdrawn or is_withdrawn_comment(clean_comment),
             code_links=links,
-            project_page=(project_page or "").strip() or None,
+            project_page=web_link(project_page),
             github_stars=github_stars,
         )
 

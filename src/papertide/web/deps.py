@@ -84,10 +84,18 @@ async def require_csrf(request: Request) -> None:
         )
 
 
+def limit_searches(request: Request) -> None:
+    """Count a search (a non-empty `q`) against the client's search limit: each one costs CPU
+    that every other request shares."""
+    if request.query_params.get("q", "").strip():
+        web_state(request).limits.hit("search", ip=client_ip(request))
+
+
 CurrentUser = Annotated[User | None, Depends(current_user)]
 SignedIn = Annotated[User, Depends(require_user)]
 Admin = Annotated[User, Depends(require_admin)]
 Csrf = Depends(require_csrf)
+SearchLimit = Depends(limit_searches)
 
 
 def client_ip(request: Request) -> str:

@@ -29,7 +29,7 @@ from papertide.feeds.render import (
     last_modified,
     render_feed,
 )
-from papertide.web.deps import Db
+from papertide.web.deps import Db, SearchLimit
 from papertide.web.errors import WebError
 from papertide.web.params import parse_day
 from papertide.web.routes.common import remember_page
@@ -190,7 +190,7 @@ def category_feed(request: Request, db: Db, category: str, fmt: str) -> Response
     return feed_response(request, meta, items, kind)
 
 
-@router.get("/search.{fmt}", summary="Any search as a feed")
+@router.get("/search.{fmt}", summary="Any search as a feed", dependencies=[SearchLimit])
 def search_feed(
     request: Request,
     db: Db,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from papertide.models import parse_arxiv_id
+from papertide.models import parse_arxiv_id, web_link
 from papertide.store.queries import (
     feed_entries_for_paper,
     paper_by_arxiv_id,
@@ -85,7 +85,10 @@ def paper_page(request: Request, arxiv_id: str, db: Db, user: CurrentUser) -> Re
                 ],
                 "related_note": related_note,
                 "collections": user_collections(db, user.id, include_private=True) if user else [],
-                "github": next((c for c in paper.code_links or [] if "github.com/" in c), None),
+                "github": next(
+                    (c for c in map(web_link, paper.code_links or []) if c and "github.com/" in c),
+                    None,
+                ),
             },
         )
 

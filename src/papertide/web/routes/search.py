@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from papertide.store.queries import papers_by_ids
-from papertide.web.deps import Db
+from papertide.web.deps import Db, SearchLimit
 from papertide.web.params import parse_day
 from papertide.web.render import render_page
 from papertide.web.searching import MAX_QUERY_CHARS, run_search
@@ -119,11 +119,11 @@ def _search(request: Request, db: Db, form: SearchForm, as_json: bool) -> Respon
     )
 
 
-@router.get("/search", summary="Search page")
+@router.get("/search", summary="Search page", dependencies=[SearchLimit])
 def search_page(request: Request, db: Db, form: Form) -> Response:
     return _search(request, db, form, False)
 
 
-@router.get("/search.json", summary="Search results as JSON")
+@router.get("/search.json", summary="Search results as JSON", dependencies=[SearchLimit])
 def search_json(request: Request, db: Db, form: Form) -> Response:
     return _search(request, db, form, True)
