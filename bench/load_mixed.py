@@ -68,7 +68,11 @@ function request()
   path = path:gsub("{q}", function()
     return words[math.random(#words)] .. "+" .. words[math.random(#words)]
   end)
-  return wrk.format("GET", path, {["Accept-Encoding"] = "gzip"})
+  -- Many readers behind one proxy (the nodes trust 127.0.0.1): per-client limits such as the
+  -- search limit apply to each of them, not to wrk as a whole.
+  local client = string.format("10.%%d.%%d.%%d", math.random(0, 255), math.random(0, 255),
+    math.random(1, 254))
+  return wrk.format("GET", path, {["Accept-Encoding"] = "gzip", ["X-Forwarded-For"] = client})
 end
 function response(status, headers, body)
   counts[status] = (counts[status] or 0) + 1
@@ -286,6 +290,7 @@ def main() -> None:
             PAPERTIDE_INDEX_SYNC_SECONDS="5",
             PAPERTIDE_LOG_LEVEL="WARNING",
             PAPERTIDE_MAIL_BACKEND="null",
+            PAPERTIDE_TRUSTED_PROXIES='["127.0.0.1"]',
         )
         nodes = []
         for name in ("a", "b"):

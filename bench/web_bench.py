@@ -86,23 +86,30 @@ def paper_on_latest_day(base: str) -> str:
 
 def signed_in_cookie(data_dir: Path) -> str | None:
     """A session cookie for the first user, so one row measures the uncached, per-user render."""
+    import datetime as dt
+
     from sqlalchemy import select
+    from sqlalchemy.orm import Session
 
     from papertide.config import load_settings
     from papertide.store.db import make_engine
     from papertide.store.schema import User
     from papertide.web.security import SESSION_COOKIE, SessionCodec, WebSession
+    from papertide.web.sessions import start_session
 
     os.environ["PAPERTIDE_DATA_DIR"] = str(data_dir)
     settings = load_settings()
     engine = make_engine(settings.effective_database_url)
-    with engine.connect() as conn:
-        user_id = conn.execute(select(User.id).order_by(User.id).limit(1)).scalar()
+    with Session(engine) as session:
+        user = session.scalars(select(User).order_by(User.id).limit(1)).first()
+        if user is None:
+            return None
+        key = start_session(session, user, dt.datetime.now(dt.UTC))  # a signed-in session row
+        session.commit()
+        session_cookie = WebSession(user_id=user.id, key=key, sid="bench")
     engine.dispose()
-    if user_id is None:
-        return None
     codec = SessionCodec(settings.effective_secret_key())
-    return f"{SESSION_COOKIE}={codec.dumps(WebSession(user_id=user_id, sid='bench'))}"
+    return f"{SESSION_COOKIE}={codec.dumps(session_cookie)}"
 
 
 def main() -> int:

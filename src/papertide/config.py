@@ -6,7 +6,9 @@ wrong database URL or an unusable data folder fails with one line that says what
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -47,7 +49,11 @@ class Settings(BaseSettings):
         description="Signs cookies and tokens. Default: generated once into <data_dir>/secret_key. "
         "Set it explicitly (same value) on every node of a multi-node install.",
     )
-    base_url: str = Field("http://127.0.0.1:8000", description="Public URL, used in mails/feeds.")
+    base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Public URL, used in mails and feeds. Unset, `papertide serve`/`demo` use the "
+        "address they listen on (http://HOST:PORT); it is never taken from a request.",
+    )
     site_name: str = "papertide"
     categories: list[str] = Field(
         default_factory=lambda: ["cs.AI", "cs.CL", "cs.CV", "cs.LG"],
@@ -105,6 +111,12 @@ class Settings(BaseSettings):
     jobs_in_process: bool = Field(
         False, description="Run the job queue and scheduler inside `papertide serve` (one machine)."
     )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (CIDR) of the reverse proxies whose X-Forwarded-For "
+        "and X-Forwarded-Proto headers are believed. Empty (the default): no proxy header is "
+        "trusted and the client address is the TCP peer's.",
+    )
     max_body_bytes: int = Field(10 * 1024 * 1024, gt=0, description="Larger bodies get 413.")
     max_header_bytes: int = Field(32 * 1024, gt=0, description="Larger headers get 431.")
     queue_name: str = Field(
@@ -145,21 +157,39 @@ class Settings(BaseSettings):
             return None
         try:
             url = make_url(value)
-        except ArgumentError:
+        except (ArgumentError, ValueError):  # ValueError: e.g. a port that is not a number
             raise ValueError(
-                f"not a database URL: {value!r}; use sqlite:///path/to/file.db or "
+                f"not a database URL: {masked_url(value)!r}; use sqlite:///path/to/file.db or "
                 "postgresql+psycopg://user@host:5432/dbname"
             ) from None
         backend = url.get_backend_name()
         if backend not in SUPPORTED_DATABASES:
             raise ValueError(
-                f"unsupported database {backend!r} in {value!r}; papertide runs on "
+                f"unsupported database {backend!r} in "
+                f"{url.render_as_string(hide_password=True)!r}; papertide runs on "
                 "sqlite or postgresql"
             )
         if backend == "postgresql" and url.drivername != "postgresql+psycopg":
             # Only psycopg 3 is installed; a bare postgresql:// would ask for psycopg2.
             value = url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        normalised = []
+        for entry in value:
+            try:
+                if "/" in entry:
+                    normalised.append(str(ipaddress.ip_network(entry.strip(), strict=False)))
+                else:
+                    normalised.append(str(ipaddress.ip_address(entry.strip())))
+            except ValueError:
+                raise ValueError(
+                    f"{entry[:60]!r} is not an IP address or network; list the reverse "
+                    'proxies\' addresses, e.g. ["127.0.0.1"] or ["10.0.0.0/8"]'
+                ) from None
+        return normalised
 
     # Derived locations -------------------------------------------------------------------------
 
@@ -202,6 +232,14 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip()
+
+
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+
+
+def masked_url(value: str) -> str:
+    """`value` with any password in it replaced by ***, for messages and logs."""
+    return _URL_PASSWORD.sub(r"\1***@", value)
 
 
 def load_settings(**overrides: object) -> Settings:

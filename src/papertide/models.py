@@ -3,7 +3,8 @@
 `PaperRecord` is what every source produces (one arXiv paper, normalised); `FeedRecord` is one
 paper on one day's community feed (Hugging Face daily papers); `SeedOwner` is whose library seeds
 recommendations. The pure normalisation helpers live here too so every source cleans ids, titles,
-abstracts and links the same way; `parse_arxiv_id` is the one arXiv id parser.
+abstracts and links the same way; `parse_arxiv_id` is the one arXiv id parser, `parse_email`
+the one email address parser and `web_link` the one check that a link may become an href.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Literal
+from urllib.parse import urlsplit
 
 __all__ = [
     "FeedRecord",
@@ -28,7 +30,9 @@ __all__ = [
     "normalize_arxiv_id",
     "parse_arxiv_id",
     "parse_datetime",
+    "parse_email",
     "split_arxiv_id",
+    "web_link",
 ]
 
 # The one arXiv id parser. New-style ids (0704.0001 onwards: YYMM.NNNN, YYMM.NNNNN from 1501) and
@@ -91,6 +95,45 @@ def arxiv_id_in_text(text: str) -> str | None:
     """The canonical id of the first arXiv id mentioned in `text` (a link, a note), or None."""
     match = _ID_IN_TEXT.search(text)
     return _canonical(match)[0] if match is not None else None
+
+
+# Deliberately strict: ASCII, one @, a dotted domain, no spaces, quotes, angle brackets, control
+# characters or line breaks (which would let an address smuggle mail headers or recipients).
+_EMAIL = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+"
+)
+
+
+def parse_email(raw: str) -> str | None:
+    """The address trimmed and lower-cased, or None when it is not one we can mail.
+
+    The one email parser: sign-in and subscriptions both call it."""
+    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in raw or ""):
+        return None
+    email = (raw or "").strip().lower()
+    if len(email) > 254 or ".." in email or not _EMAIL.fullmatch(email):
+        return None
+    return email
+
+
+def web_link(raw: str | None) -> str | None:
+    """`raw` when it is an absolute http(s) URL, else None.
+
+    Links from imported data (project pages, code repositories) become hrefs; `javascript:`,
+    `data:` and relative or malformed URLs must never reach a page, a feed or a mail."""
+    if not raw:
+        return None
+    link = raw.strip()
+    if any(ord(ch) < 33 or ord(ch) == 127 for ch in link) or "\\" in link:
+        return None
+    try:
+        parts = urlsplit(link)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return link
 
 
 def collapse_whitespace(text: str | None) -> str:
@@ -345,7 +388,7 @@ class PaperRecord:
             first_announced=first_announced,
             withdrawn=withdrawn or is_withdrawn_comment(clean_comment),
             code_links=links,
-            project_page=(project_page or "").strip() or None,
+            project_page=web_link(project_page),
             github_stars=github_stars,
         )
 

@@ -64,13 +64,15 @@ def test_digest_mail_parses_with_unicode_headers_and_both_parts(cfg: Settings) -
 
 
 def test_a_line_break_never_reaches_a_header(cfg: Settings) -> None:
-    with pytest.raises(ValueError, match="line break"):
-        raw_message(
-            cfg,
-            to="a@example.org",
-            subject="hello\r\nBcc: victim@example.org",
-            text="x",
-            html="<p>x</p>",
-            headers={},
-            msg_id="<x@y>",
-        )
+    mail = raw_message(
+        cfg,
+        to="a@example.org",
+        subject="hello\r\nBcc: victim@example.org",
+        text="x",
+        html="<p>x</p>",
+        headers={},
+        msg_id="<x@y>",
+    )
+    assert b"\r\nBcc:" not in mail.data
+    parsed = mail.as_message()
+    assert parsed["Bcc"] is None and parsed["Subject"] == "hello Bcc: victim@example.org"

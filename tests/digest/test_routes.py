@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from tests.digest.conftest import SmtpServer, add_paper, add_subscription
 from tests.digest.test_send import NOW, _feed
+from tests.web.conftest import open_sign_in_link
 
 from papertide.config import Settings
 from papertide.digest.send import SendOptions, send_due
@@ -254,7 +255,7 @@ def _sign_in(client: TestClient, smtp: SmtpServer, address: str) -> str:
         r"https?://[^/\s]+(/login/verify\?token=\S+)", _text(smtp.inbox.to(address)[-1])
     )
     assert link
-    assert client.get(link.group(1), follow_redirects=False).status_code == 303
+    assert open_sign_in_link(client, link.group(1)).status_code == 303
     return _csrf(client, "/recommendations")
 
 

@@ -97,17 +97,24 @@ def test_lost_database_gives_503_with_retry_after_never_500(offline_settings: Se
 
 
 def _admin_cookie(settings: Settings, engine: Engine, *, admin: bool) -> dict[str, str]:
+    """The cookie of a signed-in session (its row in user_sessions, as signing in makes)."""
+    import datetime as dt
+
+    from sqlalchemy.orm import Session
+
     from papertide.web.security import SESSION_COOKIE, SessionCodec, WebSession
+    from papertide.web.sessions import start_session
 
     name = f"u{uuid.uuid4().hex[:8]}"
-    with engine.begin() as conn:
-        user_id = conn.execute(
-            User.__table__.insert()
-            .values(email=f"{name}@example.org", name=name, is_admin=admin)
-            .returning(User.id)
-        ).scalar_one()
+    with Session(engine) as session:
+        user = User(email=f"{name}@example.org", name=name, is_admin=admin)
+        session.add(user)
+        session.flush()
+        key = start_session(session, user, dt.datetime.now(dt.UTC))
+        session.commit()
+        cookie = WebSession(user_id=user.id, key=key, sid="s1")
     codec = SessionCodec(settings.effective_secret_key())
-    return {SESSION_COOKIE: codec.dumps(WebSession(user_id=user_id, sid="s1"))}
+    return {SESSION_COOKIE: codec.dumps(cookie)}
 
 
 def test_admin_job_overview_is_for_admins_only(

@@ -198,15 +198,35 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+def open_sign_in_link(client: Any, link: str) -> Any:
+    """What a person does with the mailed link: open it, then press "Sign in" (a GET alone signs
+    nobody in). Returns the answer to the button; works with TestClient and httpx.Client."""
+    page = client.get(link)
+    assert page.status_code == 200, page.text
+    token = re.search(r'name="token" value="([^"]+)"', page.text)
+    assert token, page.text
+    return client.post(
+        "/login/verify",
+        data={"token": token.group(1), "csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
+    )
+
+
 def sign_in(client: TestClient, mailbox: Mailbox, email: str = "ada@example.org") -> str:
     """Sign in through the emailed link; returns the CSRF token of the signed-in session."""
     page = client.get("/login")
     response = client.post("/login", data={"email": email, "csrf_token": csrf_from(page.text)})
     assert response.status_code == 200, response.text
     link = mailbox.last_link().replace("http://testserver", "")
-    verified = client.get(link)
+    verified = open_sign_in_link(client, link)
     assert verified.status_code == 303, verified.text
     return csrf_from(client.get("/submit").text)
+
+
+def user_name(engine: Engine, email: str) -> str:
+    """The public name the site gave the account of `email` (random, never from the address)."""
+    with Session(engine) as session:
+        return session.query(User).filter_by(email=email).one().name
 
 
 def make_admin(engine: Engine, email: str) -> None:

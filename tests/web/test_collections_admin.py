@@ -9,7 +9,7 @@ import bibtexparser
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
-from tests.web.conftest import DAY, Mailbox, Seed, make_admin, sign_in
+from tests.web.conftest import DAY, Mailbox, Seed, make_admin, sign_in, user_name
 
 from papertide.store.schema import Collection, FeedEntry
 
@@ -27,8 +27,9 @@ def test_collection_lifecycle_and_exports(
     client: TestClient, mailbox: Mailbox, seed: Seed, engine: Engine
 ) -> None:
     token = sign_in(client, mailbox)
+    ada = user_name(engine, "ada@example.org")
     url = make_collection(client, token, "Reading list: LLMs")
-    assert url == "/u/ada/c/reading-list-llms"
+    assert url == f"/u/{ada}/c/reading-list-llms"
     with Session(engine) as session:
         collection_id = session.scalars(select(Collection.id)).one()
     for arxiv_id in ("2608.00001", "https://arxiv.org/abs/2608.00003v1", "2608.00001"):
@@ -56,11 +57,11 @@ def test_collection_lifecycle_and_exports(
         f"/collections/{collection_id}/edit",
         data={"csrf_token": token, "name": "Renamed", "is_public": "true"},
     )
-    assert renamed.headers["location"] == "/u/ada/c/renamed"
-    assert client.get("/u/ada/c/renamed.json").json()["public"] is True
+    assert renamed.headers["location"] == f"/u/{ada}/c/renamed"
+    assert client.get(f"/u/{ada}/c/renamed.json").json()["public"] is True
     deleted = client.post(f"/collections/{collection_id}/delete", data={"csrf_token": token})
     assert deleted.status_code == 303
-    assert client.get("/u/ada/c/renamed").status_code == 404
+    assert client.get(f"/u/{ada}/c/renamed").status_code == 404
 
 
 def test_private_collections_are_invisible_to_others(
@@ -69,13 +70,14 @@ def test_private_collections_are_invisible_to_others(
     token = sign_in(client, mailbox)
     private = make_collection(client, token, "Secret")
     public = make_collection(client, token, "Open", public=True)
-    profile = client.get("/u/ada").text
+    ada = user_name(engine, "ada@example.org")
+    profile = client.get(f"/u/{ada}").text
     assert "Secret" in profile and "Open" in profile
     other = sign_in(client, mailbox, "eve@example.org")
     assert client.get(private).status_code == 404
     assert client.get(private + ".bib").status_code == 404
     assert client.get(public).status_code == 200
-    assert "Secret" not in client.get("/u/ada").text
+    assert "Secret" not in client.get(f"/u/{ada}").text
     with Session(engine) as session:
         secret_id = session.scalars(select(Collection.id).where(Collection.name == "Secret")).one()
     stolen = client.post(
@@ -119,7 +121,9 @@ def test_admin_hides_entries_and_comments_bans_users_and_it_is_audited(
         client.post(f"/admin/entries/{entry_id}/hide", data={"csrf_token": admin}).status_code
         == 303
     )
-    assert client.post("/admin/users/troll/ban", data={"csrf_token": admin}).status_code == 303
+    troll_name = user_name(engine, "troll@example.org")
+    ban = client.post(f"/admin/users/{troll_name}/ban", data={"csrf_token": admin})
+    assert ban.status_code == 303
     log = client.get("/admin").text
     for action in ("hide_comment", "hide_entry", "ban_user"):
         assert action in log

@@ -13,7 +13,7 @@ from tests.web.conftest import Mailbox, Seed, sign_in
 from papertide.config import Settings
 from papertide.web.app import create_app
 from papertide.web.errors import WebError
-from papertide.web.ratelimit import RateLimits
+from papertide.web.ratelimit import RateLimits, Scope
 
 REDIS_URL = os.environ.get("PAPERTIDE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -51,7 +51,7 @@ def _redis_or_skip() -> None:
 
 def test_rate_limits_are_shared_between_nodes_through_redis() -> None:
     _redis_or_skip()
-    limits = {"vote": ("100/minute", "3/minute")}
+    limits: dict[str, dict[Scope, str]] = {"vote": {"ip": "100/minute", "account": "3/minute"}}
     node_a = RateLimits(REDIS_URL, limits)
     node_b = RateLimits(REDIS_URL, limits)
     account = f"test-{uuid.uuid4().hex}"
@@ -65,7 +65,7 @@ def test_rate_limits_are_shared_between_nodes_through_redis() -> None:
 
 
 def test_memory_limits_count_per_ip_and_per_account() -> None:
-    limits = RateLimits(None, {"comment": ("2/minute", "5/minute")})
+    limits = RateLimits(None, {"comment": {"ip": "2/minute", "account": "5/minute"}})
     limits.hit("comment", ip="10.0.0.1", account="a")
     limits.hit("comment", ip="10.0.0.1", account="b")
     with pytest.raises(WebError):

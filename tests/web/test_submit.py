@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from tests.conftest import TEST_DATA
-from tests.web.conftest import Mailbox, Seed, add_paper, sign_in
+from tests.web.conftest import Mailbox, Seed, add_paper, sign_in, user_name
 
 from papertide.config import Settings
 from papertide.web.app import create_app
@@ -36,7 +36,8 @@ def test_submit_by_url_puts_the_paper_on_todays_feed(
     today = dt.datetime.now(dt.UTC).date()
     body = client.get(f"/papers/date/{today}.json").json()
     assert [e["paper"]["id"] for e in body] == ["2611.00001"]
-    assert body[0]["submittedBy"]["name"] == "ada" and body[0]["submittedBy"]["user"] == "ada"
+    ada = user_name(engine, "ada@example.org")
+    assert body[0]["submittedBy"]["name"] == ada and body[0]["submittedBy"]["user"] == ada
     assert body[0]["submittedBy"]["type"] == "user" and body[0]["submittedBy"]["_id"]
     assert "Submitted 2611.00001" in client.get("/papers/2611.00001").text
 

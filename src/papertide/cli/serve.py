@@ -1,16 +1,39 @@
-"""`papertide serve`, `papertide demo` and `papertide admin` (grant or revoke admin rights)."""
+"""`papertide serve`, `papertide demo` and `papertide admin` (grant or revoke admin rights).
+
+Both servers run uvicorn without its proxy-header handling: which proxies to believe is
+settings.trusted_proxies, applied inside the app (web/app.py), so no address on the same machine
+can claim to be any client it likes. Without PAPERTIDE_BASE_URL, links in mails and feeds point
+at the address and port the server listens on (`listening_settings`), never at a request's Host.
+"""
 
 from __future__ import annotations
 
+import os
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from papertide.cli.common import CommandError, err_console, handles_errors, open_database, settings
+from papertide.config import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+# uvicorn's defaults would believe X-Forwarded-For from 127.0.0.1 (FORWARDED_ALLOW_IPS).
+UVICORN_OPTIONS: dict[str, Any] = {"proxy_headers": False, "log_level": "warning"}
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+
+
+def listening_settings(cfg: Settings, host: str, port: int) -> Settings:
+    """`cfg` with base_url set to where this server listens, unless PAPERTIDE_BASE_URL (or the
+    TOML file) set it: links in mails must reach this server, not the default port 8000."""
+    if "base_url" in cfg.model_fields_set:
+        return cfg
+    shown = "127.0.0.1" if host in WILDCARD_HOSTS else host
+    if ":" in shown:  # an IPv6 address
+        shown = f"[{shown}]"
+    return cfg.model_copy(update={"base_url": f"http://{shown}:{port}"})
 
 
 @handles_errors
@@ -22,23 +45,25 @@ def serve(
     """Serve the web app and API with uvicorn (migrates the database first)."""
     import uvicorn
 
-    cfg = settings()
+    cfg = listening_settings(settings(), host, port)
     engine = open_database(cfg)
     engine.dispose()
     cfg.effective_secret_key()  # created once here, not raced by several workers
-    err_console.print(f"serving on http://{host}:{port}")
+    err_console.print(f"serving on http://{host}:{port}; links in mails go to {cfg.base_url}")
     if workers == 1:
         from papertide.web.app import create_app
 
-        uvicorn.run(create_app(cfg), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(cfg), host=host, port=port, **UVICORN_OPTIONS)
         return
+    # Worker processes read their settings from the environment: hand the base URL on.
+    os.environ["PAPERTIDE_BASE_URL"] = cfg.base_url
     uvicorn.run(
         "papertide.web.app:app_from_environment",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        log_level="warning",
+        **UVICORN_OPTIONS,
     )
 
 
@@ -64,7 +89,7 @@ def demo(
     from papertide.web.app import create_app
 
     started = time.monotonic()
-    cfg = settings()
+    cfg = listening_settings(settings(), host, port)
     engine = open_database(cfg)
     marker = cfg.data_dir / "demo_loaded"
     if marker.exists() and _has_papers(engine):
@@ -80,7 +105,7 @@ def demo(
     prepare_demo_index(cfg, engine)
     elapsed = time.monotonic() - started
     err_console.print(f"ready in {elapsed:.1f} s: open http://{host}:{port}")
-    uvicorn.run(create_app(cfg, engine=engine), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(cfg, engine=engine), host=host, port=port, **UVICORN_OPTIONS)
 
 
 @handles_errors

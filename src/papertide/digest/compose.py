@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from papertide.config import Settings
 from papertide.digest.schedule import Period
 from papertide.digest.subscriptions import describe, seed_owner
-from papertide.models import SeedOwner
+from papertide.models import SeedOwner, web_link
 from papertide.rank.recommend import (
     Ranker,
     load_seeds,
@@ -153,7 +153,7 @@ class Composer:
     # Pieces --------------------------------------------------------------------------------
 
     def item(self, paper: Paper, reason: str) -> DigestItem:
-        code = next((c for c in paper.code_links or [] if c.startswith("http")), None)
+        code = next(filter(None, map(web_link, paper.code_links or [])), None)
         return DigestItem(
             arxiv_id=paper.arxiv_id,
             title=" ".join(paper.title.split()),

@@ -16,9 +16,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from papertide.config import Settings
 from papertide.digest.compose import Digest
-from papertide.digest.subscriptions import describe
-from papertide.digest.tokens import make_token
-from papertide.mail.message import RawMail, build_message
+from papertide.digest.subscriptions import Schedule, describe
+from papertide.digest.tokens import make_change_token, make_token
+from papertide.mail.message import RawMail, build_message, header_text
 from papertide.store.schema import Subscription
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -105,10 +105,10 @@ def raw_message(
     lines = [
         _header("From", formataddr((name, sender), charset="utf-8")),
         _header("To", to),
-        _header("Subject", subject),
+        _header("Subject", header_text(subject)),
         _header("Date", formatdate(usegmt=True)),
         _header("Message-ID", msg_id),
-        *(_header(k, v) for k, v in headers.items()),
+        *(_header(k, header_text(v)) for k, v in headers.items()),
         "MIME-Version: 1.0",
         f'Content-Type: multipart/alternative; boundary="{boundary}"',
         "",
@@ -170,5 +170,49 @@ def confirmation_message(settings: Settings, sub: Subscription) -> EmailMessage:
         subject=subject,
         text=render("mail_confirm.txt", **context),
         html=render("mail_confirm.html", **context),
+        headers=_list_headers(settings, sub, unsubscribe),
+    )
+
+
+def change_url(settings: Settings, sub: Subscription, schedule: Schedule) -> str:
+    token = make_change_token(settings.effective_secret_key(), sub.id, schedule.as_dict())
+    return f"{settings.base_url.rstrip('/')}/subscriptions/change/{token}"
+
+
+def existing_subscription_message(
+    settings: Settings, sub: Subscription, asked: Schedule
+) -> EmailMessage:
+    """The mail for a subscribe form naming a subscription that exists already.
+
+    The form's answer is the same as for a new one ("check your inbox"), so it tells nobody
+    whether the address is subscribed; this mail tells the owner, with a link that applies the
+    new schedule (if it differs) and the link to manage the subscription."""
+    what = describe(sub)
+    manage, unsubscribe = subscription_links(settings, sub)
+    current = Schedule.of(sub)
+    changed = asked != current
+    subject = " ".join(
+        f"[{settings.site_name}] {'Confirm the change' if changed else 'Already subscribed'}: "
+        f"{what}".split()
+    )[:200]
+    context = {
+        "site": settings.site_name,
+        "subject": subject,
+        "heading": "Confirm the change" if changed else "You are already subscribed",
+        "intro": f"Someone (hopefully you) filled in the subscribe form for {what}.",
+        "email": sub.email,
+        "what": what,
+        "current": current.describe(),
+        "asked": asked.describe() if changed else None,
+        "change_url": change_url(settings, sub, asked) if changed else None,
+        "manage_url": manage,
+        "unsubscribe_url": unsubscribe,
+    }
+    return build_message(
+        settings,
+        to=sub.email,
+        subject=subject,
+        text=render("mail_existing.txt", **context),
+        html=render("mail_existing.html", **context),
         headers=_list_headers(settings, sub, unsubscribe),
     )

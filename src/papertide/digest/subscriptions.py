@@ -16,7 +16,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from papertide.models import SeedOwner
+from papertide.models import SeedOwner, parse_email
 from papertide.store.schema import Subscription, User, utcnow
 
 Kind = Literal["daily_trending", "weekly_trending", "category", "search", "recommendations"]
@@ -37,11 +37,6 @@ KIND_LABELS: dict[str, str] = {
 FREQUENCIES = ("daily", "weekly")
 STATUSES = ("pending", "active", "paused", "off")
 
-# Deliberately strict: one @, a dotted domain, no spaces, quotes, angle brackets or line breaks
-# (which would let an address smuggle extra mail headers or recipients).
-_EMAIL = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$"
-)
 _CATEGORY = re.compile(r"^[a-z-]{2,16}(?:\.[A-Za-z-]{1,16})?$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 MAX_QUERY = 300
@@ -55,8 +50,8 @@ def normalise_email(value: str) -> str:
     """The address, trimmed and lower-cased, or InvalidInput."""
     if _CONTROL.search(value or ""):
         raise InvalidInput("an email address cannot contain line breaks or control characters")
-    email = (value or "").strip().lower()
-    if len(email) > 254 or not _EMAIL.match(email) or ".." in email:
+    email = parse_email(value)
+    if email is None:
         raise InvalidInput(f"{value.strip()[:80]!r} is not an email address; use name@example.org")
     return email
 
@@ -149,8 +144,43 @@ def validate_request(
     return Request(address, kind, params, freq, hour, check_timezone(timezone))
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """When a subscription sends: what a subscribe form may change about an existing one."""
+
+    frequency: str
+    send_hour: int
+    timezone: str
+
+    @classmethod
+    def of(cls, item: Subscription | Request) -> Schedule:
+        return cls(item.frequency, item.send_hour, item.timezone)
+
+    def describe(self) -> str:
+        return f"{self.frequency}, at {self.send_hour:02d}:00 ({self.timezone})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"frequency": self.frequency, "send_hour": self.send_hour, "timezone": self.timezone}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Schedule:
+        """From a signed change link; validated again, as the rules may have changed since."""
+        frequency = str(data.get("frequency"))
+        if frequency not in FREQUENCIES:
+            raise InvalidInput(f"unknown frequency {frequency[:20]!r}; use daily or weekly")
+        hour = data.get("send_hour")
+        if not isinstance(hour, int) or not 0 <= hour <= 23:
+            raise InvalidInput("send hour must be a whole number from 0 to 23")
+        return cls(frequency, hour, check_timezone(str(data.get("timezone"))))
+
+
 def subscribe(session: Session, request: Request, *, user_id: int | None = None) -> Subscription:
-    """A pending subscription for `request` (or the same one again if it already exists)."""
+    """The subscription `request` asks for: a new pending one, or the one that exists already.
+
+    An existing active or paused subscription is returned unchanged: whoever filled in the form
+    has not shown that they own the address, so a change is mailed to it for confirmation
+    (`Schedule.of(request)` against `Schedule.of(sub)`, applied by `apply_schedule`). A pending
+    one takes the new schedule, as its confirmation mail shows them before anything is sent."""
     existing = session.scalars(
         select(Subscription).where(
             Subscription.email == request.email,
@@ -160,13 +190,10 @@ def subscribe(session: Session, request: Request, *, user_id: int | None = None)
     ).all()
     for sub in existing:
         if sub.params == request.params:
-            sub.frequency, sub.send_hour, sub.timezone = (
-                request.frequency,
-                request.send_hour,
-                request.timezone,
-            )
-            if user_id is not None:
-                sub.user_id = user_id
+            if sub.status == "pending":
+                apply_schedule(sub, Schedule.of(request))
+                if user_id is not None:
+                    sub.user_id = user_id
             return sub
     if user_id is None:  # an account with this address owns the subscription too
         user_id = session.scalar(select(User.id).where(User.email == request.email))
@@ -184,6 +211,14 @@ def subscribe(session: Session, request: Request, *, user_id: int | None = None)
     session.add(sub)
     session.flush()
     return sub
+
+
+def apply_schedule(sub: Subscription, schedule: Schedule) -> None:
+    sub.frequency, sub.send_hour, sub.timezone = (
+        schedule.frequency,
+        schedule.send_hour,
+        schedule.timezone,
+    )
 
 
 def confirm(session: Session, sub: Subscription, now: dt.datetime | None = None) -> bool:

@@ -1,22 +1,25 @@
-"""Signed tokens in email links: confirm a subscription, manage it, unsubscribe in one click.
+"""Signed tokens in email links: confirm a subscription, manage it, unsubscribe in one click,
+apply a change someone asked for on the subscribe form.
 
-Tokens are HMAC-signed with the site secret (itsdangerous) and carry only a subscription id and a
-purpose, so a forged or edited token fails verification and nothing needs storing server-side.
+Tokens are HMAC-signed with the site secret (itsdangerous) and carry a subscription id and a
+purpose (a change token also the settings asked for), so a forged or edited token fails
+verification and nothing needs storing server-side.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Literal
+from typing import Any, Literal
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
-Purpose = Literal["confirm", "manage"]
+Purpose = Literal["confirm", "manage", "change"]
 
 # Confirmation links are short-lived; manage/unsubscribe links live in old mails for a long time
 # and must keep working (RFC 8058 expects the unsubscribe URL to stay valid).
 MAX_AGE: dict[str, int] = {
     "confirm": 7 * 86400,
+    "change": 7 * 86400,
     "manage": 400 * 86400,
 }
 
@@ -45,6 +48,36 @@ def make_token(
 
 def read_token(secret: str, purpose: Purpose, token: str, now: float | None = None) -> int:
     """The subscription id in a valid token; TokenError when forged, edited or expired."""
+    value = _load(secret, purpose, token, now)
+    if not isinstance(value, int):
+        raise TokenError("this link is not valid")
+    return value
+
+
+def make_change_token(
+    secret: str, subscription_id: int, change: dict[str, Any], now: float | None = None
+) -> str:
+    """A URL-safe token that applies `change` (frequency, send_hour, timezone) to one
+    subscription: mailed to its address, so only its owner can apply it."""
+    serializer = _serializer(secret, "change", now)
+    return str(serializer.dumps({"id": int(subscription_id), "change": change}))
+
+
+def read_change_token(
+    secret: str, token: str, now: float | None = None
+) -> tuple[int, dict[str, Any]]:
+    """(subscription id, change) from a valid change token; TokenError otherwise."""
+    value = _load(secret, "change", token, now)
+    if (
+        not isinstance(value, dict)
+        or not isinstance(value.get("id"), int)
+        or not isinstance(value.get("change"), dict)
+    ):
+        raise TokenError("this link is not valid")
+    return value["id"], value["change"]
+
+
+def _load(secret: str, purpose: Purpose, token: str, now: float | None) -> Any:
     serializer = _serializer(secret, purpose, now)
     if len(token) > 512:
         raise TokenError("this link is not valid (too long); use the link from your latest email")
@@ -58,6 +91,4 @@ def read_token(secret: str, purpose: Purpose, token: str, now: float | None = No
     current = now if now is not None else time.time()
     if current - signed_at.timestamp() > MAX_AGE[purpose]:
         raise TokenError("this link has expired; subscribe again or use a newer email")
-    if not isinstance(value, int):
-        raise TokenError("this link is not valid")
     return value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -127,9 +128,11 @@ def render_feed(meta: FeedMeta, items: Iterable[FeedItem], fmt: FeedFormat) -> b
         summary, reason = clean_text(item.abstract), clean_text(item.reason)
         if reason:
             summary = f"{reason}. {summary}" if summary else reason
-        fe.summary(summary or clean_text(item.title))
+        fe.summary(summary or clean_text(item.title))  # Atom: type text, shown as typed
         if fmt == "rss":
-            fe.description(summary or clean_text(item.title))
+            # RSS readers take <description> as HTML: escaped once more, "<b>" in an abstract
+            # is shown as "<b>", not as bold text (or a live tag).
+            fe.description(html.escape(summary or clean_text(item.title), quote=False))
     if fmt == "atom":
         return bytes(fg.atom_str(pretty=True))
     return bytes(fg.rss_str(pretty=True))

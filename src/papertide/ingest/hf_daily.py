@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 from papertide.ingest.files import Skipped, SourceError, TextLines
-from papertide.models import FeedRecord, PaperRecord, parse_datetime
+from papertide.models import FeedRecord, PaperRecord, parse_datetime, web_link
 
 _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 
@@ -57,9 +57,10 @@ def feed_record_from_entry(
         day = _date(entry.get("publishedAt") or paper.get("publishedAt"))
     if day is None:
         raise ValueError("no feed date: neither given nor in `submittedOnDailyAt`")
-    github_repo = paper.get("githubRepo") or None
+    # Links become hrefs on pages, in feeds and mails: only http(s) ones are kept.
+    github_repo = web_link(paper.get("githubRepo"))
     github_stars = _opt_int(paper.get("githubStars"))
-    project_page = paper.get("projectPage") or None
+    project_page = web_link(paper.get("projectPage"))
     record = PaperRecord.build(
         arxiv_id=str(paper["id"]),
         title=paper.get("title") or entry.get("title"),
@@ -87,7 +88,7 @@ def feed_record_from_entry(
 
 def feed_record_from_flat(row: dict[str, Any]) -> FeedRecord:
     """One row of the flattened `daily_papers.jsonl.gz` view."""
-    github_repo = row.get("github_repo") or None
+    github_repo = web_link(row.get("github_repo"))
     record = PaperRecord.build(
         arxiv_id=str(row["arxiv_id"]),
         title=row.get("title"),
@@ -108,7 +109,7 @@ def feed_record_from_flat(row: dict[str, Any]) -> FeedRecord:
         snapshot_time=parse_datetime(row.get("snapshot_time")),
         github_repo=github_repo,
         github_stars=_opt_int(row.get("github_stars")),
-        project_page=row.get("project_page") or None,
+        project_page=web_link(row.get("project_page")),
     )
 
 

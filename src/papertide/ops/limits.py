@@ -3,7 +3,9 @@
 uvicorn with httptools accepts headers of any size and bodies of any length; a route parsing a
 form would read them all into memory. This middleware answers 431 for oversized headers and
 413 for oversized bodies (by Content-Length at once, or as soon as a chunked body passes the
-limit), so hostile input gets a 4xx and never costs more than the limit.
+limit), so hostile input gets a 4xx and never costs more than the limit. A NUL character in
+the path or the query string gets a 400 here too: no URL of ours has one, and PostgreSQL cannot
+even compare a text with one in it.
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ class RequestLimitsMiddleware:
         if size > self.max_headers:
             await self._refuse(send, 431, f"request headers larger than {self.max_headers} bytes")
             return
+        if "\x00" in scope.get("path", "") or _has_nul(scope.get("query_string", b"")):
+            await self._refuse(send, 400, "a URL cannot contain NUL characters (%00)")
+            return
         for key, value in headers:
             if key == b"content-length":
                 if not value.isdigit():
@@ -73,6 +78,10 @@ class RequestLimitsMiddleware:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+def _has_nul(query: bytes) -> bool:
+    return b"\x00" in query or b"%00" in query
 
 
 def install_request_limits(app: FastAPI, settings: Settings) -> None:

@@ -185,6 +185,20 @@ class LoginToken(Base):
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
+class UserSession(Base):
+    """A signed-in browser. Its cookie carries a random key and only the key's hash is stored, so
+    signing out ends the session on every node at once and a copied cookie stops working."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
 class FeedEntry(Base):
     """A paper on a day's feed: submitted by a user, imported from HF, or added as new."""
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from papertide.config import Settings, load_settings
 from papertide.jobs.queue import EmbeddedWorker
@@ -99,6 +100,10 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         MetricsMiddleware, metrics=RequestMetrics(state.metrics), routes=app.router.routes
     )
     install_request_limits(app, settings)
+    if settings.trusted_proxies:
+        # Outermost, so every part of the app (rate limits, logs, Secure cookies) sees the
+        # client's address and scheme as the trusted proxy reported them; and only then.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
 
 

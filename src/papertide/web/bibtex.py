@@ -52,20 +52,29 @@ def _day(paper: Paper) -> str:
     return when.date().isoformat() if when else ""
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text (OWASP, CSV injection): one that would start a formula,
+    even after leading spaces, gets a leading apostrophe."""
+    return "'" + value if value.lstrip(" ").startswith(_FORMULA_START) else value
+
+
 def papers_csv(papers: Iterable[Paper]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["arxiv_id", "title", "authors", "published", "primary_category", "url"])
     for p in papers:
-        # A leading =,+,-,@ would run as a formula in a spreadsheet: quote it away.
-        title = "'" + p.title if p.title[:1] in "=+-@" else p.title
+        # Every cell from imported data is guarded, not only the title: any of them can be typed
+        # by whoever wrote the record (authors above all).
         writer.writerow(
             [
-                p.arxiv_id,
-                title,
-                "; ".join(p.authors or []),
+                csv_cell(p.arxiv_id),
+                csv_cell(p.title),
+                csv_cell("; ".join(p.authors or [])),
                 _day(p),
-                p.primary_category or "",
+                csv_cell(p.primary_category or ""),
                 f"https://arxiv.org/abs/{p.arxiv_id}",
             ]
         )

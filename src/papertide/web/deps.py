@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from papertide.store.db import request_session
 from papertide.store.schema import User
 from papertide.web.errors import WebError
 from papertide.web.security import CSRF_FIELD, CSRF_HEADER, WebSession
+from papertide.web.sessions import session_user
 from papertide.web.state import WebState, web_state
 
 
@@ -36,9 +38,11 @@ def load_user(request: Request, db: Session) -> User | None:
     if hasattr(request.state, "user"):
         return request.state.user
     session = web_session(request)
-    user = db.get(User, session.user_id) if session.user_id is not None else None
-    if session.user_id is not None and user is None:
-        session.sign_out()  # the account is gone
+    user = None
+    if session.user_id is not None:
+        user = session_user(db, session.user_id, session.key, dt.datetime.now(dt.UTC))
+        if user is None:
+            session.sign_out()  # signed out elsewhere, expired, or the account is gone
     request.state.user = user
     return user
 
@@ -80,11 +84,21 @@ async def require_csrf(request: Request) -> None:
         )
 
 
+def limit_searches(request: Request) -> None:
+    """Count a search (a non-empty `q`) against the client's search limit: each one costs CPU
+    that every other request shares."""
+    if request.query_params.get("q", "").strip():
+        web_state(request).limits.hit("search", ip=client_ip(request))
+
+
 CurrentUser = Annotated[User | None, Depends(current_user)]
 SignedIn = Annotated[User, Depends(require_user)]
 Admin = Annotated[User, Depends(require_admin)]
 Csrf = Depends(require_csrf)
+SearchLimit = Depends(limit_searches)
 
 
 def client_ip(request: Request) -> str:
+    """The client's address: the TCP peer, or what a trusted proxy says (settings.trusted_proxies,
+    applied by uvicorn's ProxyHeadersMiddleware in create_app; nothing else rewrites it)."""
     return request.client.host if request.client else "unknown"

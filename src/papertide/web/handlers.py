@@ -1,6 +1,9 @@
 """One error shape everywhere: `{"error": {"code", "message"}}` for JSON, a page for people.
 
-Also turns a lost database into 503 + Retry-After instead of a 500.
+Also turns a lost database into 503 + Retry-After instead of a 500, a value the database
+refuses (a NUL character on PostgreSQL, a number out of range) into a 400, and answers an
+unexpected error inside the app (`CatchUnexpected`), so even a 500 carries the security headers
+and leaves the connection open.
 """
 
 from __future__ import annotations
@@ -10,9 +13,10 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from papertide.web.errors import CODES, WebError, error_body, wants_json
 from papertide.web.render import render_page
@@ -51,7 +55,49 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+INTERNAL_ERROR = "something went wrong on our side; it was logged"
+
+
+class CatchUnexpected:
+    """Answers an exception no handler took with the 500 error page, from inside the app.
+
+    Starlette leaves such exceptions to its outermost middleware, which sends its 500 from
+    outside every other middleware (so without the security headers) and then re-raises to the
+    server, which closes the connection. Installed inside the session and headers middleware,
+    this sends the page on the normal way out instead."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            if started:  # too late for another answer: the server ends this response
+                raise
+            request = Request(scope, receive)
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
+            try:
+                response = error_response(request, 500, "internal_error", INTERNAL_ERROR)
+            except Exception:  # the error page itself failed (e.g. the database is gone)
+                response = JSONResponse(error_body("internal_error", INTERNAL_ERROR), 500)
+            await response(scope, receive, send)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_middleware(CatchUnexpected)
+
     @app.exception_handler(WebError)
     async def _web_error(request: Request, exc: WebError) -> Response:
         return error_response(request, exc.status, exc.code, exc.message, exc.headers)
@@ -72,9 +118,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
+        # Only errors outside CatchUnexpected (in the outer middleware) end up here.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(request, 500, "internal_error", INTERNAL_ERROR)
+
+    @app.exception_handler(DataError)
+    async def _refused_value(request: Request, exc: DataError) -> Response:
+        # Input checks stop these first; this is the net under them.
+        reason = str(exc.orig).strip().splitlines()[0][:200] if exc.orig else "invalid value"
+        log.warning("value refused by the database on %s: %s", request.url.path, reason)
         return error_response(
-            request, 500, "internal_error", "something went wrong on our side; it was logged"
+            request, 400, "bad_request", "a value in this request cannot be stored or searched"
         )
 
     # A database that is down, restarting or overloaded: tell clients to come back shortly.

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from papertide.models import web_link
 from papertide.web.deps import load_user, web_session
 from papertide.web.security import CSRF_FIELD
 from papertide.web.serialize import published
@@ -64,6 +65,7 @@ def build_templates() -> Jinja2Templates:
         authors=_authors,
         paragraphs=_paragraphs,
         tojson_attr=json.dumps,
+        weblink=web_link,
     )
     return Jinja2Templates(env=env)
 

@@ -1,8 +1,10 @@
 """Signed cookie sessions, CSRF tokens, safe redirects and the security headers.
 
-Sessions live entirely in an itsdangerous-signed, HttpOnly, SameSite=Lax cookie, so any node with
-the same secret key accepts them (no server-side session store). A session carries a random id;
-its CSRF token is an HMAC of that id, so forms and htmx requests prove they came from our pages.
+The session lives in an itsdangerous-signed, HttpOnly, SameSite=Lax cookie, so any node with the
+same secret key reads it. A session carries a random id; its CSRF token is an HMAC of that id,
+so forms and htmx requests prove they came from our pages. A signed-in session also carries the
+key of its row in `user_sessions` (web/sessions.py): anonymous requests never touch the database,
+and signing out revokes the row, so an old copy of the cookie signs nobody in.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class WebSession:
     """What the session cookie holds; `modified` tells the middleware to write it back."""
 
     user_id: int | None = None
+    key: str = ""  # the server-side session's key (see web/sessions.py); only when signed in
     sid: str = ""
     flash: list[str] = field(default_factory=list)
     modified: bool = False
@@ -53,14 +56,16 @@ class WebSession:
             self.modified = True
         return self.sid
 
-    def sign_in(self, user_id: int) -> None:
+    def sign_in(self, user_id: int, key: str) -> None:
         # A new id on sign-in: a token planted before sign-in is useless after it.
         self.user_id = user_id
+        self.key = key
         self.sid = secrets.token_urlsafe(16)
         self.modified = True
 
     def sign_out(self) -> None:
         self.user_id = None
+        self.key = ""
         self.sid = ""
         self.flash = []
         self.cleared = True
@@ -89,6 +94,7 @@ class SessionCodec:
         data: dict[str, Any] = {"s": session.sid}
         if session.user_id is not None:
             data["u"] = session.user_id
+            data["k"] = session.key
         if session.flash:
             data["f"] = session.flash[-5:]
         return self._serializer.dumps(data)
@@ -103,10 +109,13 @@ class SessionCodec:
             return WebSession(modified=True, cleared=True)
         if not isinstance(data, dict):
             return WebSession(modified=True, cleared=True)
-        user_id = data.get("u")
+        user_id, key = data.get("u"), data.get("k")
         flash = data.get("f")
+        if not isinstance(user_id, int) or not isinstance(key, str) or not key:
+            user_id, key = None, ""  # e.g. a cookie from before sessions were stored
         return WebSession(
-            user_id=user_id if isinstance(user_id, int) else None,
+            user_id=user_id,
+            key=key,
             sid=str(data.get("s") or ""),
             flash=[str(m) for m in flash] if isinstance(flash, list) else [],
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from papertide.models import web_link
 from papertide.rank.trending import TrendingItem
 from papertide.store.queries import FeedItem, PaperStats
 from papertide.store.schema import Paper, PaperVersion
@@ -29,7 +30,8 @@ def published(paper: Paper) -> dt.datetime | None:
 
 def paper_json(paper: Paper, *, upvotes: int | None = None) -> dict[str, Any]:
     """A paper with HF's names (`id`, `authors[{name}]`, `publishedAt`, `summary`) plus ours."""
-    github = next((link for link in paper.code_links or [] if "github.com/" in link), None)
+    links = [link for link in map(web_link, paper.code_links or []) if link]
+    github = next((link for link in links if "github.com/" in link), None)
     return {
         "id": paper.arxiv_id,
         "authors": [{"name": name} for name in paper.authors or []],
@@ -39,13 +41,13 @@ def paper_json(paper: Paper, *, upvotes: int | None = None) -> dict[str, Any]:
         "upvotes": upvotes if upvotes is not None else 0,
         "githubRepo": github,
         "githubStars": paper.github_stars,
-        "projectPage": paper.project_page,
+        "projectPage": web_link(paper.project_page),
         "categories": list(paper.categories or []),
         "primaryCategory": paper.primary_category,
         "version": paper.latest_version or None,
         "updatedAt": iso(paper.revised_at),
         "withdrawn": paper.withdrawn,
-        "codeLinks": list(paper.code_links or []),
+        "codeLinks": links,
         "comment": paper.comment,
         "journalRef": paper.journal_ref,
         "doi": paper.doi,
@@ -71,9 +73,9 @@ def avatar_url(name: str) -> str:
 def feed_entry_json(item: FeedItem, trending: TrendingItem | None = None) -> dict[str, Any]:
     paper = paper_json(item.paper, upvotes=item.upvotes)
     paper.update(
-        githubRepo=item.github_repo,
+        githubRepo=web_link(item.github_repo),
         githubStars=item.github_stars,
-        projectPage=item.project_page,
+        projectPage=web_link(item.project_page),
         submittedOnDailyAt=iso(item.submitted_at),
     )
     body: dict[str, Any] = {

@@ -12,6 +12,7 @@ from papertide.store.queries import user_by_name
 from papertide.store.schema import AuditLog, AuthorClaim, Comment, FeedEntry, Paper, User
 from papertide.web.deps import Admin, Csrf, Db
 from papertide.web.errors import WebError
+from papertide.web.params import RowId
 from papertide.web.render import render_page
 from papertide.web.routes.common import audit, redirect, utcnow
 from papertide.web.state import web_state
@@ -58,7 +59,7 @@ def decide(request: Request, claim_id: int, decision: str, db: Db, admin: Admin)
 
 
 @router.post("/comments/{comment_id}/hide", dependencies=[Csrf])
-def hide_comment(request: Request, comment_id: int, db: Db, admin: Admin) -> Response:
+def hide_comment(request: Request, comment_id: RowId, db: Db, admin: Admin) -> Response:
     comment = db.get(Comment, comment_id)
     if comment is None:
         raise WebError(404, f"no comment {comment_id}", code="not_found")
@@ -71,7 +72,7 @@ def hide_comment(request: Request, comment_id: int, db: Db, admin: Admin) -> Res
 
 
 @router.post("/entries/{entry_id}/hide", dependencies=[Csrf])
-def hide_entry(request: Request, entry_id: int, db: Db, admin: Admin) -> Response:
+def hide_entry(request: Request, entry_id: RowId, db: Db, admin: Admin) -> Response:
     entry = db.get(FeedEntry, entry_id)
     if entry is None:
         raise WebError(404, f"no feed entry {entry_id}", code="not_found")

@@ -29,7 +29,7 @@ from papertide.store.queries import (
     papers_by_ids,
 )
 from papertide.store.schema import PaperVersion
-from papertide.web.deps import Db
+from papertide.web.deps import Db, SearchLimit
 from papertide.web.errors import WebError
 from papertide.web.params import parse_day, parse_month, parse_week
 from papertide.web.routes.common import cached_anonymous, page_links, utcnow
@@ -143,7 +143,12 @@ def daily_papers(
     return cached_anonymous(request, make)
 
 
-@router.get("/papers/search", summary="Search papers", responses=ERROR_RESPONSES)
+@router.get(
+    "/papers/search",
+    summary="Search papers",
+    responses={**ERROR_RESPONSES, 429: {"description": "Too many searches; see Retry-After"}},
+    dependencies=[SearchLimit],
+)
 def search_papers(
     request: Request,
     q: str = Query("", max_length=MAX_QUERY_CHARS, description="empty: no results, a message"),

@@ -22,6 +22,7 @@ from papertide.store.schema import Collection, CollectionItem, User
 from papertide.web.bibtex import papers_bibtex, papers_csv
 from papertide.web.deps import Csrf, CurrentUser, Db, SignedIn, client_ip
 from papertide.web.errors import WebError
+from papertide.web.params import FormRowId, RowId, plain_text
 from papertide.web.render import render_page
 from papertide.web.routes.common import redirect, utcnow, voted_ids
 from papertide.web.serialize import listed_paper_json
@@ -47,7 +48,7 @@ def _unique_slug(db: Db, user_id: int, name: str, keep: int | None = None) -> st
 
 
 def _clean_name(name: str) -> str:
-    text = " ".join(name.split())
+    text = " ".join(plain_text(name).split())
     if not text:
         raise WebError(400, "a collection needs a name", code="empty_name")
     if len(text) > MAX_NAME:
@@ -95,7 +96,7 @@ def create_collection(
         user_id=user.id,
         name=clean,
         slug=_unique_slug(db, user.id, clean),
-        description=description.strip(),
+        description=plain_text(description).strip(),
         is_public=is_public,
         created_at=now,
         updated_at=now,
@@ -110,7 +111,7 @@ def add_paper(
     request: Request,
     db: Db,
     user: SignedIn,
-    collection_id: int = Form(...),
+    collection_id: FormRowId,
     arxiv_id: str = Form(..., max_length=300),
 ) -> Response:
     web_state(request).limits.hit("collection", ip=client_ip(request), account=str(user.id))
@@ -131,7 +132,7 @@ def add_paper(
 @router.post("/collections/{collection_id}/remove", dependencies=[Csrf], summary="Remove a paper")
 def remove_paper(
     request: Request,
-    collection_id: int,
+    collection_id: RowId,
     db: Db,
     user: SignedIn,
     arxiv_id: str = Form(..., max_length=300),
@@ -155,7 +156,7 @@ def remove_paper(
 )
 def edit_collection(
     request: Request,
-    collection_id: int,
+    collection_id: RowId,
     db: Db,
     user: SignedIn,
     name: str = Form(..., max_length=1000),
@@ -167,7 +168,7 @@ def edit_collection(
     if clean != collection.name:
         collection.slug = _unique_slug(db, collection.user_id, clean, keep=collection.id)
     collection.name = clean
-    collection.description = description.strip()
+    collection.description = plain_text(description).strip()
     collection.is_public = is_public
     collection.updated_at = utcnow()
     db.commit()
@@ -177,7 +178,7 @@ def edit_collection(
 @router.post(
     "/collections/{collection_id}/delete", dependencies=[Csrf], summary="Delete a collection"
 )
-def delete_collection(request: Request, collection_id: int, db: Db, user: SignedIn) -> Response:
+def delete_collection(request: Request, collection_id: RowId, db: Db, user: SignedIn) -> Response:
     collection = _mine(db, collection_id, user)
     name = collection.name
     db.execute(delete(CollectionItem).where(CollectionItem.collection_id == collection.id))

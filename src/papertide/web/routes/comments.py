@@ -18,6 +18,7 @@ from papertide.store.schema import Comment, Paper, User
 from papertide.web.deps import Csrf, Db, SignedIn, client_ip
 from papertide.web.errors import WebError, wants_json
 from papertide.web.markdown import render_comment
+from papertide.web.params import RowId, plain_text
 from papertide.web.render import render_page
 from papertide.web.routes.common import audit, redirect, utcnow
 from papertide.web.state import web_state
@@ -27,7 +28,7 @@ MAX_COMMENT = 5000
 
 
 def _clean_body(body: str) -> str:
-    text = body.replace("\r\n", "\n").strip()
+    text = plain_text(body).strip()
     if not text:
         raise WebError(400, "a comment cannot be empty", code="empty_comment")
     if len(text) > MAX_COMMENT:
@@ -112,7 +113,7 @@ def add_comment(
 @router.post("/comments/{comment_id}/edit", dependencies=[Csrf], summary="Edit a comment")
 def edit_comment(
     request: Request,
-    comment_id: int,
+    comment_id: RowId,
     db: Db,
     user: SignedIn,
     body: str = Form(..., max_length=20_000),
@@ -130,7 +131,7 @@ def edit_comment(
 
 
 @router.post("/comments/{comment_id}/delete", dependencies=[Csrf], summary="Delete a comment")
-def delete_comment(request: Request, comment_id: int, db: Db, user: SignedIn) -> Response:
+def delete_comment(request: Request, comment_id: RowId, db: Db, user: SignedIn) -> Response:
     comment, paper = _own_comment(db, comment_id, user)
     comment.deleted = True
     if comment.user_id != user.id:

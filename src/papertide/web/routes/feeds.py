@@ -40,7 +40,7 @@ from papertide.store.queries import (
     papers_by_ids,
     user_by_name,
 )
-from papertide.web.deps import Db
+from papertide.web.deps import Db, SearchLimit
 from papertide.web.errors import WebError
 from papertide.web.params import parse_day
 from papertide.web.routes.common import remember_page
@@ -119,10 +119,7 @@ def daily_feed(
 ) -> Response:
     kind = _format(fmt)
     if date:
-        try:
-            day: dt.date | None = dt.date.fromisoformat(date)
-        except ValueError:
-            raise WebError(400, f"not a date: {date!r}; use YYYY-MM-DD") from None
+        day: dt.date | None = parse_day(date)
     else:
         day = latest_feed_date(db, dt.datetime.now(dt.UTC).date())
     entries = feed_for_date(db, day) if day is not None else []
@@ -199,7 +196,7 @@ def category_feed(request: Request, db: Db, category: str, fmt: str) -> Response
     return feed_response(request, meta, items, kind)
 
 
-@router.get("/search.{fmt}", summary="Any search as a feed")
+@router.get("/search.{fmt}", summary="Any search as a feed", dependencies=[SearchLimit])
 def search_feed(
     request: Request,
     db: Db,

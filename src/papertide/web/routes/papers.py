@@ -7,7 +7,7 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from papertide.discussion.threads import count_visible, paper_thread
-from papertide.models import parse_arxiv_id
+from papertide.models import parse_arxiv_id, web_link
 from papertide.people.claims import claim_of, confirmed_authors
 from papertide.store.queries import (
     feed_entries_for_paper,
@@ -91,7 +91,10 @@ def paper_page(request: Request, arxiv_id: str, db: Db, user: CurrentUser) -> Re
                 ],
                 "related_note": related_note,
                 "collections": user_collections(db, user.id, include_private=True) if user else [],
-                "github": next((c for c in paper.code_links or [] if "github.com/" in c), None),
+                "github": next(
+                    (c for c in map(web_link, paper.code_links or []) if c and "github.com/" in c),
+                    None,
+                ),
             },
         )
 

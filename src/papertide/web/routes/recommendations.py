@@ -18,6 +18,7 @@ from papertide.store.queries import papers_by_ids
 from papertide.store.schema import Collection
 from papertide.web.deps import Csrf, Db, SignedIn
 from papertide.web.errors import WebError
+from papertide.web.params import row_id
 from papertide.web.render import render_page
 from papertide.web.routes.subscriptions import upload_bytes
 from papertide.web.state import web_state
@@ -59,7 +60,8 @@ async def recommendations_library(
     owner = SeedOwner.for_user(user.id)
     try:
         if collection_id.strip():
-            collection = db.get(Collection, int(collection_id)) if collection_id.isdigit() else None
+            number = row_id(collection_id)
+            collection = db.get(Collection, number) if number is not None else None
             if collection is None or collection.user_id != user.id:
                 raise lib.LibraryError("no such collection of yours")
             report = lib.import_collection(db, owner, collection.id)

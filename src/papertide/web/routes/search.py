@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from papertide.store.queries import paper_stats, papers_by_ids
-from papertide.web.deps import CurrentUser, Db
+from papertide.web.deps import CurrentUser, Db, SearchLimit
 from papertide.web.params import parse_day
 from papertide.web.render import render_page
 from papertide.web.routes.common import voted_ids
@@ -125,11 +125,11 @@ def _search(
     )
 
 
-@router.get("/search", summary="Search page")
+@router.get("/search", summary="Search page", dependencies=[SearchLimit])
 def search_page(request: Request, db: Db, user: CurrentUser, form: Form) -> Response:
     return _search(request, db, user, form, False)
 
 
-@router.get("/search.json", summary="Search results as JSON")
+@router.get("/search.json", summary="Search results as JSON", dependencies=[SearchLimit])
 def search_json(request: Request, db: Db, user: CurrentUser, form: Form) -> Response:
     return _search(request, db, user, form, True)

@@ -1,9 +1,17 @@
 """Subscription pages: subscribe (double opt-in), confirm, manage (pause, frequency, library),
 one-click unsubscribe (RFC 8058, no login), the reader's recommendations, and the admin's view of
-failed deliveries. Every mail link carries a signed token, so none of this needs an account."""
+failed deliveries. Every mail link carries a signed token, so none of this needs an account.
+
+The subscribe form answers the same whether or not the address is subscribed already: a new
+subscription gets its confirmation mail, an existing one a mail to its owner with a link that
+applies the change (`/subscriptions/change/{token}`). Limits per client address and per
+(address, email), and a throttle on the mails one address receives, keep it from being a way to
+flood someone's inbox."""
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -11,12 +19,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from papertide.digest import library as lib
-from papertide.digest.render import confirmation_message
+from papertide.digest.render import confirmation_message, existing_subscription_message
 from papertide.digest.send import failed_deliveries
 from papertide.digest.subscriptions import (
     FREQUENCIES,
     KIND_LABELS,
     InvalidInput,
+    Schedule,
+    apply_schedule,
     confirm,
     describe,
     seed_owner,
@@ -25,11 +35,11 @@ from papertide.digest.subscriptions import (
     subscribe,
     validate_request,
 )
-from papertide.digest.tokens import TokenError, make_token, read_token
+from papertide.digest.tokens import TokenError, make_token, read_change_token, read_token
 from papertide.mail.backends import send_mail
 from papertide.mail.transport import MailError
 from papertide.store.schema import Subscription
-from papertide.web.deps import Admin, Csrf, CurrentUser, Db
+from papertide.web.deps import Admin, Csrf, CurrentUser, Db, client_ip
 from papertide.web.errors import WebError
 from papertide.web.render import render_page
 from papertide.web.state import web_state
@@ -66,6 +76,28 @@ def _message_page(
 # Subscribe --------------------------------------------------------------------------------------
 
 
+@functools.cache
+def time_zones() -> list[str]:
+    """The IANA zones a person picks from (UTC first), without legacy aliases."""
+    names = {
+        name
+        for name in zoneinfo.available_timezones()
+        if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/"))
+    }
+    return ["UTC", *sorted(names)]
+
+
+def _subscribe_page(
+    request: Request, form: dict[str, Any], error: str | None = None, status_code: int = 200
+) -> HTMLResponse:
+    return render_page(
+        request,
+        "subscriptions/subscribe.html",
+        {"kinds": KIND_LABELS, "form": form, "error": error, "time_zones": time_zones()},
+        status_code=status_code,
+    )
+
+
 @router.get("/subscribe", response_class=HTMLResponse)
 def subscribe_form(
     request: Request,
@@ -75,21 +107,16 @@ def subscribe_form(
     q: str = "",
 ) -> HTMLResponse:
     """The subscribe form, prefilled from links like /subscribe?kind=search&q=..."""
-    return render_page(
+    return _subscribe_page(
         request,
-        "subscriptions/subscribe.html",
         {
-            "kinds": KIND_LABELS,
-            "form": {
-                "kind": kind if kind in KIND_LABELS else "daily_trending",
-                "category": category[:40],
-                "query": q[:300],
-                "email": user.email if user is not None else "",
-                "send_hour": 7,
-                "timezone": "UTC",
-                "frequency": "daily",
-            },
-            "error": None,
+            "kind": kind if kind in KIND_LABELS else "daily_trending",
+            "category": category[:40],
+            "query": q[:300],
+            "email": user.email if user is not None else "",
+            "send_hour": 7,
+            "timezone": "UTC",
+            "frequency": "daily",
         },
     )
 
@@ -131,23 +158,28 @@ def subscribe_submit(
             min_relevance=min_relevance,
         )
     except InvalidInput as exc:
-        return render_page(
+        return _subscribe_page(request, form, str(exc), status_code=422)
+    limits = web_state(request).limits
+    limits.hit("subscribe", ip=client_ip(request), account=req.email)
+    wait = limits.check("subscribe_mail", account=req.email)
+    if wait:
+        minutes = max(1, round(wait / 60))
+        return _message_page(
             request,
-            "subscriptions/subscribe.html",
-            {"kinds": KIND_LABELS, "form": form, "error": str(exc)},
-            status_code=422,
+            "Not sent again",
+            f"Several subscription mails went to {req.email} within the last hour, so we did "
+            f"not send another. Use the newest one in that inbox, or try again in {minutes} "
+            f"minute{'s' if minutes != 1 else ''}.",
         )
     owner_id = user.id if user is not None and user.email == req.email else None
     sub = subscribe(db, req, user_id=owner_id)
     db.commit()
-    if sub.status == "active":
-        return _message_page(
-            request,
-            "Already subscribed",
-            f"{req.email} already receives {describe(sub)}. Your settings were updated.",
-        )
+    if sub.status == "pending":
+        message = confirmation_message(settings, sub)
+    else:  # active or paused: its owner decides, by mail; the page says the same either way
+        message = existing_subscription_message(settings, sub, Schedule.of(req))
     try:
-        send_mail(settings, confirmation_message(settings, sub))
+        send_mail(settings, message)
     except MailError:
         return _message_page(
             request,
@@ -158,7 +190,8 @@ def subscribe_submit(
     return _message_page(
         request,
         "Check your inbox",
-        f"We sent a confirmation link to {req.email}. Nothing is sent until you open it.",
+        f"We sent a mail with a confirmation link to {req.email}. Nothing is sent and nothing "
+        "changes until you open it.",
     )
 
 
@@ -190,6 +223,51 @@ def confirm_submit(request: Request, db: Db, token: str) -> HTMLResponse:
         request,
         "Subscribed",
         f"{sub.email} will receive {describe(sub)}.",
+        link=f"/subscriptions/manage/{manage}",
+        link_text="Manage this subscription",
+    )
+
+
+# Change (asked for on the subscribe form, confirmed from the owner's inbox) ----------------------
+
+
+def _change(request: Request, db: Session, token: str) -> tuple[Subscription, Schedule]:
+    try:
+        sub_id, change = read_change_token(_secret(request), token)
+        schedule = Schedule.from_dict(change)
+    except (TokenError, InvalidInput) as exc:
+        raise WebError(400, str(exc), code="bad_token") from None
+    sub = db.get(Subscription, sub_id)
+    if sub is None:
+        raise WebError(404, "this subscription no longer exists", code="not_found")
+    if sub.status == "off":
+        raise WebError(410, "this subscription was cancelled; subscribe again", code="gone")
+    return sub, schedule
+
+
+@router.get("/subscriptions/change/{token}", response_class=HTMLResponse)
+def change_page(request: Request, db: Db, token: str) -> HTMLResponse:
+    sub, schedule = _change(request, db, token)
+    return _message_page(
+        request,
+        "Change your subscription",
+        f"Send {describe(sub)} to {sub.email} {schedule.describe()} "
+        f"(now: {Schedule.of(sub).describe()})?",
+        action=f"/subscriptions/change/{token}",
+        button="Apply the change",
+    )
+
+
+@router.post("/subscriptions/change/{token}", response_class=HTMLResponse)
+def change_submit(request: Request, db: Db, token: str) -> HTMLResponse:
+    sub, schedule = _change(request, db, token)
+    apply_schedule(sub, schedule)
+    db.commit()
+    manage = make_token(_secret(request), "manage", sub.id)
+    return _message_page(
+        request,
+        "Changed",
+        f"{sub.email} receives {describe(sub)} {schedule.describe()}.",
         link=f"/subscriptions/manage/{manage}",
         link_text="Manage this subscription",
     )
