@@ -6,6 +6,7 @@ wrong database URL or an unusable data folder fails with one line that says what
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -57,6 +58,12 @@ class Settings(BaseSettings):
         False, description="Also list every new paper in the followed categories on the daily feed."
     )
     submission_max_age_days: int = Field(14, ge=0)
+    demo_today: dt.date | None = Field(
+        None,
+        description="Treat this day (YYYY-MM-DD) as today wherever content is dated: the home "
+        "feed, submission ages, trending, For you, digests and feeds. `papertide demo` sets it to "
+        "its sample's latest day; unset, today is the calendar day (UTC).",
+    )
     # arXiv politeness: arXiv asks for one request every 3 seconds.
     arxiv_oai_url: str = "https://oaipmh.arxiv.org/oai"
     arxiv_api_url: str = "https://export.arxiv.org/api/query"
@@ -129,6 +136,25 @@ class Settings(BaseSettings):
             # Only psycopg 3 is installed; a bare postgresql:// would ask for psycopg2.
             value = url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
         return value
+
+    # The clock ----------------------------------------------------------------------------------
+
+    def now(self) -> dt.datetime:
+        """The time content is dated by: the UTC clock, or that time of day on `demo_today`.
+
+        Every "today" that decides what a reader sees (the home feed, a submission's age, the
+        trending window, For you, digests, feeds) comes from here, so a demo whose sample ended
+        months ago behaves as if its last day were today. Security clocks (sign-in links,
+        sessions, rate limits) keep the real time.
+        """
+        real = dt.datetime.now(dt.UTC)
+        if self.demo_today is None:
+            return real
+        return dt.datetime.combine(self.demo_today, real.timetz())
+
+    def today(self) -> dt.date:
+        """The day content is dated by (see `now`)."""
+        return self.now().date()
 
     # Derived locations -------------------------------------------------------------------------
 

@@ -65,7 +65,9 @@ def test_demo_serves_the_sample_and_a_second_start_skips_loading(tmp_path: Path)
     process, page = run_demo(tmp_path / "data", free_port())
     first = stop(process)
     assert "sample loaded" in first
-    assert "Daily papers" in page and "showing the latest day with papers" in page
+    # The demo's clock stands at the sample's last day: its feed is today's, not an old one.
+    assert "demo clock: today is Friday, August 21, 2026" in first
+    assert "Daily papers" in page and "Nothing on today" not in page
     assert "August 21, 2026" in page  # the newest day of the bundled feed
     process, page = run_demo(tmp_path / "data", free_port())
     second = stop(process)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,8 @@ from papertide.cli.common import CommandError, err_console, handles_errors, open
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from papertide.config import Settings
 
 
 @handles_errors
@@ -40,6 +43,18 @@ def serve(
         workers=workers,
         log_level="warning",
     )
+
+
+def _latest_day(engine: Engine) -> dt.date | None:
+    """The newest day the data has papers for: its last feed day, else its newest announcement."""
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from papertide.store.queries import latest_feed_date
+    from papertide.store.schema import Paper
+
+    with Session(engine) as session:
+        return latest_feed_date(session) or session.scalar(select(func.max(Paper.first_announced)))
 
 
 def _has_papers(engine: Engine) -> bool:
@@ -78,9 +93,29 @@ def demo(
         )
         marker.write_text("the bundled sample is in the database\n")
     prepare_demo_index(cfg, engine)
+    demo = _demo_settings(cfg, engine, host, port)
+    if demo.demo_today != cfg.demo_today:
+        err_console.print(
+            f"demo clock: today is {demo.today():%A, %B %-d, %Y}, the sample's last day "
+            "(set PAPERTIDE_DEMO_TODAY to choose another)"
+        )
     elapsed = time.monotonic() - started
     err_console.print(f"ready in {elapsed:.1f} s: open http://{host}:{port}")
-    uvicorn.run(create_app(cfg, engine=engine), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(demo, engine=engine), host=host, port=port, log_level="warning")
+
+
+def _demo_settings(cfg: Settings, engine: Engine, host: str, port: int) -> Settings:
+    """The demo's settings: its clock stopped at the sample's last day, and links (sign-in mails,
+    feeds) pointing at this server, unless the environment or papertide.toml says otherwise."""
+    update: dict[str, object] = {}
+    if "demo_today" not in cfg.model_fields_set:
+        latest = _latest_day(engine)
+        if latest is not None and latest < dt.datetime.now(dt.UTC).date():
+            update["demo_today"] = latest
+    if "base_url" not in cfg.model_fields_set:
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        update["base_url"] = f"http://{shown}:{port}"
+    return cfg.model_copy(update=update)
 
 
 @handles_errors

@@ -15,7 +15,7 @@ from papertide.store.schema import FeedEntry, Paper
 from papertide.web.deps import Csrf, CurrentUser, Db, SignedIn, client_ip
 from papertide.web.errors import WebError, wants_json
 from papertide.web.render import render_page
-from papertide.web.routes.common import redirect, utcnow
+from papertide.web.routes.common import redirect
 from papertide.web.state import web_state
 
 router = APIRouter(tags=["submit"])
@@ -108,7 +108,8 @@ def submit(
             f"{found.arxiv_id} is already on the feed of {existing.feed_date:%B %-d, %Y}."
         )
         return redirect(where)
-    today = utcnow().date()
+    now = state.settings.now()
+    today = now.date()
     published = _paper_date(found)
     if published is not None and (today - published).days > max_age:
         db.commit()  # keep the fetched paper: it is real data, just too old for the feed
@@ -122,7 +123,7 @@ def submit(
         paper_id=found.id,
         feed_date=today,
         submitted_by_id=user.id,
-        submitted_at=utcnow(),
+        submitted_at=now,
         source="user",
         imported_upvotes=0,
         upvotes=0,
