@@ -22,24 +22,45 @@ router = APIRouter(tags=["submit"])
 log = logging.getLogger("papertide.web")
 
 
+class ArxivUnavailable(Exception):
+    """A paper we do not have could not be fetched; `message` is for the person submitting."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
 def _fetch_unknown(request: Request, db: Db, arxiv_id: str) -> Paper | None:
     """Bring a paper we do not have yet in through the ingestion code (arXiv API)."""
     settings = web_state(request).settings
-    from papertide.ingest.arxiv_api import fetch_papers
+    from papertide.ingest.arxiv_api import ArxivApiError, fetch_papers
     from papertide.ingest.http import PoliteClient
     from papertide.store.papers import upsert_papers
 
     try:
-        # A person is waiting for this page: one retry and a short timeout, not a harvest's
-        # patience (five retries with backoff would hold the request for a minute).
-        with PoliteClient.for_settings(settings, retries=1, timeout=15.0) as client:
+        # A person is waiting for this page: one retry of a slow or failing answer and a short
+        # timeout, and none at all when arXiv cannot be reached (offline: say so at once).
+        with PoliteClient.for_settings(
+            settings, retries=1, timeout=15.0, retry_unreachable=False
+        ) as client:
             records = list(fetch_papers(settings, [arxiv_id], client=client))
     except Exception as exc:  # arXiv down, bad XML: the person gets a reason, not a 500
         log.warning("fetching %s from arXiv failed: %s", arxiv_id, exc)
-        raise WebError(
+        if isinstance(exc, ArxivApiError) and exc.unreachable:
+            raise ArxivUnavailable(
+                503,
+                "arxiv_unreachable",
+                f"{arxiv_id} is not here yet, and arXiv cannot be reached from this server "
+                "right now (no network connection, or arXiv is down), so it cannot be brought in. "
+                "Papers already here can still be submitted; try this one again later.",
+            ) from None
+        raise ArxivUnavailable(
             502,
-            f"could not fetch {arxiv_id} from arXiv ({exc}); try again later",
-            code="fetch_failed",
+            "fetch_failed",
+            f"{arxiv_id} is not here yet, and arXiv did not answer as expected when asked for "
+            "it. Please try again in a few minutes.",
         ) from None
     if not records:
         return None
@@ -84,7 +105,10 @@ def submit(
         return refuse(400, f"{paper!r} is not an arXiv id or arxiv.org link", "bad_id")
     arxiv_id = parsed[0]
     state.limits.hit("submit", ip=client_ip(request), account=str(user.id))
-    found = paper_by_arxiv_id(db, arxiv_id) or _fetch_unknown(request, db, arxiv_id)
+    try:
+        found = paper_by_arxiv_id(db, arxiv_id) or _fetch_unknown(request, db, arxiv_id)
+    except ArxivUnavailable as exc:
+        return refuse(exc.status, exc.message, exc.code)
     if found is None:
         return refuse(404, f"arXiv has no paper {arxiv_id}", "not_found")
     existing = db.scalars(
