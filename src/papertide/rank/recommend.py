@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from papertide.latex import latex_to_text
 from papertide.models import SeedOwner
 from papertide.store.batch import in_chunks
 from papertide.store.queries import latest_feed_date
@@ -124,7 +125,7 @@ def short_title(title: str, limit: int = 60) -> str:
 
 def explain(titles: Sequence[str]) -> str:
     """'close to "A" and "B" from your library' for the one or two closest seeds."""
-    quoted = [f"“{short_title(t)}”" for t in titles[:2]]
+    quoted = [f"“{short_title(latex_to_text(t))}”" for t in titles[:2]]
     if not quoted:
         return "recommended for you"
     return f"close to {' and '.join(quoted)} from your library"
