@@ -19,6 +19,7 @@ __all__ = [
     "PaperRecord",
     "SeedOwner",
     "SeedOwnerKind",
+    "arxiv_id_could_exist",
     "arxiv_id_in_text",
     "collapse_whitespace",
     "content_hash",
@@ -91,6 +92,42 @@ def arxiv_id_in_text(text: str) -> str | None:
     """The canonical id of the first arXiv id mentioned in `text` (a link, a note), or None."""
     match = _ID_IN_TEXT.search(text)
     return _canonical(match)[0] if match is not None else None
+
+
+_FIRST_NEW_STYLE = (2007, 4)  # 0704.0001 is the first new-style id
+_FIRST_OLD_STYLE = (1991, 8)  # arXiv opened in August 1991
+_LAST_OLD_STYLE = (2007, 3)
+
+
+def arxiv_id_could_exist(arxiv_id: str, today: dt.date) -> bool:
+    """Whether arXiv can have given out this canonical id by `today`: its YYMM is a real month
+    in the span of its scheme and not in the future, and its number is not zero.
+
+    9999.99999 (month 99) or 3001.00001 (years ahead) cannot; 2608.12345 can, even if no paper
+    has that number: only arXiv knows which numbers of a month were used.
+    """
+    match = re.fullmatch(r"(\d{2})(\d{2})\.(\d{4,5})", arxiv_id)
+    if match is not None:
+        yy, mm, number = int(match.group(1)), int(match.group(2)), match.group(3)
+        year = 2000 + yy
+        five_digits = (year, mm) >= (2015, 1)
+        if len(number) != (5 if five_digits else 4):
+            return False
+        return (
+            1 <= mm <= 12
+            and _FIRST_NEW_STYLE <= (year, mm) <= (today.year, today.month)
+            and int(number) > 0
+        )
+    match = re.fullmatch(r"[a-z][a-z\-]*/(\d{2})(\d{2})(\d{3})", arxiv_id)
+    if match is None:
+        return False
+    yy, mm = int(match.group(1)), int(match.group(2))
+    year = 1900 + yy if yy >= 91 else 2000 + yy
+    return (
+        1 <= mm <= 12
+        and _FIRST_OLD_STYLE <= (year, mm) <= _LAST_OLD_STYLE
+        and int(match.group(3)) > 0
+    )
 
 
 def collapse_whitespace(text: str | None) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from papertide.models import parse_arxiv_id
+from papertide.models import arxiv_id_could_exist, parse_arxiv_id
 from papertide.store.queries import (
     feed_entries_for_paper,
     paper_by_arxiv_id,
@@ -19,6 +21,7 @@ from papertide.store.schema import PaperVersion
 from papertide.web.bibtex import paper_bibtex
 from papertide.web.deps import CurrentUser, Db
 from papertide.web.errors import WebError
+from papertide.web.handlers import error_response
 from papertide.web.render import render_page
 from papertide.web.routes import api
 from papertide.web.routes.common import cached_anonymous, voted_ids
@@ -26,6 +29,24 @@ from papertide.web.searching import related
 from papertide.web.state import web_state
 
 router = APIRouter(tags=["papers"])
+
+
+def _missing_paper(request: Request, arxiv_id: str) -> Response:
+    """404 for a paper we do not have: with a link to submit it when arXiv can have it."""
+    today = web_state(request).settings.today()
+    if not arxiv_id_could_exist(arxiv_id, today):
+        message = (
+            f"There is no arXiv paper {arxiv_id}: an arXiv id begins with the year and month "
+            f"it was given out (YYMM, from 0704 to {today:%y%m} so far)."
+        )
+        action = None
+    else:
+        message = f"{arxiv_id} is not here yet."
+        action = (
+            f"/submit?{urlencode({'paper': arxiv_id})}",
+            "Submit it to bring it in from arXiv",
+        )
+    return error_response(request, 404, "not_found", message, action=action)
 
 
 @router.get("/papers/{arxiv_id:path}", summary="Paper page (.json and .bib twins)")
@@ -42,11 +63,7 @@ def paper_page(request: Request, arxiv_id: str, db: Db, user: CurrentUser) -> Re
         return api.paper(request, db, canonical)
     paper = paper_by_arxiv_id(db, canonical)
     if paper is None:
-        raise WebError(
-            404,
-            f"no paper {canonical} here yet. Submit it to bring it in from arXiv.",
-            code="not_found",
-        )
+        return _missing_paper(request, canonical)
     if suffix == ".bib":
         return PlainTextResponse(paper_bibtex(paper), media_type="application/x-bibtex")
 

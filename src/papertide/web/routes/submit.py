@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
@@ -76,11 +77,15 @@ def _paper_date(paper: Paper) -> dt.date | None:
 
 
 @router.get("/submit", include_in_schema=False)
-def submit_form(request: Request, user: CurrentUser) -> Response:
+def submit_form(
+    request: Request, user: CurrentUser, paper: str = Query("", max_length=300)
+) -> Response:
+    """The form; `?paper=` fills it in (the link on a missing paper's page)."""
     if user is None:
-        return redirect("/login?next=/submit")
+        here = f"/submit?{urlencode({'paper': paper})}" if paper else "/submit"
+        return redirect(f"/login?{urlencode({'next': here}, safe='/')}")
     max_age = web_state(request).settings.submission_max_age_days
-    return render_page(request, "submit.html", {"max_age": max_age})
+    return render_page(request, "submit.html", {"max_age": max_age, "value": paper})
 
 
 @router.post("/submit", dependencies=[Csrf], summary="Submit a paper to today's feed")
