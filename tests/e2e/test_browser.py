@@ -165,6 +165,11 @@ def test_reader_and_member_journey(
     page.wait_for_url("**/u/ada/c/reading-group")
     page.goto(f"/papers/{FRESH_ID}")
     page.click("aside form.form button[type=submit]")
+    # Adding keeps the reader on the paper: the status line under the form says where it went.
+    page.wait_for_selector("#col-status a")
+    assert page.url.endswith(f"/papers/{FRESH_ID}")
+    assert f"{FRESH_ID} is now in Reading group" in page.inner_text("#col-status")
+    page.click("#col-status a")
     page.wait_for_url("**/u/ada/c/reading-group")
     assert "Fresh paper" in page.inner_text("main")
     shoot(page, "collection", screenshots)
