@@ -1,4 +1,5 @@
-"""`/papers/{arxiv_id}`: the paper page (`.json` twin, `.bib` citation; versioned ids redirect)."""
+"""`/papers/{arxiv_id}`: the paper page (`.json` twin, `.bib` citation, `.md` as the Hugging Face
+Hub serves it for `HfApi.read_paper`; versioned ids redirect)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from papertide.web.bibtex import paper_bibtex
 from papertide.web.deps import CurrentUser, Db
 from papertide.web.errors import WebError
 from papertide.web.handlers import error_response
+from papertide.web.paper_markdown import paper_markdown
 from papertide.web.render import render_page
 from papertide.web.routes import api
 from papertide.web.routes.common import cached_anonymous, voted_ids
@@ -49,9 +51,9 @@ def _missing_paper(request: Request, arxiv_id: str) -> Response:
     return error_response(request, 404, "not_found", message, action=action)
 
 
-@router.get("/papers/{arxiv_id:path}", summary="Paper page (.json and .bib twins)")
+@router.get("/papers/{arxiv_id:path}", summary="Paper page (.json, .bib and .md twins)")
 def paper_page(request: Request, arxiv_id: str, db: Db, user: CurrentUser) -> Response:
-    suffix = next((s for s in (".json", ".bib") if arxiv_id.endswith(s)), "")
+    suffix = next((s for s in (".json", ".bib", ".md") if arxiv_id.endswith(s)), "")
     raw = arxiv_id[: -len(suffix)] if suffix else arxiv_id
     parsed = parse_arxiv_id(raw)
     if parsed is None:
@@ -66,6 +68,10 @@ def paper_page(request: Request, arxiv_id: str, db: Db, user: CurrentUser) -> Re
         return _missing_paper(request, canonical)
     if suffix == ".bib":
         return PlainTextResponse(paper_bibtex(paper), media_type="application/x-bibtex")
+    if suffix == ".md":
+        base = web_state(request).settings.base_url
+        body = paper_markdown(paper, base, upvotes=paper_upvotes(db, paper.id))
+        return PlainTextResponse(body, media_type="text/markdown; charset=utf-8")
 
     def make() -> Response:
         assert paper is not None
