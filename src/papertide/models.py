@@ -21,6 +21,7 @@ __all__ = [
     "SeedOwnerKind",
     "arxiv_id_could_exist",
     "arxiv_id_in_text",
+    "arxiv_id_month",
     "collapse_whitespace",
     "content_hash",
     "extract_code_links",
@@ -94,9 +95,26 @@ def arxiv_id_in_text(text: str) -> str | None:
     return _canonical(match)[0] if match is not None else None
 
 
+_NEW_ID_PARTS = re.compile(r"(\d{2})(\d{2})\.(\d{4,5})")
+_OLD_ID_PARTS = re.compile(r"[a-z][a-z\-]*/(\d{2})(\d{2})(\d{3})")
 _FIRST_NEW_STYLE = (2007, 4)  # 0704.0001 is the first new-style id
 _FIRST_OLD_STYLE = (1991, 8)  # arXiv opened in August 1991
 _LAST_OLD_STYLE = (2007, 3)
+
+
+def arxiv_id_month(arxiv_id: str) -> tuple[int, int] | None:
+    """(year, month) of a canonical arXiv id's YYMM: the month its v1 was submitted in.
+
+    None when the id has no such part (not canonical); the month may be impossible (99).
+    """
+    match = _NEW_ID_PARTS.fullmatch(arxiv_id)
+    if match is not None:
+        return 2000 + int(match.group(1)), int(match.group(2))
+    match = _OLD_ID_PARTS.fullmatch(arxiv_id)
+    if match is not None:
+        yy = int(match.group(1))
+        return (1900 + yy if yy >= 91 else 2000 + yy), int(match.group(2))
+    return None
 
 
 def arxiv_id_could_exist(arxiv_id: str, today: dt.date) -> bool:
@@ -106,28 +124,20 @@ def arxiv_id_could_exist(arxiv_id: str, today: dt.date) -> bool:
     9999.99999 (month 99) or 3001.00001 (years ahead) cannot; 2608.12345 can, even if no paper
     has that number: only arXiv knows which numbers of a month were used.
     """
-    match = re.fullmatch(r"(\d{2})(\d{2})\.(\d{4,5})", arxiv_id)
-    if match is not None:
-        yy, mm, number = int(match.group(1)), int(match.group(2)), match.group(3)
-        year = 2000 + yy
-        five_digits = (year, mm) >= (2015, 1)
-        if len(number) != (5 if five_digits else 4):
-            return False
-        return (
-            1 <= mm <= 12
-            and _FIRST_NEW_STYLE <= (year, mm) <= (today.year, today.month)
-            and int(number) > 0
-        )
-    match = re.fullmatch(r"[a-z][a-z\-]*/(\d{2})(\d{2})(\d{3})", arxiv_id)
-    if match is None:
+    month = arxiv_id_month(arxiv_id)
+    if month is None or not 1 <= month[1] <= 12:
         return False
-    yy, mm = int(match.group(1)), int(match.group(2))
-    year = 1900 + yy if yy >= 91 else 2000 + yy
-    return (
-        1 <= mm <= 12
-        and _FIRST_OLD_STYLE <= (year, mm) <= _LAST_OLD_STYLE
-        and int(match.group(3)) > 0
-    )
+    new = _NEW_ID_PARTS.fullmatch(arxiv_id)
+    if new is not None:
+        digits = 5 if month >= (2015, 1) else 4
+        return (
+            len(new.group(3)) == digits
+            and int(new.group(3)) > 0
+            and _FIRST_NEW_STYLE <= month <= (today.year, today.month)
+        )
+    old = _OLD_ID_PARTS.fullmatch(arxiv_id)
+    assert old is not None
+    return int(old.group(3)) > 0 and _FIRST_OLD_STYLE <= month <= _LAST_OLD_STYLE
 
 
 def collapse_whitespace(text: str | None) -> str:

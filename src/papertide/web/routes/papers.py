@@ -3,13 +3,15 @@ Hub serves it for `HfApi.read_paper`; versioned ids redirect)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from papertide.models import arxiv_id_could_exist, parse_arxiv_id
+from papertide.models import arxiv_id_could_exist, arxiv_id_month, parse_arxiv_id
 from papertide.store.queries import (
     feed_entries_for_paper,
     paper_by_arxiv_id,
@@ -18,7 +20,7 @@ from papertide.store.queries import (
     papers_by_ids,
     user_collections,
 )
-from papertide.store.schema import PaperVersion
+from papertide.store.schema import Paper, PaperVersion
 from papertide.web.bibtex import paper_bibtex
 from papertide.web.deps import CurrentUser, Db
 from papertide.web.errors import WebError
@@ -31,6 +33,25 @@ from papertide.web.searching import related
 from papertide.web.state import web_state
 
 router = APIRouter(tags=["papers"])
+
+
+@dataclass(frozen=True, slots=True)
+class VersionLine:
+    """One line of the page's version list."""
+
+    version: int
+    submitted_at: dt.datetime | None
+    size: str | None = None
+
+
+def version_lines(paper: Paper, stored: list[PaperVersion]) -> list[VersionLine]:
+    """The versions the page lists: the stored history; or, when no source gave one, v1 (every
+    arXiv paper has it), dated by the paper's v1 date when that lies in the id's month."""
+    if stored:
+        return [VersionLine(v.version, v.submitted_at, v.size) for v in stored]
+    when = paper.published_at
+    month = arxiv_id_month(paper.arxiv_id)
+    return [VersionLine(1, when if when and month == (when.year, when.month) else None)]
 
 
 def _missing_paper(request: Request, arxiv_id: str) -> Response:
@@ -95,7 +116,7 @@ def paper_page(request: Request, arxiv_id: str, db: Db, user: CurrentUser) -> Re
             "paper.html",
             {
                 "paper": paper,
-                "versions": versions,
+                "versions": version_lines(paper, versions),
                 "entries": entries,
                 "upvotes": paper_upvotes(db, paper.id),
                 "voted": voted_ids(db, user, [paper.id]),
