@@ -9,10 +9,12 @@ from collections.abc import Iterator
 import feedparser
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 from tests.web.conftest import DAY, Mailbox, Seed, sign_in
 
 from papertide.config import Settings
+from papertide.store.schema import Collection
 from papertide.web.app import create_app
 
 
@@ -76,3 +78,20 @@ def test_feeds_use_the_demo_clock(demo: TestClient) -> None:
         "2608.00002",
         "2608.00003",
     }
+
+
+def test_for_you_recommends_after_saving_to_a_collection(
+    demo: TestClient, mailbox: Mailbox, engine: Engine
+) -> None:
+    token = sign_in(demo, mailbox)
+    made = demo.post("/collections", data={"csrf_token": token, "name": "Reading group"})
+    assert made.status_code == 303
+    with Session(engine) as session:
+        collection_id = session.scalars(select(Collection.id)).one()
+    assert 'href="/papers/' not in demo.get("/recommendations").text.split("<main")[1]
+    demo.post(
+        "/collections/add",
+        data={"csrf_token": token, "collection_id": collection_id, "arxiv_id": "2608.00001"},
+    )
+    page = demo.get("/recommendations").text
+    assert 'href="/papers/2608.00003"' in page or 'href="/papers/2608.00002"' in page
