@@ -19,6 +19,7 @@ cannot be made again; its papers are then read from that file.)
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import gzip
 import hashlib
 import json
@@ -26,7 +27,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from papertide.models import arxiv_id_month
+from papertide.models import could_be_v1_date
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 OUT = Path(__file__).resolve().parents[1] / "src" / "papertide" / "sample"
@@ -110,9 +111,10 @@ def main() -> None:
 
     def v1_date(rec: dict[str, Any]) -> str | None:
         when = published.get(rec["id"])
-        if not when or arxiv_id_month(rec["id"]) != (int(when[:4]), int(when[5:7])):
+        day = dt.date.fromisoformat(when[:10]) if when else None
+        if not could_be_v1_date(rec["id"], day) or when[:10] > rec["first_seen"]:
             return None
-        return when if when[:10] <= rec["first_seen"] else None
+        return when
 
     first_day = days[0]
     chosen: list[dict[str, Any]] = []

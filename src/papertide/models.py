@@ -24,6 +24,7 @@ __all__ = [
     "arxiv_id_month",
     "collapse_whitespace",
     "content_hash",
+    "could_be_v1_date",
     "extract_code_links",
     "is_withdrawn_comment",
     "join_abstract_lines",
@@ -115,6 +116,15 @@ def arxiv_id_month(arxiv_id: str) -> tuple[int, int] | None:
         yy = int(match.group(1))
         return (1900 + yy if yy >= 91 else 2000 + yy), int(match.group(2))
     return None
+
+
+def could_be_v1_date(arxiv_id: str, when: dt.date | None) -> bool:
+    """Whether `when` can be when `arxiv_id`'s v1 was submitted: in the month its id names.
+
+    Sources that give one date per paper sometimes give a later version's (the Hugging Face
+    Hub's `publishedAt` moves to the newest version), which must not pass for v1's.
+    """
+    return when is not None and arxiv_id_month(arxiv_id) == (when.year, when.month)
 
 
 def arxiv_id_could_exist(arxiv_id: str, today: dt.date) -> bool:

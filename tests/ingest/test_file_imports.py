@@ -258,3 +258,17 @@ def test_shared_shape_lines_keep_their_versions_and_first_seen(tmp_path: Path) -
     assert record.first_announced == dt.date(2026, 8, 20)  # not taken for a Kaggle line
     assert record.versions == [(1, dt.datetime(2026, 8, 18, tzinfo=dt.UTC)), (2, None)]
     assert record.published_at == dt.datetime(2026, 8, 18, tzinfo=dt.UTC)
+
+
+def test_a_hub_date_from_a_later_version_is_not_taken_for_v1s() -> None:
+    from papertide.ingest.hf_daily import feed_record_from_entry
+
+    entry = json.loads((TEST_DATA / "hf_daily_2026-07-13.json").read_text())[0]
+    entry["paper"]["id"] = "2603.18846"
+    entry["paper"]["publishedAt"] = "2026-03-19T00:00:00.000Z"
+    assert feed_record_from_entry(entry).paper.published_at == dt.datetime(
+        2026, 3, 19, tzinfo=dt.UTC
+    )
+    # The Hub moves publishedAt to the newest version: an August date cannot be a March id's v1.
+    entry["paper"]["publishedAt"] = "2026-08-04T00:00:00.000Z"
+    assert feed_record_from_entry(entry).paper.published_at is None

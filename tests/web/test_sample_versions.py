@@ -61,7 +61,9 @@ def test_demo_pages_show_versions_not_unknown(demo: TestClient, engine: Engine) 
     assert "unknown" not in dated and "<li>v1: Aug " in dated
     # Submitted in March, on the feed in August with a later date: v1 stays undated.
     assert stored["2603.18846"].first_announced is not None
-    undated = _versions_box(demo.get("/papers/2603.18846").text)
+    march = demo.get("/papers/2603.18846").text
+    assert "<span>Mar 20, 2026</span>" in march.split('id="abstract-h"')[0]  # not the Aug 4 of v2
+    undated = _versions_box(march)
     assert '<li>v1 <span class="muted">(first listed Mar 20, 2026)</span></li>' in undated
     # Known from the feed alone: v1, dated when the date fits the id's month.
     only = _versions_box(demo.get(f"/papers/{feed_only.arxiv_id}").text)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from papertide.models import arxiv_id_could_exist, arxiv_id_month, parse_arxiv_id
+from papertide.models import arxiv_id_could_exist, could_be_v1_date, parse_arxiv_id
 from papertide.store.queries import (
     feed_entries_for_paper,
     paper_by_arxiv_id,
@@ -50,8 +50,7 @@ def version_lines(paper: Paper, stored: list[PaperVersion]) -> list[VersionLine]
     if stored:
         return [VersionLine(v.version, v.submitted_at, v.size) for v in stored]
     when = paper.published_at
-    month = arxiv_id_month(paper.arxiv_id)
-    return [VersionLine(1, when if when and month == (when.year, when.month) else None)]
+    return [VersionLine(1, when if could_be_v1_date(paper.arxiv_id, when) else None)]
 
 
 def _missing_paper(request: Request, arxiv_id: str) -> Response:
