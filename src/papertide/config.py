@@ -6,6 +6,7 @@ wrong database URL or an unusable data folder fails with one line that says what
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import os
 import re
@@ -67,6 +68,12 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Email domains whose people may claim authorship without an admin "
         "(subdomains count); everyone else's claims wait for an admin.",
+    )
+    demo_today: dt.date | None = Field(
+        None,
+        description="Treat this day (YYYY-MM-DD) as today wherever content is dated: the home "
+        "feed, submission ages, trending, For you, digests and feeds. `papertide demo` sets it to "
+        "its sample's latest day; unset, today is the calendar day (UTC).",
     )
     # arXiv politeness: arXiv asks for one request every 3 seconds.
     arxiv_oai_url: str = "https://oaipmh.arxiv.org/oai"
@@ -190,6 +197,25 @@ class Settings(BaseSettings):
                     'proxies\' addresses, e.g. ["127.0.0.1"] or ["10.0.0.0/8"]'
                 ) from None
         return normalised
+
+    # The clock ----------------------------------------------------------------------------------
+
+    def now(self) -> dt.datetime:
+        """The time content is dated by: the UTC clock, or that time of day on `demo_today`.
+
+        Every "today" that decides what a reader sees (the home feed, a submission's age, the
+        trending window, For you, digests, feeds) comes from here, so a demo whose sample ended
+        months ago behaves as if its last day were today. Security clocks (sign-in links,
+        sessions, rate limits) keep the real time.
+        """
+        real = dt.datetime.now(dt.UTC)
+        if self.demo_today is None:
+            return real
+        return dt.datetime.combine(self.demo_today, real.timetz())
+
+    def today(self) -> dt.date:
+        """The day content is dated by (see `now`)."""
+        return self.now().date()
 
     # Derived locations -------------------------------------------------------------------------
 

@@ -21,9 +21,12 @@ __all__ = [
     "PaperRecord",
     "SeedOwner",
     "SeedOwnerKind",
+    "arxiv_id_could_exist",
     "arxiv_id_in_text",
+    "arxiv_id_month",
     "collapse_whitespace",
     "content_hash",
+    "could_be_v1_date",
     "extract_code_links",
     "is_withdrawn_comment",
     "join_abstract_lines",
@@ -134,6 +137,60 @@ def web_link(raw: str | None) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
     return link
+
+
+_NEW_ID_PARTS = re.compile(r"(\d{2})(\d{2})\.(\d{4,5})")
+_OLD_ID_PARTS = re.compile(r"[a-z][a-z\-]*/(\d{2})(\d{2})(\d{3})")
+_FIRST_NEW_STYLE = (2007, 4)  # 0704.0001 is the first new-style id
+_FIRST_OLD_STYLE = (1991, 8)  # arXiv opened in August 1991
+_LAST_OLD_STYLE = (2007, 3)
+
+
+def arxiv_id_month(arxiv_id: str) -> tuple[int, int] | None:
+    """(year, month) of a canonical arXiv id's YYMM: the month its v1 was submitted in.
+
+    None when the id has no such part (not canonical); the month may be impossible (99).
+    """
+    match = _NEW_ID_PARTS.fullmatch(arxiv_id)
+    if match is not None:
+        return 2000 + int(match.group(1)), int(match.group(2))
+    match = _OLD_ID_PARTS.fullmatch(arxiv_id)
+    if match is not None:
+        yy = int(match.group(1))
+        return (1900 + yy if yy >= 91 else 2000 + yy), int(match.group(2))
+    return None
+
+
+def could_be_v1_date(arxiv_id: str, when: dt.date | None) -> bool:
+    """Whether `when` can be when `arxiv_id`'s v1 was submitted: in the month its id names.
+
+    Sources that give one date per paper sometimes give a later version's (the Hugging Face
+    Hub's `publishedAt` moves to the newest version), which must not pass for v1's.
+    """
+    return when is not None and arxiv_id_month(arxiv_id) == (when.year, when.month)
+
+
+def arxiv_id_could_exist(arxiv_id: str, today: dt.date) -> bool:
+    """Whether arXiv can have given out this canonical id by `today`: its YYMM is a real month
+    in the span of its scheme and not in the future, and its number is not zero.
+
+    9999.99999 (month 99) or 3001.00001 (years ahead) cannot; 2608.12345 can, even if no paper
+    has that number: only arXiv knows which numbers of a month were used.
+    """
+    month = arxiv_id_month(arxiv_id)
+    if month is None or not 1 <= month[1] <= 12:
+        return False
+    new = _NEW_ID_PARTS.fullmatch(arxiv_id)
+    if new is not None:
+        digits = 5 if month >= (2015, 1) else 4
+        return (
+            len(new.group(3)) == digits
+            and int(new.group(3)) > 0
+            and _FIRST_NEW_STYLE <= month <= (today.year, today.month)
+        )
+    old = _OLD_ID_PARTS.fullmatch(arxiv_id)
+    assert old is not None
+    return int(old.group(3)) > 0 and _FIRST_OLD_STYLE <= month <= _LAST_OLD_STYLE
 
 
 def collapse_whitespace(text: str | None) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
-from tests.digest.conftest import SmtpServer
+from tests.digest.conftest import SmtpServer, add_subscription
 from tests.digest.test_send import _feed
 from typer.testing import CliRunner
 
@@ -49,3 +50,22 @@ def test_digest_commands_send_once_and_report(
     assert wrong.exit_code == 1 and "unknown --period" in wrong.output
     bad_shard = runner.invoke(app, ["digest", "send", "--shard", "2/2"])
     assert bad_shard.exit_code == 1 and "between 0 and N-1" in bad_shard.output
+
+
+def test_digest_send_without_now_follows_the_demo_clock(
+    engine: Engine,
+    db: Session,
+    mail_settings: Settings,
+    smtp: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The papers are on the feed of 2026-11-25; the demo's today is the day after.
+    _feed(db)
+    add_subscription(db, "demo@example.org", "daily_trending", send_hour=0)
+    db.commit()
+    monkeypatch.setenv("PAPERTIDE_DEMO_TODAY", "2026-11-26")
+    sent = CliRunner().invoke(app, ["digest", "send", "--json"])
+    assert sent.exit_code == 0, sent.output
+    assert '"sent": 1' in sent.output
+    (message,) = smtp.inbox.to("demo@example.org")
+    assert "Sparse mixture of experts" in message.get_body(("plain",)).get_content()

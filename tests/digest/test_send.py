@@ -326,3 +326,26 @@ def test_two_shards_together_mail_everyone_once(
     second = send_due(mail_settings, engine, NOW, shard=(1, 2), options=FAST)
     assert first.sent + second.sent == 7 and 0 < first.sent < 7
     assert sorted(str(m["To"]) for m in smtp.inbox.messages) == sorted(people)
+
+
+def test_mail_shows_latex_markup_as_text_and_math_readably(
+    engine: Engine, db: Session, mail_settings: Settings, smtp: SmtpServer
+) -> None:
+    add_paper(
+        db,
+        "2611.00009",
+        r"\textbf{DreamX-Phi 1.0}: action-conditioned world models -- at scale",
+        r"We reach 97.3\% success with $16\times$ fewer steps, a ``simple'' recipe.",
+        feed_day=YESTERDAY,
+        upvotes=50,
+        announced=YESTERDAY,
+    )
+    add_subscription(db, "reader@example.org", "daily_trending")
+    db.commit()
+    assert send_due(mail_settings, engine, NOW, options=FAST).sent == 1
+    (message,) = smtp.inbox.to("reader@example.org")
+    for part in (message.get_body(("plain",)), message.get_body(("html",))):
+        body = part.get_content()
+        assert "DreamX-Phi 1.0: action-conditioned world models – at scale" in body
+        assert "97.3% success with 16× fewer steps, a “simple” recipe" in body
+        assert "\\textbf" not in body and "\\%" not in body and "world models --" not in body

@@ -167,6 +167,11 @@ def test_reader_and_member_journey(
     page.wait_for_url(f"**/u/{ada}/c/reading-group")
     page.goto(f"/papers/{FRESH_ID}")
     page.click("aside form.form button[type=submit]")
+    # Adding keeps the reader on the paper: the status line under the form says where it went.
+    page.wait_for_selector("#col-status a")
+    assert page.url.endswith(f"/papers/{FRESH_ID}")
+    assert f"{FRESH_ID} is now in Reading group" in page.inner_text("#col-status")
+    page.click("#col-status a")
     page.wait_for_url(f"**/u/{ada}/c/reading-group")
     assert "Fresh paper" in page.inner_text("main")
     shoot(page, "collection", screenshots)
@@ -221,3 +226,26 @@ def test_api_docs_work_offline_under_the_csp(page: Any, site: LiveServer, db_url
     if db_url.startswith("sqlite"):
         shoot(page, "api-docs", True)
     assert not [p for p in page.problems if "Content Security Policy" in p], page.problems
+
+
+def test_api_docs_follow_dark_mode_inside_the_site_page(page: Any, site: LiveServer) -> None:
+    page.emulate_media(color_scheme="dark")
+    page.goto("/docs")
+    page.wait_for_selector(".swagger-ui .opblock-summary", timeout=30_000)
+    assert page.evaluate("document.documentElement.classList.contains('dark-mode')")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(13, 17, 23)"
+    # Swagger UI's own dark theme: light text on the page's dark background, not black on white.
+    title = page.evaluate(
+        "getComputedStyle(document.querySelector('.swagger-ui .info .title')).color"
+    )
+    assert title != "rgb(59, 65, 81)", title
+    panel = page.evaluate("getComputedStyle(document.querySelector('.swagger-ui')).backgroundColor")
+    assert panel in ("rgba(0, 0, 0, 0)", "transparent"), panel
+    # The site's navigation is there, and goes back to the papers.
+    page.click("header.site nav a[href='/trending']")
+    page.wait_for_url("**/trending")
+    page.emulate_media(color_scheme="light")
+    page.goto("/docs")
+    page.wait_for_selector(".swagger-ui .opblock-summary", timeout=30_000)
+    assert not page.evaluate("document.documentElement.classList.contains('dark-mode')")

@@ -144,11 +144,24 @@ def test_network_errors_are_retried_with_backoff_then_reported(settings: Setting
     cfg = offline(settings, arxiv_oai_url="http://127.0.0.1:9/oai")  # discard port: refused
     slept: list[float] = []
     client = PoliteClient(delay=0, retries=3, backoff=0.5, sleep=slept.append)
-    with pytest.raises(ArxivApiError, match=r"cannot reach .* after 4 tries"):
+    with pytest.raises(ArxivApiError, match=r"cannot reach .* after 4 tries") as info:
         fetch_papers(
             offline(settings, arxiv_api_url=cfg.arxiv_oai_url), ["1205.1001"], client=client
         )
     assert slept == [0.5, 1.0, 2.0]
+    assert info.value.unreachable
+
+
+def test_an_unreachable_host_fails_at_once_when_asked_not_to_retry_it(
+    settings: Settings,
+) -> None:
+    cfg = offline(settings, arxiv_api_url="http://127.0.0.1:9/api/query")  # discard: refused
+    slept: list[float] = []
+    client = PoliteClient(delay=3, retries=3, sleep=slept.append, retry_unreachable=False)
+    with pytest.raises(ArxivApiError, match=r"after 1 try;") as info:
+        fetch_papers(cfg, ["1205.1001"], client=client)
+    assert info.value.unreachable
+    assert slept == []  # no backoff, no politeness pause: there was nobody to be polite to
 
 
 def test_api_fetch_parses_an_id_list_answer(settings: Settings, recorded_server: Start) -> None:

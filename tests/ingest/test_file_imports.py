@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 from pathlib import Path
@@ -16,6 +17,7 @@ from papertide.ingest.hf_daily import HfDailyFile
 from papertide.ingest.jsonl_snapshot import JsonlSnapshot
 from papertide.ingest.pipeline import import_records
 from papertide.ingest.sample import load_demo_data, sample_path
+from papertide.models import PaperRecord
 from papertide.store.schema import FeedEntry, Paper, User
 
 SAMPLE = sample_path("arxiv_papers.jsonl.gz")
@@ -235,3 +237,38 @@ def test_feed_import_never_replaces_arxiv_metadata_of_a_known_paper(
     )
     assert paper.project_page == entry["paper"]["projectPage"]  # gaps are filled
     assert paper.github_stars == entry["paper"]["githubStars"]
+
+
+def test_shared_shape_lines_keep_their_versions_and_first_seen(tmp_path: Path) -> None:
+    line = {
+        "id": "2608.00042",
+        "title": "A paper",
+        "abstract": "Text.",
+        "authors": ["A. Author"],
+        "categories": ["cs.AI"],
+        "first_seen": "2026-08-20",
+        "versions": [
+            {"version": "v1", "created": "2026-08-18T00:00:00.000Z"},
+            {"version": "v2", "created": None},
+        ],
+    }
+    (tmp_path / "one.jsonl").write_text(json.dumps(line) + "\n")
+    (record,) = list(JsonlSnapshot(tmp_path / "one.jsonl"))
+    assert isinstance(record, PaperRecord)
+    assert record.first_announced == dt.date(2026, 8, 20)  # not taken for a Kaggle line
+    assert record.versions == [(1, dt.datetime(2026, 8, 18, tzinfo=dt.UTC)), (2, None)]
+    assert record.published_at == dt.datetime(2026, 8, 18, tzinfo=dt.UTC)
+
+
+def test_a_hub_date_from_a_later_version_is_not_taken_for_v1s() -> None:
+    from papertide.ingest.hf_daily import feed_record_from_entry
+
+    entry = json.loads((TEST_DATA / "hf_daily_2026-07-13.json").read_text())[0]
+    entry["paper"]["id"] = "2603.18846"
+    entry["paper"]["publishedAt"] = "2026-03-19T00:00:00.000Z"
+    assert feed_record_from_entry(entry).paper.published_at == dt.datetime(
+        2026, 3, 19, tzinfo=dt.UTC
+    )
+    # The Hub moves publishedAt to the newest version: an August date cannot be a March id's v1.
+    entry["paper"]["publishedAt"] = "2026-08-04T00:00:00.000Z"
+    assert feed_record_from_entry(entry).paper.published_at is None

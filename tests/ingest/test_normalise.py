@@ -8,6 +8,7 @@ import pytest
 
 from papertide.models import (
     PaperRecord,
+    arxiv_id_could_exist,
     arxiv_id_in_text,
     extract_code_links,
     is_withdrawn_comment,
@@ -115,6 +116,31 @@ def test_the_one_parser_refuses_junk(raw: str) -> None:
 )
 def test_ids_mentioned_in_text_come_back_canonical(text: str, expected: str | None) -> None:
     assert arxiv_id_in_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("arxiv_id", "possible"),
+    [
+        ("2608.20336", True),
+        ("0704.0001", True),  # the first new-style id
+        ("1412.9999", True),
+        ("1501.00001", True),  # five digits from 2015
+        ("hep-th/9901001", True),
+        ("math/0601001", True),
+        ("9999.99999", False),  # month 99
+        ("2613.00001", False),  # month 13
+        ("2600.00001", False),  # month 0
+        ("2609.00001", False),  # next month, seen from August 21, 2026
+        ("0703.0001", False),  # before new-style ids
+        ("1501.0001", False),  # four digits after 2014
+        ("1412.00001", False),  # five digits before 2015
+        ("2608.00000", False),
+        ("hep-th/9001001", False),  # before arXiv opened
+        ("hep-th/0801001", False),  # old style ended in March 2007
+    ],
+)
+def test_only_ids_arxiv_can_have_given_out_could_exist(arxiv_id: str, possible: bool) -> None:
+    assert arxiv_id_could_exist(arxiv_id, dt.date(2026, 8, 21)) is possible
 
 
 def test_abstract_wraps_are_joined_but_paragraphs_and_latex_kept() -> None:

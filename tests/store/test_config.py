@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -69,4 +70,20 @@ def test_toml_file_is_read_and_environment_wins(
 def test_malformed_toml_is_a_config_error(tmp_path: Path) -> None:
     (tmp_path / "papertide.toml").write_text("site_name = \n")
     with pytest.raises(ConfigError, match=r"papertide\.toml"):
+        load_settings()
+
+
+def test_clock_is_the_calendar_unless_a_demo_day_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = load_settings()
+    assert abs((real.now() - dt.datetime.now(dt.UTC)).total_seconds()) < 5
+    monkeypatch.setenv("PAPERTIDE_DEMO_TODAY", "2026-08-21")
+    demo = load_settings()
+    assert demo.today() == dt.date(2026, 8, 21)
+    same_time = dt.datetime.combine(dt.date(2026, 8, 21), dt.datetime.now(dt.UTC).timetz())
+    assert abs((demo.now() - same_time).total_seconds()) < 5
+
+
+def test_bad_demo_day_fails_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAPERTIDE_DEMO_TODAY", "August")
+    with pytest.raises(ConfigError, match="demo_today"):
         load_settings()

@@ -62,10 +62,16 @@ def stop(process: subprocess.Popen[str]) -> str:
 
 @pytest.mark.slow
 def test_demo_serves_the_sample_and_a_second_start_skips_loading(tmp_path: Path) -> None:
-    process, page = run_demo(tmp_path / "data", free_port())
+    port = free_port()
+    process, page = run_demo(tmp_path / "data", port)
+    # Links in feeds (and in the sign-in mails it prints) point at the demo's own address.
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/feed.atom", timeout=10) as response:
+        assert f'href="http://127.0.0.1:{port}/papers/date/2026-08-21"' in response.read().decode()
     first = stop(process)
     assert "sample loaded" in first
-    assert "Daily papers" in page and "showing the latest day with papers" in page
+    # The demo's clock stands at the sample's last day: its feed is today's, not an old one.
+    assert "demo clock: today is Friday, August 21, 2026" in first
+    assert "Daily papers" in page and "Nothing on today" not in page
     assert "August 21, 2026" in page  # the newest day of the bundled feed
     process, page = run_demo(tmp_path / "data", free_port())
     second = stop(process)

@@ -64,6 +64,56 @@ def test_collection_lifecycle_and_exports(
     assert client.get(f"/u/{ada}/c/renamed").status_code == 404
 
 
+def test_adding_from_a_paper_page_stays_on_the_paper(
+    client: TestClient, mailbox: Mailbox, seed: Seed, engine: Engine
+) -> None:
+    token = sign_in(client, mailbox)
+    make_collection(client, token, "Reading group")
+    with Session(engine) as session:
+        collection_id = session.scalars(select(Collection.id)).one()
+    form = client.get("/papers/2608.00001").text
+    assert 'hx-post="/collections/add"' in form and 'name="next" value="/papers/2608.00001"' in form
+    added = client.post(
+        "/collections/add",
+        data={
+            "csrf_token": token,
+            "collection_id": collection_id,
+            "arxiv_id": "2608.00001",
+            "next": "/papers/2608.00001",
+        },
+    )
+    assert added.status_code == 303 and added.headers["location"] == "/papers/2608.00001"
+    page = client.get("/papers/2608.00001").text
+    assert "2608.00001 is now in “Reading group”." in page
+    # With htmx the page stays put and only the status line under the form changes.
+    fragment = client.post(
+        "/collections/add",
+        data={"csrf_token": token, "collection_id": collection_id, "arxiv_id": "2608.00003"},
+        headers={"hx-request": "true"},
+    )
+    assert fragment.status_code == 200
+    assert fragment.text.strip() == (
+        '2608.00003 is now in <a href="/u/ada/c/reading-group">Reading group</a>.'
+    )
+    again = client.post(
+        "/collections/add",
+        data={"csrf_token": token, "collection_id": collection_id, "arxiv_id": "2608.00003"},
+        headers={"hx-request": "true"},
+    )
+    assert "is already in" in again.text
+    # Elsewhere than this site, `next` is ignored: the collection is shown instead.
+    outside = client.post(
+        "/collections/add",
+        data={
+            "csrf_token": token,
+            "collection_id": collection_id,
+            "arxiv_id": "2608.00002",
+            "next": "https://evil.example/",
+        },
+    )
+    assert outside.headers["location"] == "/u/ada/c/reading-group"
+
+
 def test_private_collections_are_invisible_to_others(
     client: TestClient, mailbox: Mailbox, seed: Seed, engine: Engine
 ) -> None:

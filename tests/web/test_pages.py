@@ -174,6 +174,17 @@ def test_openapi_and_offline_docs(reader: TestClient) -> None:
     assert reader.get("/static/vendor/htmx.min.js").status_code == 200
 
 
+def test_api_docs_page_has_the_site_navigation_and_follows_dark_mode(reader: TestClient) -> None:
+    page = reader.get("/docs").text
+    assert '<nav class="bar" aria-label="Main">' in page
+    assert '<a href="/trending"' in page and 'action="/search"' in page
+    assert '<meta name="color-scheme" content="light dark">' in page
+    assert '<script src="/static/swagger-init.js"' in page
+    script = reader.get("/static/swagger-init.js").text
+    assert "prefers-color-scheme: dark" in script and "dark-mode" in script
+    assert reader.get("/static/swagger-theme.css").status_code == 200
+
+
 def test_feed_can_list_every_new_paper_in_the_followed_categories(
     web_settings: Settings, engine: Engine, seed: Seed
 ) -> None:

@@ -128,3 +128,34 @@ def test_unknown_paper_is_fetched_from_arxiv_then_judged_by_age(
         assert "published on May 4, 2012" in response.text
         page = client.get("/papers/1205.1001")
         assert page.status_code == 200 and "Membrane lateral structure" in page.text
+
+
+def test_unknown_paper_while_arxiv_is_unreachable_fails_on_the_form_at_once(
+    web_settings: Settings,
+    engine: Engine,
+    mailbox: Mailbox,
+    seed: Seed,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Nothing listens on the discard port: the connection is refused, as when offline.
+    cfg = web_settings.model_copy(update={"arxiv_api_url": "http://127.0.0.1:9/api/query"})
+    assert cfg.arxiv_delay_seconds == 3  # the polite pause between requests stays on
+    with TestClient(create_app(cfg, engine=engine), follow_redirects=False) as client:
+        token = sign_in(client, mailbox)
+        response = client.post("/submit", data={"csrf_token": token, "paper": "2609.12345v2"})
+        assert response.status_code == 503
+        main = response.text.split("<main")[1]
+        assert "arXiv cannot be reached from this server" in main
+        assert "Papers already here can still be submitted" in main
+        assert "ConnectError" not in main and main.count("try") == 1
+        # The form is still there, with what was typed, ready for another id.
+        assert 'action="/submit"' in main and 'value="2609.12345v2"' in main
+        # One attempt, no retry: the person is not kept waiting.
+        assert any("after 1 try;" in r.getMessage() for r in caplog.records)
+        as_json = client.post(
+            "/submit",
+            data={"csrf_token": token, "paper": "2609.12345"},
+            headers={"accept": "application/json"},
+        )
+        assert as_json.status_code == 503
+        assert as_json.json()["error"]["code"] == "arxiv_unreachable"

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import TYPE_CHECKING
 
 import typer
 
 from papertide.cli.common import CommandError, err_console, handles_errors, open_database, settings
+
+if TYPE_CHECKING:
+    from papertide.config import Settings
 
 digest_app = typer.Typer(
     help="Email digests and alerts: send, preview, subscriptions.", no_args_is_help=True
@@ -21,9 +25,10 @@ KIND_OPTIONS = {
 }
 
 
-def _now(value: str | None) -> dt.datetime:
+def _now(value: str | None, cfg: Settings) -> dt.datetime:
+    """--now when given, else the settings' clock (the demo's day under PAPERTIDE_DEMO_TODAY)."""
     if not value:
-        return dt.datetime.now(dt.UTC)
+        return cfg.now()
     try:
         when = dt.datetime.fromisoformat(value)
     except ValueError:
@@ -39,7 +44,9 @@ def send(
     period: str = typer.Option(
         "all", "--period", help="Which mails: all, daily, weekly, alerts or recommendations."
     ),
-    now: str | None = typer.Option(None, "--now", help="Pretend it is this UTC time (ISO)."),
+    now: str | None = typer.Option(
+        None, "--now", help="Pretend it is this UTC time (ISO); default: the settings' clock."
+    ),
     rate: float | None = typer.Option(
         None, "--rate", help="Messages per second (default: setting)."
     ),
@@ -76,7 +83,7 @@ def send(
             progress.update(task, completed=done, total=total)
 
         report = send_due(
-            cfg, engine, _now(now), kinds=kinds, shard=split, options=options, progress=tick
+            cfg, engine, _now(now, cfg), kinds=kinds, shard=split, options=options, progress=tick
         )
     summary = {
         "due": report.due,
@@ -102,7 +109,9 @@ def send(
 @handles_errors
 def preview(
     email: str = typer.Argument(..., help="Subscriber address."),
-    now: str | None = typer.Option(None, "--now", help="Pretend it is this UTC time (ISO)."),
+    now: str | None = typer.Option(
+        None, "--now", help="Pretend it is this UTC time (ISO); default: the settings' clock."
+    ),
     html: bool = typer.Option(False, "--html", help="Print the HTML part instead of the text."),
 ) -> None:
     """Show what each of EMAIL's subscriptions would send now, without sending or recording."""
@@ -121,7 +130,7 @@ def preview(
         raise CommandError(str(exc)) from None
     cfg = settings()
     engine = open_database(cfg)
-    when = _now(now)
+    when = _now(now, cfg)
     with Session(engine) as session:
         subs = list(session.scalars(select(Subscription).where(Subscription.email == address)))
         if not subs:
@@ -210,7 +219,7 @@ def add(
     with Session(engine, expire_on_commit=False) as session:
         sub = subscribe(session, req)
         if confirmed:
-            confirm(session, sub)
+            confirm(session, sub, cfg.now())
         session.commit()
         if sub.status == "pending":
             try:

@@ -8,6 +8,7 @@ at the address and port the server listens on (`listening_settings`), never at a
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from typing import TYPE_CHECKING, Any
@@ -67,6 +68,18 @@ def serve(
     )
 
 
+def _latest_day(engine: Engine) -> dt.date | None:
+    """The newest day the data has papers for: its last feed day, else its newest announcement."""
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from papertide.store.queries import latest_feed_date
+    from papertide.store.schema import Paper
+
+    with Session(engine) as session:
+        return latest_feed_date(session) or session.scalar(select(func.max(Paper.first_announced)))
+
+
 def _has_papers(engine: Engine) -> bool:
     from sqlalchemy import select
 
@@ -103,9 +116,26 @@ def demo(
         )
         marker.write_text("the bundled sample is in the database\n")
     prepare_demo_index(cfg, engine)
+    demo = _demo_settings(cfg, engine)
+    if demo.demo_today != cfg.demo_today:
+        err_console.print(
+            f"demo clock: today is {demo.today():%A, %B %-d, %Y}, the sample's last day "
+            "(set PAPERTIDE_DEMO_TODAY to choose another)"
+        )
     elapsed = time.monotonic() - started
     err_console.print(f"ready in {elapsed:.1f} s: open http://{host}:{port}")
-    uvicorn.run(create_app(cfg, engine=engine), host=host, port=port, **UVICORN_OPTIONS)
+    uvicorn.run(create_app(demo, engine=engine), host=host, port=port, **UVICORN_OPTIONS)
+
+
+def _demo_settings(cfg: Settings, engine: Engine) -> Settings:
+    """The demo's settings: its clock stopped at the sample's last day, unless the environment
+    or papertide.toml says which day it is."""
+    if "demo_today" in cfg.model_fields_set:
+        return cfg
+    latest = _latest_day(engine)
+    if latest is None or latest >= dt.datetime.now(dt.UTC).date():
+        return cfg
+    return cfg.model_copy(update={"demo_today": latest})
 
 
 @handles_errors

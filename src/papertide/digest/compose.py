@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from papertide.config import Settings
 from papertide.digest.schedule import Period
 from papertide.digest.subscriptions import describe, seed_owner
+from papertide.latex import latex_to_text
 from papertide.models import SeedOwner, web_link
 from papertide.rank.recommend import (
     Ranker,
@@ -156,9 +157,9 @@ class Composer:
         code = next(filter(None, map(web_link, paper.code_links or [])), None)
         return DigestItem(
             arxiv_id=paper.arxiv_id,
-            title=" ".join(paper.title.split()),
+            title=" ".join(latex_to_text(paper.title).split()),
             authors=author_line(paper.authors),
-            abstract=short_abstract(paper.abstract),
+            abstract=short_abstract(latex_to_text(paper.abstract)),
             url=f"{self.base}/papers/{paper.arxiv_id}",
             arxiv_url=f"https://arxiv.org/abs/{paper.arxiv_id}",
             pdf_url=f"https://arxiv.org/pdf/{paper.arxiv_id}",

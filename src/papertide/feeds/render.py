@@ -12,6 +12,7 @@ from typing import Literal
 
 from feedgen.feed import FeedGenerator
 
+from papertide.latex import latex_to_text
 from papertide.store.schema import Paper
 
 FeedFormat = Literal["atom", "rss"]
@@ -77,8 +78,8 @@ def item_from_paper(
     updated = max(published, _aware(paper.revised_at) or published)
     return FeedItem(
         arxiv_id=paper.arxiv_id,
-        title=clean_text(paper.title) or paper.arxiv_id,
-        abstract=clean_text(paper.abstract),
+        title=clean_text(latex_to_text(paper.title)) or paper.arxiv_id,
+        abstract=clean_text(latex_to_text(paper.abstract)),
         authors=[clean_text(a) for a in (paper.authors or []) if clean_text(a)],
         categories=list(paper.categories or []),
         published=published,

@@ -23,7 +23,14 @@ _IDS_PER_REQUEST = 100
 
 
 class ArxivApiError(Exception):
-    """The API could not be used (bad ids, unreachable, unreadable answer)."""
+    """The API could not be used (bad ids, unreachable, unreadable answer).
+
+    `unreachable` is True when arXiv gave no answer at all (see `FetchError.unreachable`).
+    """
+
+    def __init__(self, message: str, *, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
 
 
 def _text(element: Element, path: str) -> str | None:
@@ -105,7 +112,7 @@ def fetch_papers(
             try:
                 response = http.get(settings.arxiv_api_url, params=params)
             except FetchError as exc:
-                raise ArxivApiError(str(exc)) from None
+                raise ArxivApiError(str(exc), unreachable=exc.unreachable) from None
             records.extend(r for r in parse_feed(response.content) if r.arxiv_id in chunk)
     finally:
         if own_client:

@@ -21,7 +21,14 @@ from typing import Any
 import orjson
 
 from papertide.ingest.files import Skipped, SourceError, TextLines
-from papertide.models import FeedRecord, PaperRecord, parse_datetime, web_link
+from papertide.models import (
+    FeedRecord,
+    PaperRecord,
+    could_be_v1_date,
+    parse_datetime,
+    split_arxiv_id,
+    web_link,
+)
 
 _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 
@@ -32,6 +39,16 @@ def _int(value: Any) -> int:
 
 def _opt_int(value: Any) -> int | None:
     return int(value) if value not in (None, "") else None
+
+
+def _v1_date(arxiv_id: Any, value: Any) -> dt.datetime | None:
+    """The Hub's `publishedAt` as the v1 date, unless it names a later version's month."""
+    when = parse_datetime(value)
+    try:
+        canonical = split_arxiv_id(str(arxiv_id))[0]
+    except ValueError:
+        return when  # PaperRecord.build refuses the id with its own message
+    return when if when is None or could_be_v1_date(canonical, when) else None
 
 
 def _date(value: Any) -> dt.date | None:
@@ -66,7 +83,7 @@ def feed_record_from_entry(
         title=paper.get("title") or entry.get("title"),
         abstract=paper.get("summary") or entry.get("summary"),
         authors=[a.get("name", "") for a in paper.get("authors") or [] if isinstance(a, dict)],
-        published_at=parse_datetime(paper.get("publishedAt") or entry.get("publishedAt")),
+        published_at=_v1_date(paper["id"], paper.get("publishedAt") or entry.get("publishedAt")),
         code_links=[github_repo] if github_repo else [],
         project_page=project_page,
         github_stars=github_stars,
@@ -94,7 +111,7 @@ def feed_record_from_flat(row: dict[str, Any]) -> FeedRecord:
         title=row.get("title"),
         abstract=row.get("abstract"),
         authors=list(row.get("authors") or []),
-        published_at=parse_datetime(row.get("published_at")),
+        published_at=_v1_date(row["arxiv_id"], row.get("published_at")),
         code_links=[github_repo] if github_repo else [],
         project_page=row.get("project_page"),
         github_stars=_opt_int(row.get("github_stars")),

@@ -26,11 +26,16 @@ class FetchError(Exception):
     """A request failed for good (after retries); the message says what to do.
 
     `status` is the HTTP status of the last answer, None when no answer came at all.
+    `unreachable` is True when no answer came at all (name not resolved, connection refused or
+    timed out): the network or the host is down, as opposed to a server answering an error.
     """
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, unreachable: bool = False
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.unreachable = unreachable
 
 
 class ResponseTooLarge(FetchError):
@@ -82,9 +87,12 @@ class PoliteClient:
         timeout: float = 60.0,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        retry_unreachable: bool = True,
     ) -> None:
         self.delay = delay
         self.retries = retries
+        # A harvest rides out a network blip; a person waiting for a page wants the answer now.
+        self.retry_unreachable = retry_unreachable
         self.backoff = backoff
         self.sleep = sleep
         self._last_request = 0.0
@@ -146,10 +154,12 @@ class PoliteClient:
                 response = send()
             except httpx.TransportError as exc:
                 reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-                if attempt >= self.retries:
+                unreachable = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                if attempt >= self.retries or (unreachable and not self.retry_unreachable):
                     raise FetchError(
-                        f"cannot reach {url} ({reason}) after {attempt + 1} tries; "
-                        "check the network or try again later"
+                        f"cannot reach {url} ({reason}) after {attempt + 1} "
+                        f"tr{'y' if attempt == 0 else 'ies'}; check the network or try again later",
+                        unreachable=unreachable,
                     ) from None
                 self.sleep(self.backoff * 2**attempt)
                 attempt += 1

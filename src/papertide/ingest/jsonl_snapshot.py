@@ -4,7 +4,8 @@ The shape is detected per line, so a file may mix both:
 - Kaggle `arxiv-metadata-oai-snapshot.json`: `categories` is a space-separated string, `versions`
   is a list of {"version": "v1", "created": RFC 2822 date}, `authors_parsed`, `update_date`;
 - the shared-data shape (`arxiv_papers.jsonl.gz`): lists for authors and categories,
-  `primary_category`, `first_seen` (used as the first-announced date).
+  `primary_category`, `first_seen` (used as the first-announced date), and optionally `versions`
+  in the Kaggle form (the bundled sample carries them).
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ def record_from_shared(obj: dict[str, Any]) -> PaperRecord:
         journal_ref=obj.get("journal_ref"),
         doi=obj.get("doi"),
         license=obj.get("license"),
+        versions=_kaggle_versions(obj),
         first_announced=dt.date.fromisoformat(first_seen) if first_seen else None,
     )
 
@@ -104,6 +106,8 @@ def record_from_object(obj: Any) -> PaperRecord:
     """Detect the shape of one decoded JSON line and build its record (ValueError/KeyError)."""
     if not isinstance(obj, dict):
         raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
+    if "first_seen" in obj and "id" in obj:
+        return record_from_shared(obj)
     if "versions" in obj or "authors_parsed" in obj or "update_date" in obj:
         return record_from_kaggle(obj)
     if "id" in obj and "title" in obj:

@@ -88,7 +88,7 @@ def embed_and_sync(settings: Settings, engine: Engine) -> Any:
 
 def send_digests(settings: Settings, engine: Engine) -> Any:
     """Send the digests and alerts that are due; one delivery row per recipient and period."""
-    return send_due(settings, engine, dt.datetime.now(dt.UTC))
+    return send_due(settings, engine, settings.now())
 
 
 def make_thumbnails(settings: Settings, engine: Engine) -> Any:

@@ -129,6 +129,24 @@ def window_bounds(anchor: dt.date, window: Window) -> tuple[dt.date, dt.date]:
     return anchor - dt.timedelta(days=WINDOW_DAYS[window] - 1), anchor
 
 
+def trending_span(session: Session, window: Window, now: dt.datetime) -> tuple[dt.date, dt.date]:
+    """The first and last feed day a trending window covers at `now` (see `trending_papers`);
+    the window ending today when the feed has no day yet."""
+    anchor = latest_feed_date(session, now.date()) or now.date()
+    return window_bounds(anchor, window)
+
+
+def span_label(end: dt.date, window: Window, today: dt.date) -> str:
+    """How a window whose last feed day is `end` is named: "this week" while it reaches today (a
+    weekend still counts for week and month), else by that day: "the week to Friday, August 21"."""
+    lag = (today - end).days
+    if lag <= 0 or (window != "day" and lag < 3):
+        return "today" if window == "day" else f"this {window}"
+    if window == "day":
+        return f"on {end:%A, %B %-d}"
+    return f"the {window} to {end:%A, %B %-d}"
+
+
 def _recent_votes(session: Session, paper_ids: list[int], since: dt.datetime) -> dict[int, int]:
     if not paper_ids:
         return {}

@@ -32,14 +32,23 @@ def error_response(
     code: str,
     message: str,
     headers: dict[str, str] | None = None,
+    *,
+    action: tuple[str, str] | None = None,
 ) -> Response:
+    """The error as JSON or as a page; `action` (url, label) is a way on offered on the page."""
     if wants_json(request):
         return JSONResponse(error_body(code, message), status_code=status, headers=headers)
     titles = {404: "Not found", 429: "Slow down", 403: "Not allowed"}
     response = render_page(
         request,
         "error.html",
-        {"status": status, "code": code, "message": message, "heading": titles.get(status)},
+        {
+            "status": status,
+            "code": code,
+            "message": message,
+            "heading": titles.get(status),
+            "action": action,
+        },
         status_code=status,
     )
     for key, value in (headers or {}).items():

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from papertide.latex import latex_parts, latex_to_text
 from papertide.models import web_link
 from papertide.web.deps import load_user, web_session
 from papertide.web.security import CSRF_FIELD
@@ -37,17 +38,40 @@ def _authors(names: list[str] | None, limit: int = 6) -> str:
     return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
 
 
+def _tex(text: str | None) -> Markup:
+    """Text for an element KaTeX renders (`data-math`): markup turned into text, math as typed.
+
+    A literal dollar sign (`\\$` in the source) gets an element of its own, so that KaTeX, which
+    pairs the dollars of one text node, never takes it for the start of math.
+    """
+    html = []
+    for part in latex_parts(text):
+        shown = str(escape(part.text))
+        if not part.math:
+            shown = shown.replace("$", '<span class="dollar">$</span>')
+        html.append(shown)
+    return Markup("".join(html))
+
+
+def _plain(text: str | None) -> str:
+    """Text for anywhere KaTeX does not run (lists, titles, labels): markup and math as text."""
+    return latex_to_text(text)
+
+
 def _paragraphs(text: str | None) -> Markup:
-    """Escaped text with blank lines as paragraphs; LaTeX stays as typed for KaTeX to render."""
+    """Blank lines as paragraphs, each as `_tex` renders it (math for KaTeX, markup as text)."""
     parts = [p.strip() for p in (text or "").split("\n\n") if p.strip()]
-    return Markup("".join(f"<p>{escape(p)}</p>" for p in parts))
+    return Markup("".join(f"<p>{_tex(p)}</p>" for p in parts))
 
 
 def _snippet(html: str | None) -> Markup:
-    """Search snippets come as HTML with highlight marks: keep only those tags."""
+    """Search snippets come as HTML with highlight marks: keep only those tags, and show the
+    LaTeX inside as text (no KaTeX on result lists)."""
     import nh3
 
-    return Markup(nh3.clean(html or "", tags={"mark", "b", "em", "strong"}, attributes={}))
+    # Converted first and cleaned last: whatever the markup turns into passes the cleaner.
+    text = latex_to_text(html)
+    return Markup(nh3.clean(text, tags={"mark", "b", "em", "strong"}, attributes={}))
 
 
 def build_templates() -> Jinja2Templates:
@@ -64,6 +88,8 @@ def build_templates() -> Jinja2Templates:
         date=_date,
         authors=_authors,
         paragraphs=_paragraphs,
+        tex=_tex,
+        plain=_plain,
         tojson_attr=json.dumps,
         weblink=web_link,
     )

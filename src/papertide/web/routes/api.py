@@ -32,7 +32,7 @@ from papertide.store.schema import PaperVersion
 from papertide.web.deps import Db, SearchLimit
 from papertide.web.errors import WebError
 from papertide.web.params import parse_day, parse_month, parse_week
-from papertide.web.routes.common import cached_anonymous, page_links, utcnow
+from papertide.web.routes.common import cached_anonymous, page_links
 from papertide.web.searching import MAX_QUERY_CHARS, run_search
 from papertide.web.serialize import (
     feed_entry_json,
@@ -55,7 +55,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def _range(
-    db: Db, date: str | None, week: str | None, month: str | None
+    db: Db, today: dt.date, date: str | None, week: str | None, month: str | None
 ) -> tuple[dt.date, dt.date, Window]:
     given = [name for name, value in (("date", date), ("week", week), ("month", month)) if value]
     if len(given) > 1:
@@ -69,7 +69,7 @@ def _range(
     if month:
         start, end = parse_month(month)
         return start, end, "month"
-    latest = latest_feed_date(db, utcnow().date()) or latest_feed_date(db) or utcnow().date()
+    latest = latest_feed_date(db, today) or latest_feed_date(db) or today
     return latest, latest, "day"
 
 
@@ -109,7 +109,8 @@ def daily_papers(
     submitter: str | None = Query(None, max_length=64, description="Only this user's submissions"),
 ) -> Response:
     def make() -> Response:
-        start, end, window = _range(db, date, week, month)
+        today = web_state(request).settings.today()
+        start, end, window = _range(db, today, date, week, month)
         offset = p * limit
         if sort == "trending":
             # Trending needs every entry of the range scored before paging.

@@ -21,10 +21,11 @@ from papertide.store.queries import (
 from papertide.store.schema import Collection, CollectionItem, User
 from papertide.web.bibtex import papers_bibtex, papers_csv
 from papertide.web.deps import Csrf, CurrentUser, Db, SignedIn, client_ip
-from papertide.web.errors import WebError
+from papertide.web.errors import WebError, wants_json
 from papertide.web.params import FormRowId, RowId, plain_text
 from papertide.web.render import render_page
-from papertide.web.routes.common import redirect, utcnow, voted_ids
+from papertide.web.routes.common import is_htmx, redirect, utcnow, voted_ids
+from papertide.web.security import safe_next
 from papertide.web.serialize import listed_paper_json
 from papertide.web.state import web_state
 
@@ -113,7 +114,10 @@ def add_paper(
     user: SignedIn,
     collection_id: FormRowId,
     arxiv_id: str = Form(..., max_length=300),
+    next: str = Form("", max_length=2000),
 ) -> Response:
+    """Add a paper, and stay where the reader was: htmx gets a status line to show in place,
+    a plain form post goes back to `next` (the paper) with a flash, JSON gets the outcome."""
     web_state(request).limits.hit("collection", ip=client_ip(request), account=str(user.id))
     collection = _mine(db, collection_id, user)
     parsed = parse_arxiv_id(arxiv_id)
@@ -125,8 +129,22 @@ def add_paper(
         db.add(CollectionItem(collection_id=collection.id, paper_id=paper.id, added_at=utcnow()))
         collection.updated_at = utcnow()
     db.commit()
-    request.state.web_session.add_flash(f"Added {paper.arxiv_id} to “{collection.name}”.")
-    return redirect(f"/u/{_owner_name(db, collection)}/c/{collection.slug}")
+    url = f"/u/{_owner_name(db, collection)}/c/{collection.slug}"
+    already = present is not None
+    if is_htmx(request):
+        return render_page(
+            request,
+            "_collection_added.html",
+            {"paper": paper, "collection": collection, "url": url, "already": already},
+        )
+    if wants_json(request):
+        return JSONResponse(
+            {"paper": paper.arxiv_id, "collection": collection.id, "url": url, "added": not already}
+        )
+    request.state.web_session.add_flash(
+        f"{paper.arxiv_id} is {'already' if already else 'now'} in “{collection.name}”."
+    )
+    return redirect(safe_next(next, url))
 
 
 @router.post("/collections/{collection_id}/remove", dependencies=[Csrf], summary="Remove a paper")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
 from papertide.rank.trending import (
     COMMENT_WEIGHT,
@@ -16,19 +16,11 @@ from papertide.web.render import render_page
 
 router = APIRouter(include_in_schema=False)
 
-SWAGGER_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>papertide API</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css">
-</head><body><div id="swagger-ui"></div>
-<script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>
-<script src="/static/swagger-init.js"></script>
-</body></html>"""
-
 
 @router.get("/docs")
-def api_docs() -> HTMLResponse:
-    return HTMLResponse(SWAGGER_PAGE)
+def api_docs(request: Request) -> Response:
+    """Swagger UI in the site's page: navigation, light and dark like every other page."""
+    return render_page(request, "api_docs.html")
 
 
 @router.get("/docs/trending")

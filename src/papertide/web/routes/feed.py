@@ -26,7 +26,7 @@ from papertide.store.queries import (
 from papertide.web.deps import CurrentUser, Db
 from papertide.web.params import parse_day, parse_month, parse_week, split_json
 from papertide.web.render import render_page
-from papertide.web.routes.common import cached_anonymous, utcnow, voted_ids
+from papertide.web.routes.common import cached_anonymous, voted_ids
 from papertide.web.serialize import feed_entry_json
 from papertide.web.state import web_state
 
@@ -127,7 +127,7 @@ def _day_page(
 @router.get("/", summary="Today's feed (the newest day with papers when today has none)")
 def home(request: Request, db: Db, user: CurrentUser, sort: SortParam = "votes") -> Response:
     def make() -> Response:
-        today = utcnow().date()
+        today = web_state(request).settings.today()
         items_today = _day_feed(request, db, today, sort)
         if items_today:
             return _day_page(request, db, user, today, sort, False)

@@ -121,7 +121,7 @@ def daily_feed(
     if date:
         day: dt.date | None = parse_day(date)
     else:
-        day = latest_feed_date(db, dt.datetime.now(dt.UTC).date())
+        day = latest_feed_date(db, web_state(request).settings.today())
     entries = feed_for_date(db, day) if day is not None else []
     base = _base(request)
     items = [item_from_paper(e.paper, base, listed_at=e.submitted_at) for e in entries]
@@ -146,7 +146,7 @@ def trending_feed(
     kind = _format(fmt)
     if window not in WINDOWS:
         raise WebError(400, f"unknown window {window[:10]!r}; use day, week or month")
-    ranked = trending_papers(db, window, dt.datetime.now(dt.UTC), limit=FEED_SIZE)
+    ranked = trending_papers(db, window, web_state(request).settings.now(), limit=FEED_SIZE)
     base = _base(request)
     items = [
         item_from_paper(
@@ -280,8 +280,7 @@ def recommendations_feed(request: Request, db: Db, token: str, fmt: str) -> Resp
     owner = owner_for_token(db, web_state(request).settings, token)
     if owner is None:
         raise WebError(404, "no such feed")
-    now = dt.datetime.now(dt.UTC)
-    recs = recommend(db, owner, now, limit=30)
+    recs = recommend(db, owner, web_state(request).settings.now(), limit=30)
     papers = papers_by_ids(db, [r.paper_id for r in recs])
     base = _base(request)
     items = [

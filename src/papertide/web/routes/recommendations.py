@@ -3,7 +3,6 @@ ids, a BibTeX file or a collection), "not interested", and the private feed of t
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -29,9 +28,9 @@ router = APIRouter(tags=["recommendations"])
 @router.get("/recommendations", response_class=HTMLResponse)
 def recommendations_page(request: Request, db: Db, user: SignedIn) -> HTMLResponse:
     owner = SeedOwner.for_user(user.id)
-    recs = recommend(db, owner, dt.datetime.now(dt.UTC), limit=20)
-    papers = papers_by_ids(db, [r.paper_id for r in recs])
     settings = web_state(request).settings
+    recs = recommend(db, owner, settings.now(), limit=20)
+    papers = papers_by_ids(db, [r.paper_id for r in recs])
     token = user_feed_token(settings, user.id)
     collections = list(db.scalars(select(Collection).where(Collection.user_id == user.id)))
     return render_page(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
-from papertide.ingest.arxiv_api import fetch_papers
+from papertide.ingest.arxiv_api import ArxivApiError, fetch_papers
 from papertide.ingest.http import PoliteClient
 from papertide.models import parse_arxiv_id
 from papertide.store.papers import upsert_papers
@@ -18,27 +19,48 @@ from papertide.store.schema import FeedEntry, Paper
 from papertide.web.deps import Csrf, CurrentUser, Db, SignedIn, client_ip
 from papertide.web.errors import WebError, wants_json
 from papertide.web.render import render_page
-from papertide.web.routes.common import redirect, utcnow
+from papertide.web.routes.common import redirect
 from papertide.web.state import web_state
 
 router = APIRouter(tags=["submit"])
 log = logging.getLogger("papertide.web")
 
 
+class ArxivUnavailable(Exception):
+    """A paper we do not have could not be fetched; `message` is for the person submitting."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
 def _fetch_unknown(request: Request, db: Db, arxiv_id: str) -> Paper | None:
     """Bring a paper we do not have yet in through the ingestion code (arXiv API)."""
     settings = web_state(request).settings
     try:
-        # A person is waiting for this page: one retry and a short timeout, not a harvest's
-        # patience (five retries with backoff would hold the request for a minute).
-        with PoliteClient.for_settings(settings, retries=1, timeout=15.0) as client:
+        # A person is waiting for this page: one retry of a slow or failing answer and a short
+        # timeout, and none at all when arXiv cannot be reached (offline: say so at once).
+        with PoliteClient.for_settings(
+            settings, retries=1, timeout=15.0, retry_unreachable=False
+        ) as client:
             records = list(fetch_papers(settings, [arxiv_id], client=client))
     except Exception as exc:  # arXiv down, bad XML: the person gets a reason, not a 500
         log.warning("fetching %s from arXiv failed: %s", arxiv_id, exc)
-        raise WebError(
+        if isinstance(exc, ArxivApiError) and exc.unreachable:
+            raise ArxivUnavailable(
+                503,
+                "arxiv_unreachable",
+                f"{arxiv_id} is not here yet, and arXiv cannot be reached from this server "
+                "right now (no network connection, or arXiv is down), so it cannot be brought in. "
+                "Papers already here can still be submitted; try this one again later.",
+            ) from None
+        raise ArxivUnavailable(
             502,
-            f"could not fetch {arxiv_id} from arXiv ({exc}); try again later",
-            code="fetch_failed",
+            "fetch_failed",
+            f"{arxiv_id} is not here yet, and arXiv did not answer as expected when asked for "
+            "it. Please try again in a few minutes.",
         ) from None
     if not records:
         return None
@@ -54,11 +76,15 @@ def _paper_date(paper: Paper) -> dt.date | None:
 
 
 @router.get("/submit", include_in_schema=False)
-def submit_form(request: Request, user: CurrentUser) -> Response:
+def submit_form(
+    request: Request, user: CurrentUser, paper: str = Query("", max_length=300)
+) -> Response:
+    """The form; `?paper=` fills it in (the link on a missing paper's page)."""
     if user is None:
-        return redirect("/login?next=/submit")
+        here = f"/submit?{urlencode({'paper': paper})}" if paper else "/submit"
+        return redirect(f"/login?{urlencode({'next': here}, safe='/')}")
     max_age = web_state(request).settings.submission_max_age_days
-    return render_page(request, "submit.html", {"max_age": max_age})
+    return render_page(request, "submit.html", {"max_age": max_age, "value": paper})
 
 
 @router.post("/submit", dependencies=[Csrf], summary="Submit a paper to today's feed")
@@ -83,7 +109,10 @@ def submit(
         return refuse(400, f"{paper!r} is not an arXiv id or arxiv.org link", "bad_id")
     arxiv_id = parsed[0]
     state.limits.hit("submit", ip=client_ip(request), account=str(user.id))
-    found = paper_by_arxiv_id(db, arxiv_id) or _fetch_unknown(request, db, arxiv_id)
+    try:
+        found = paper_by_arxiv_id(db, arxiv_id) or _fetch_unknown(request, db, arxiv_id)
+    except ArxivUnavailable as exc:
+        return refuse(exc.status, exc.message, exc.code)
     if found is None:
         return refuse(404, f"arXiv has no paper {arxiv_id}", "not_found")
     existing = db.scalars(
@@ -107,7 +136,8 @@ def submit(
             f"{found.arxiv_id} is already on the feed of {existing.feed_date:%B %-d, %Y}."
         )
         return redirect(where)
-    today = utcnow().date()
+    now = state.settings.now()
+    today = now.date()
     published = _paper_date(found)
     if published is not None and (today - published).days > max_age:
         db.commit()  # keep the fetched paper: it is real data, just too old for the feed
@@ -121,7 +151,7 @@ def submit(
         paper_id=found.id,
         feed_date=today,
         submitted_by_id=user.id,
-        submitted_at=utcnow(),
+        submitted_at=now,
         source="user",
         imported_upvotes=0,
         upvotes=0,

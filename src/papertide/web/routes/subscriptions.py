@@ -216,7 +216,7 @@ def confirm_submit(request: Request, db: Db, token: str) -> HTMLResponse:
     sub = _subscription(request, db, token, "confirm")
     if sub.status == "off":
         raise WebError(410, "this subscription was cancelled; subscribe again", code="gone")
-    confirm(db, sub)
+    confirm(db, sub, web_state(request).settings.now())
     db.commit()
     manage = make_token(_secret(request), "manage", sub.id)
     return _message_page(
