@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
-from tests.web.conftest import DAY, Mailbox, Seed, make_admin, sign_in
+from tests.web.conftest import DAY, Mailbox, Seed, make_admin, sign_in, user_name
 
 from papertide.store.schema import Comment, FeedEntry, User
 
@@ -191,7 +191,8 @@ def test_a_reply_mails_the_author_who_can_stop_it_in_one_click(
     assert len(mails) == 1
     mail = mails[0]
     assert mail["To"] == "author@example.org"  # type: ignore[index]
-    assert "bob replied to your comment" in mail["Subject"]  # type: ignore[index]
+    bob = user_name(engine, "bob@example.org")
+    assert f"{bob} replied to your comment" in mail["Subject"]  # type: ignore[index]
     text = mail.get_payload(decode=True).decode()  # type: ignore[attr-defined]
     assert "> The **loss**, see eq. 3." in text
     assert f"http://testserver/papers/{PAPER}#comment-{reply}" in text
@@ -208,7 +209,7 @@ def test_a_reply_mails_the_author_who_can_stop_it_in_one_click(
     )
     assert stopped.status_code == 200 and stopped.json() == {
         "notifyReplies": False,
-        "name": "author",
+        "name": user_name(engine, "author@example.org"),
     }
     other = sign_in(client, mailbox, "bob@example.org")
     comment(client, other, "one more thing", parent=parent)
@@ -228,7 +229,8 @@ def test_reply_mails_follow_the_settings_checkbox(
     saved = client.post("/settings", data={"csrf_token": author, "display_name": "A. Author"})
     assert saved.status_code == 303
     with Session(engine) as session:
-        person = session.scalars(select(User).where(User.name == "author")).one()
+        name = user_name(engine, "author@example.org")
+        person = session.scalars(select(User).where(User.name == name)).one()
         assert (person.notify_replies, person.display_name) == (False, "A. Author")
     other = sign_in(client, mailbox, "bob@example.org")
     comment(client, other, "unheard", parent=parent)

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
-from tests.web.conftest import Mailbox, Seed, make_admin, sign_in
+from tests.web.conftest import Mailbox, Seed, make_admin, sign_in, user_name
 
 from papertide.config import Settings
 from papertide.store.schema import AuditLog, AuthorClaim
@@ -21,46 +21,48 @@ JSON = {"accept": "application/json"}
 
 
 def test_avatars_are_generated_svgs_the_same_every_time(
-    client: TestClient, mailbox: Mailbox, seed: Seed
+    client: TestClient, mailbox: Mailbox, seed: Seed, engine: Engine
 ) -> None:
     sign_in(client, mailbox, "ada@example.org")
     sign_in(client, mailbox, "bob@example.org")
-    ada = client.get("/u/ada/avatar.svg")
+    ada_name, bob_name = user_name(engine, "ada@example.org"), user_name(engine, "bob@example.org")
+    ada = client.get(f"/u/{ada_name}/avatar.svg")
     assert ada.status_code == 200
     assert ada.headers["content-type"].startswith("image/svg+xml")
     assert "max-age" in ada.headers["cache-control"]
     assert ada.text.startswith("<svg") and "<rect" in ada.text
     # Nothing is fetched from elsewhere: the only URL is the SVG namespace.
     assert re.findall(r"https?://[^\"]+", ada.text) == ["http://www.w3.org/2000/svg"]
-    assert client.get("/u/ada/avatar.svg").text == ada.text
-    assert client.get("/u/bob/avatar.svg").text != ada.text
+    assert client.get(f"/u/{ada_name}/avatar.svg").text == ada.text
+    assert client.get(f"/u/{bob_name}/avatar.svg").text != ada.text
     assert client.get("/u/nobody/avatar.svg").status_code == 404
     # Pages use them: the account bar, cards of submitted papers, comments.
-    assert '<img class="avatar" src="/u/bob/avatar.svg"' in client.get("/").text
+    assert f'<img class="avatar" src="/u/{bob_name}/avatar.svg"' in client.get("/").text
     feed = client.get("/papers/date/2026-08-19.json").json()
     submitted = next(e for e in feed if e["submittedBy"])
     assert submitted["submittedBy"]["avatarUrl"] == "/u/reader-1/avatar.svg"
 
 
 def test_profile_counts_and_upvotes_only_when_the_person_makes_them_public(
-    client: TestClient, mailbox: Mailbox, seed: Seed
+    client: TestClient, mailbox: Mailbox, seed: Seed, engine: Engine
 ) -> None:
     bob = sign_in(client, mailbox, "bob@example.org")
+    bob_name = user_name(engine, "bob@example.org")
     client.post(f"/papers/{PAPER}/vote", data={"csrf_token": bob})
     client.post(f"/papers/{PAPER}/comments", data={"csrf_token": bob, "body": "hi"})
     client.post("/collections", data={"csrf_token": bob, "name": "Mine"})  # private
-    own = client.get("/u/bob").text
+    own = client.get(f"/u/{bob_name}").text
     assert "only you see these" in own and "Alpha: attention for all" in own
     assert "<strong>1</strong> upvote" in own and "<strong>1</strong> collection" in own
 
     sign_in(client, mailbox, "ada@example.org")
-    seen = client.get("/u/bob")
+    seen = client.get(f"/u/{bob_name}")
     assert "Upvoted papers" not in seen.text and "upvote" not in seen.text.split("Joined")[0]
     assert "<strong>1</strong> comment" in seen.text
     assert "<strong>0</strong> collections" in seen.text  # the private one is not counted
-    body = client.get("/u/bob.json").json()
+    body = client.get(f"/u/{bob_name}.json").json()
     assert body["upvoted"] is None and body["counts"]["upvotes"] is None
-    assert body["counts"]["comments"] == 1 and body["avatarUrl"] == "/u/bob/avatar.svg"
+    assert body["counts"]["comments"] == 1 and body["avatarUrl"] == f"/u/{bob_name}/avatar.svg"
 
     bob = sign_in(client, mailbox, "bob@example.org")
     saved = client.post(
@@ -69,9 +71,9 @@ def test_profile_counts_and_upvotes_only_when_the_person_makes_them_public(
     )
     assert saved.status_code == 303
     sign_in(client, mailbox, "ada@example.org")
-    seen = client.get("/u/bob").text
+    seen = client.get(f"/u/{bob_name}").text
     assert "Upvoted papers" in seen and "Alpha: attention for all" in seen
-    body = client.get("/u/bob.json").json()
+    body = client.get(f"/u/{bob_name}.json").json()
     assert [p["id"] for p in body["upvoted"]] == [PAPER]
     assert body["upvoted"][0]["upvotes"] == 6 and body["counts"]["upvotes"] == 1
 
@@ -104,6 +106,7 @@ def test_an_admin_confirms_a_claim_and_the_paper_shows_it(
     client: TestClient, mailbox: Mailbox, seed: Seed, engine: Engine
 ) -> None:
     token = sign_in(client, mailbox, "ada@example.org")
+    ada = user_name(engine, "ada@example.org")
     made = claim(client, token, "Ada Lovelace")
     assert made.status_code == 201
     assert made.json()["status"] == "pending"
@@ -122,9 +125,10 @@ def test_an_admin_confirms_a_claim_and_the_paper_shows_it(
 
     client.cookies.clear()
     page = client.get(f"/papers/{PAPER}").text
-    assert re.search(r'<a class="claimed-author" href="/u/ada"[^>]*>.*?Ada Lovelace', page)
+    claimed = rf'<a class="claimed-author" href="/u/{re.escape(ada)}"[^>]*>.*?Ada Lovelace'
+    assert re.search(claimed, page)
     assert "Alan Turing" in page and page.count('class="claimed-author"') == 1
-    profile = client.get("/u/ada")
+    profile = client.get(f"/u/{ada}")
     assert "Author of" in profile.text and "<strong>1</strong> paper as author" in profile.text
     with Session(engine) as session:
         assert session.scalars(select(AuditLog.action)).all() == ["confirm_claim"]
@@ -170,12 +174,13 @@ def trusting(web_settings: Settings, engine: Engine, seed: Seed) -> Iterator[Tes
 
 
 def test_a_trusted_domain_confirms_at_once_unless_the_author_is_taken(
-    trusting: TestClient, mailbox: Mailbox
+    trusting: TestClient, mailbox: Mailbox, engine: Engine
 ) -> None:
     token = sign_in(trusting, mailbox, "ada@cs.example.edu")  # a subdomain counts
     made = claim(trusting, token, "Ada Lovelace")
     assert made.json()["status"] == "confirmed"
-    assert 'class="claimed-author" href="/u/ada"' in trusting.get(f"/papers/{PAPER}").text
+    ada = user_name(engine, "ada@cs.example.edu")
+    assert f'class="claimed-author" href="/u/{ada}"' in trusting.get(f"/papers/{PAPER}").text
     # Someone else from the same domain claiming the same author: an admin decides.
     token = sign_in(trusting, mailbox, "impostor@example.edu")
     assert claim(trusting, token, "Ada Lovelace").json()["status"] == "pending"
