@@ -1,8 +1,8 @@
 """A real Chromium against the app on uvicorn: the whole reader and member journey.
 
 Sign in with the link caught by a local aiosmtpd server, submit a paper, vote, comment, search
-with a filter, create a collection and export it, and see the dark-mode page. Along the way it
-saves a screenshot of each page kind, light and dark, into docs/screenshots/ (SQLite run).
+with a filter, create a collection and export it, and see the dark-mode page. The screenshots in
+docs/screenshots/ come from the demo instead (test_demo_journeys.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
-from tests.e2e.conftest import SCREENSHOTS, LiveServer
+from tests.e2e.conftest import LiveServer
 from tests.web.conftest import Mailbox, add_paper, free_port, user_name
 
 from papertide.config import Settings
@@ -73,35 +73,19 @@ def page(browser: Any, site: LiveServer) -> Iterator[Any]:
     context.close()
 
 
-def shoot(page: Any, name: str, enabled: bool) -> None:
-    """Screenshots of the current page, light and dark."""
-    if not enabled:
-        return
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{scheme}.png"))
-    page.emulate_media(color_scheme="light")
-
-
 def test_reader_and_member_journey(
-    page: Any, site: LiveServer, mailbox: Mailbox, engine: Engine, db_url: str
+    page: Any, site: LiveServer, mailbox: Mailbox, engine: Engine
 ) -> None:
-    screenshots = db_url.startswith("sqlite")
-
     # Reading without signing in: the newest sample day, trending with its explanation.
     page.goto("/")
     assert page.locator("article.card").count() > 5
     assert "showing the latest day with papers" in page.inner_text("main")
-    shoot(page, "feed", screenshots)
     page.goto("/trending?window=week")
     page.locator("details.why summary").first.click()
     assert "upvotes" in page.locator("details.why").first.inner_text()
-    shoot(page, "trending", screenshots)
 
     # Sign in with the mailed link.
     page.goto("/login")
-    shoot(page, "login", screenshots)
     page.fill("#email", "ada@example.org")
     page.click("form.form button[type=submit]")
     assert "sign-in link is on its way" in page.inner_text("main")
@@ -112,7 +96,6 @@ def test_reader_and_member_journey(
 
     # Submit a paper by URL.
     page.goto("/submit")
-    shoot(page, "submit", screenshots)
     page.fill("#paper", f"https://arxiv.org/abs/{FRESH_ID}v1")
     page.click("main form button[type=submit]")
     page.wait_for_url(f"**/papers/{FRESH_ID}")
@@ -141,7 +124,6 @@ def test_reader_and_member_journey(
     assert page.evaluate("window.pwned === undefined")
     page.goto(f"/papers/{FRESH_ID}")
     page.wait_for_selector(".abstract .katex")
-    shoot(page, "paper", screenshots)
     page.goto(f"/papers/date/{dt.datetime.now(dt.UTC).date()}")
     page.wait_for_selector(".card-title .katex")  # math in titles on the feed too
 
@@ -158,7 +140,6 @@ def test_reader_and_member_journey(
     hits = page.request.get(page.url.replace("/search?", "/search.json?")).json()["results"]
     assert hits and all("cs.CL" in hit["paper"]["categories"] for hit in hits)
     assert results.first.locator(".relevance").count() == 1
-    shoot(page, "search", screenshots)
 
     # A collection: create it, add the paper, export BibTeX.
     page.goto("/collections")
@@ -174,7 +155,6 @@ def test_reader_and_member_journey(
     page.click("#col-status a")
     page.wait_for_url(f"**/u/{ada}/c/reading-group")
     assert "Fresh paper" in page.inner_text("main")
-    shoot(page, "collection", screenshots)
     with page.expect_download() as download_info:
         page.click("text=Export BibTeX")
     path = download_info.value.path()
@@ -184,12 +164,9 @@ def test_reader_and_member_journey(
     # Profile, category and a 404 page.
     page.goto(f"/u/{ada}")
     assert "Fresh paper" in page.inner_text("main")
-    shoot(page, "user", screenshots)
     page.goto("/c/cs.CL")
-    shoot(page, "category", screenshots)
     response = page.goto("/papers/2101.99999")
     assert response is not None and response.status == 404
-    shoot(page, "not-found", screenshots)
 
     # Dark mode follows the system setting.
     page.emulate_media(color_scheme="dark")
@@ -204,13 +181,11 @@ def test_reader_and_member_journey(
     assert not [p for p in page.problems if "Content Security Policy" in p], page.problems
 
 
-def test_mobile_layout_and_keyboard(page: Any, site: LiveServer, db_url: str) -> None:
+def test_mobile_layout_and_keyboard(page: Any, site: LiveServer) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"horizontal scrolling on a phone: {width}px"
-    if db_url.startswith("sqlite"):
-        shoot(page, "feed-mobile", True)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent").strip() == "Skip to content"
     page.keyboard.press("Enter")
@@ -219,12 +194,10 @@ def test_mobile_layout_and_keyboard(page: Any, site: LiveServer, db_url: str) ->
     assert focused
 
 
-def test_api_docs_work_offline_under_the_csp(page: Any, site: LiveServer, db_url: str) -> None:
+def test_api_docs_work_offline_under_the_csp(page: Any, site: LiveServer) -> None:
     page.goto("/docs")
     page.wait_for_selector(".swagger-ui .info .title", timeout=30_000)
     assert "/api/daily_papers" in page.inner_text("body")
-    if db_url.startswith("sqlite"):
-        shoot(page, "api-docs", True)
     assert not [p for p in page.problems if "Content Security Policy" in p], page.problems
 
 
