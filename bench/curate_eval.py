@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from papertide.cli.curate import load_candidates, load_picks
 from papertide.rank.curate.evaluate import (
     Prepared,
     Split,
@@ -34,7 +35,6 @@ from papertide.rank.curate.evaluate import (
     measure,
     prepare,
 )
-from papertide.rank.curate.loading import load_candidates, load_picks
 from papertide.rank.curate.model import ALL_GROUPS, Config
 from papertide.rank.curate.records import Candidate, Pick
 

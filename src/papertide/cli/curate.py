@@ -6,11 +6,15 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from papertide.cli.common import CommandError, err_console, handles_errors, open_database, settings
+
+if TYPE_CHECKING:
+    from papertide.rank.curate.records import Candidate, Pick
 
 curate_app = typer.Typer(
     help="Suggested papers: evaluate, train and show the community-interest model.",
@@ -49,13 +53,61 @@ def _stages() -> Iterator[Callable[[str, int, int], None]]:
         yield update
 
 
-def _load_inputs(papers: list[str], feed: list[str]) -> tuple[list[Any], list[Any]]:
-    from papertide.rank.curate.loading import (
-        SourceError,
-        load_candidates,
-        load_picks,
-        split_paths,
-    )
+# Reading files: ingest's readers, turned into the model's inputs. Several files may be given;
+# bad lines are counted and described, never fatal.
+
+
+def split_paths(values: list[str]) -> list[Path]:
+    """Paths from options that may each hold several comma-separated paths."""
+    return [Path(p.strip()) for value in values for p in value.split(",") if p.strip()]
+
+
+def load_candidates(paths: list[Path]) -> tuple[list[Candidate], list[str]]:
+    """Listed papers (those with a listing day) and a description of every skipped line."""
+    from papertide.ingest.files import Skipped, TruncatedInput
+    from papertide.ingest.jsonl_snapshot import JsonlSnapshot
+    from papertide.rank.curate.records import candidate_from_record
+
+    out: list[Candidate] = []
+    skipped: list[str] = []
+    for path in paths:
+        try:
+            for item in JsonlSnapshot(path):
+                if isinstance(item, Skipped):
+                    skipped.append(f"{path.name} {item.where}: {item.reason}")
+                    continue
+                candidate = candidate_from_record(item)
+                if candidate is None:
+                    skipped.append(f"{path.name} {item.arxiv_id}: no listing day (first_seen)")
+                    continue
+                out.append(candidate)
+        except TruncatedInput as exc:
+            skipped.append(exc.where)
+    return out, skipped
+
+
+def load_picks(paths: list[Path]) -> tuple[list[Pick], list[str]]:
+    """Community picks (feed entries) and a description of every skipped line."""
+    from papertide.ingest.files import Skipped, TruncatedInput
+    from papertide.ingest.hf_daily import HfDailyFile
+    from papertide.rank.curate.records import pick_from_feed_record
+
+    out: list[Pick] = []
+    skipped: list[str] = []
+    for path in paths:
+        try:
+            for item in HfDailyFile(path):
+                if isinstance(item, Skipped):
+                    skipped.append(f"{path.name} {item.where}: {item.reason}")
+                    continue
+                out.append(pick_from_feed_record(item))
+        except TruncatedInput as exc:
+            skipped.append(exc.where)
+    return out, skipped
+
+
+def _load_inputs(papers: list[str], feed: list[str]) -> tuple[list[Candidate], list[Pick]]:
+    from papertide.ingest.files import SourceError
 
     paper_paths, feed_paths = split_paths(papers), split_paths(feed)
     if not paper_paths or not feed_paths:
