@@ -7,6 +7,7 @@ and a real PostgreSQL schema.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,26 @@ def test_a_day_without_listed_papers_has_no_suggestions(tmp_path: Path) -> None:
     from papertide.rank.curate.suggest import default_model
 
     assert suggest(default_model(), dt.date(2026, 9, 1), []) == []
+
+
+@pytest.mark.slow
+def test_a_new_instance_gets_suggestions_from_the_shipped_model(
+    settings: Settings, sample_engine: Engine
+) -> None:
+    day = latest_day(sample_engine, settings.categories)
+    assert day is not None
+    ranked, origin = suggestions_for_day(
+        sample_engine, settings.data_dir, day, categories=settings.categories
+    )
+    assert origin == "shipped"
+    assert ranked and all(s.reasons for s in ranked)
+
+
+def test_the_shipped_model_holds_no_user_handles() -> None:
+    from papertide.rank.curate.suggest import DEFAULT_MODEL
+
+    meta = (DEFAULT_MODEL / "model.json").read_text()
+    assert "submitted_by" not in meta and "submitter" not in meta
+    with gzip.open(DEFAULT_MODEL / "authors.tsv.gz", "rt") as handle:
+        header = handle.readline().rstrip("\n").split("\t")
+    assert header == ["author", "picks", "gain", "papers", "pick_days"]

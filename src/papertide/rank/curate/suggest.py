@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
-from papertide.rank.curate.features import meta_matrix
+from papertide.rank.curate.features import META_FEATURES, meta_matrix
 from papertide.rank.curate.history import AuthorStats, History, known_from
 from papertide.rank.curate.model import (
     ALL_FEATURES,
@@ -51,6 +51,8 @@ from papertide.rank.curate.text import (
 from papertide.rank.curate.trend import WEEK, WINDOW
 
 FORMAT = 1
+# Papers whose vectors are kept between calls: eight weeks of a 1,000-a-day listing.
+VECTOR_CACHE = 60_000
 ONE_DAY = dt.timedelta(days=1)
 # Fewer picks than this cannot teach a model anything; the shipped model is used instead.
 MIN_PICKS = 30
@@ -71,6 +73,33 @@ class CurateModel:
     categories: tuple[str, ...]
     history: History
     stats: dict[str, Any] = field(default_factory=dict)
+    # Vectors of papers scored before (by arXiv id, as index and weight arrays): the four-week
+    # trend window is mostly papers of earlier days, so only the day's own are vectorised.
+    vector_cache: dict[str, tuple[NDArray[np.int32], NDArray[np.float32]]] = field(
+        default_factory=dict, repr=False
+    )
+
+    def vectors(self, papers: Sequence[Candidate]) -> sparse.csr_matrix:
+        """tf-idf rows of the papers, in order, vectorising only those not seen before."""
+        cache = self.vector_cache
+        missing = [p for p in papers if p.arxiv_id not in cache]
+        if missing:
+            if len(cache) + len(missing) > VECTOR_CACHE:
+                cache.clear()
+            fresh = self.text.vectors([p.text for p in missing])
+            ptr, idx, val = fresh.indptr, fresh.indices, fresh.data
+            for i, paper in enumerate(missing):
+                cache[paper.arxiv_id] = (idx[ptr[i] : ptr[i + 1]], val[ptr[i] : ptr[i + 1]])
+        width = len(self.text.vectorizer.vocabulary_)
+        rows = [cache[p.arxiv_id] for p in papers]
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum([len(r[0]) for r in rows], out=indptr[1:])
+        if not rows:
+            return sparse.csr_matrix((0, width), dtype=np.float32)
+        return sparse.csr_matrix(
+            (np.concatenate([r[1] for r in rows]), np.concatenate([r[0] for r in rows]), indptr),
+            shape=(len(rows), width),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,16 +232,26 @@ def suggest(
     earlier = [p for p in earlier_papers if p.day < day and in_categories(p, model.categories)]
     listed = {p.arxiv_id: p.day for p in [*earlier, *todays]}
     before = [p for p in picks if known_from(p, listed) <= day]
-    history = _overlay(model, [*todays, *earlier])
+    # Only the day's own authors are looked up; counts of anyone else do not matter today.
+    history = _overlay(model, todays)
     for pick in sorted(before, key=lambda p: p.day):
         history.add_pick(pick)
+    today_authors = {author_key(a) for p in todays for a in p.authors} - {""}
     for paper in earlier:
-        if paper.day > model.trained_until:
+        # Earlier papers count only for the day's own authors.
+        if paper.day > model.trained_until and any(
+            author_key(a) in today_authors for a in paper.authors
+        ):
             history.add_paper(paper)
     window = [p for p in earlier if p.day >= day - dt.timedelta(days=WINDOW)]
     all_papers = [*window, *todays]
-    vectors = model.text.vectors([p.text for p in all_papers])
-    corpus = Corpus.build(all_papers, vectors, model.text.scores(vectors), meta_matrix(all_papers))
+    vectors = model.vectors(all_papers)
+    # Metadata and text scores are needed for the day's papers only; the window's stay zero.
+    logits = np.zeros(len(all_papers), dtype=np.float32)
+    logits[len(window) :] = model.text.scores(vectors[len(window) :])
+    meta = np.zeros((len(all_papers), len(META_FEATURES)), dtype=np.float32)
+    meta[len(window) :] = meta_matrix(todays)
+    corpus = Corpus.build(all_papers, vectors, logits, meta)
     recent_picks = [p for p in before if p.day >= day - dt.timedelta(days=WINDOW)]
     trend = pick_index(recent_picks, model.text, corpus)
     rows = day_rows(day, corpus.by_day[day], corpus, history, trend)
