@@ -239,7 +239,13 @@ def test_jobs_cli_runs_a_real_job_and_shows_status_and_failures(
     assert result.exit_code == 0, result.output
     overview = json.loads(result.stdout)
     names = [j["name"] for j in overview["jobs"]]
-    assert names == ["ingest_arxiv", "embed_and_sync", "send_digests", "make_thumbnails"]
+    assert names == [
+        "ingest_arxiv",
+        "embed_and_sync",
+        "retrain_suggestions",
+        "send_digests",
+        "make_thumbnails",
+    ]
     digests = next(j for j in overview["jobs"] if j["name"] == "send_digests")
     assert digests["last_run"]["status"] == "ok" and digests["last_ok_at"]
     assert overview["backend"] == "sqlite"

@@ -135,7 +135,13 @@ def test_admin_job_overview_is_for_admins_only(
     assert user.status_code == 403
     assert admin.status_code == 200
     jobs = {j["name"]: j for j in admin.json()["jobs"]}
-    assert set(jobs) == {"ingest_arxiv", "embed_and_sync", "send_digests", "make_thumbnails"}
+    assert set(jobs) == {
+        "ingest_arxiv",
+        "embed_and_sync",
+        "retrain_suggestions",
+        "send_digests",
+        "make_thumbnails",
+    }
     assert jobs["ingest_arxiv"]["last_run"]["status"] == "ok"
     assert page.status_code == 200 and "<td>ingest_arxiv</td>" in page.text
     assert anonymous_page.status_code == 401

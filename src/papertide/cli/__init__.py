@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import typer
 
+from papertide.cli import curate as curate_commands
 from papertide.cli import db as db_commands
 from papertide.cli import digest as digest_commands
 from papertide.cli import dump as dump_commands
@@ -30,6 +31,7 @@ worker_commands.register(app)
 serve_commands.register(app)
 search_commands.register(app)
 digest_commands.register(app)
+curate_commands.register(app)
 thumbnail_commands.register(app)
 
 

@@ -1,0 +1,158 @@
+"""What a live instance knows on the morning of a day: earlier picks and earlier papers.
+
+`replay` walks the days in order and yields the history as it stood before each one, so every
+feature is time-respecting by construction. A pick becomes known the day after both its feed
+date and its paper's own listing day: a paper the feed picked before arXiv listed it here is
+still the answer of its listing day, not history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from papertide.rank.curate.records import Candidate, Pick, author_key
+
+ONE_DAY = dt.timedelta(days=1)
+# Picks in this many days count as "recent" for an author.
+RECENT_DAYS = 90
+# More authors than this (large collaborations) add nothing but time.
+MAX_AUTHORS = 40
+
+AUTHOR_FEATURES = (
+    "auth_picks_max",
+    "auth_picks_sum",
+    "auth_picked_n",
+    "auth_picked_frac",
+    "auth_gain_max",
+    "auth_gain_sum",
+    "auth_rate_max",
+    "auth_recent_max",
+    "auth_first_picks",
+    "auth_last_picks",
+    "auth_papers_max",
+    "auth_papers_mean",
+    "auth_new_frac",
+)
+
+
+@dataclass
+class AuthorStats:
+    picks: int = 0
+    gain: float = 0.0
+    papers: int = 0
+    pick_days: list[dt.date] = field(default_factory=list)
+
+
+@dataclass
+class History:
+    """Per author (by `author_key`): earlier picks, their gains and earlier listed papers."""
+
+    authors: dict[str, AuthorStats] = field(default_factory=lambda: defaultdict(AuthorStats))
+    picked: set[str] = field(default_factory=set)
+    picks: list[Pick] = field(default_factory=list)
+
+    def add_pick(self, pick: Pick) -> None:
+        if pick.arxiv_id in self.picked:
+            return
+        self.picked.add(pick.arxiv_id)
+        self.picks.append(pick)
+        gain = math.log2(2 + max(pick.upvotes, 0))
+        for key in {author_key(a) for a in pick.authors[:MAX_AUTHORS]} - {""}:
+            stats = self.authors[key]
+            stats.picks += 1
+            stats.gain += gain
+            stats.pick_days.append(pick.day)
+
+    def add_paper(self, candidate: Candidate) -> None:
+        for key in {author_key(a) for a in candidate.authors[:MAX_AUTHORS]} - {""}:
+            self.authors[key].papers += 1
+
+    def author_features(self, authors: Sequence[str], day: dt.date) -> list[float]:
+        """AUTHOR_FEATURES for a paper by `authors` scored on `day`."""
+        keys = [author_key(a) for a in authors[:MAX_AUTHORS]]
+        keys = [k for k in keys if k]
+        if not keys:
+            return [0.0] * len(AUTHOR_FEATURES)
+        empty = AuthorStats()
+        stats = [self.authors.get(k, empty) for k in keys]
+        since = day - dt.timedelta(days=RECENT_DAYS)
+        picks = [s.picks for s in stats]
+        gains = [s.gain for s in stats]
+        papers = [s.papers for s in stats]
+        recent = [sum(1 for d in s.pick_days if d >= since) for s in stats]
+        picked_n = sum(1 for p in picks if p)
+        return [
+            float(max(picks)),
+            float(sum(picks)),
+            float(picked_n),
+            picked_n / len(keys),
+            max(gains),
+            sum(gains),
+            max((s.picks + 0.1) / (s.papers + 1.0) for s in stats),
+            float(max(recent)),
+            float(picks[0]),
+            float(picks[-1]),
+            math.log1p(max(papers)),
+            math.log1p(sum(papers) / len(papers)),
+            sum(1 for p in papers if p == 0) / len(keys),
+        ]
+
+    def author_counts(self, authors: Sequence[str]) -> tuple[int, int]:
+        """(authors with earlier picks, their picks in all) — for the reason in words."""
+        keys = {author_key(a) for a in authors[:MAX_AUTHORS]} - {""}
+        picked = [self.authors[k].picks for k in keys if k in self.authors]
+        picked = [p for p in picked if p]
+        return len(picked), sum(picked)
+
+
+def known_from(pick: Pick, listed: Mapping[str, dt.date]) -> dt.date:
+    """The first morning a pick is history: the day after its feed date and its listing day."""
+    day = pick.day
+    listed_day = listed.get(pick.arxiv_id)
+    if listed_day is not None and listed_day > day:
+        day = listed_day
+    return day + ONE_DAY
+
+
+def replay(
+    by_day: Mapping[dt.date, Sequence[Candidate]],
+    picks: Iterable[Pick],
+    *,
+    history: History | None = None,
+    all_papers: Iterable[Candidate] = (),
+) -> Iterator[tuple[dt.date, History]]:
+    """(day, history before that day) for each day of `by_day`, ascending; one shared object.
+
+    `all_papers` are earlier listed papers outside `by_day` (they count as authors' papers).
+    """
+    history = history if history is not None else History()
+    listed = {c.arxiv_id: c.day for papers in by_day.values() for c in papers}
+    events: list[tuple[dt.date, int, int, Pick | Candidate]] = []
+    seq = 0
+    for pick in picks:
+        events.append((known_from(pick, listed), 0, seq, pick))
+        seq += 1
+    for papers in by_day.values():
+        for c in papers:
+            events.append((c.day + ONE_DAY, 1, seq, c))
+            seq += 1
+    for c in all_papers:
+        if c.arxiv_id not in listed:
+            events.append((c.day + ONE_DAY, 1, seq, c))
+            seq += 1
+    heapq.heapify(events)
+    for day in sorted(by_day):
+        while events and events[0][0] <= day:
+            _, kind, _, item = heapq.heappop(events)
+            if kind == 0:
+                assert isinstance(item, Pick)
+                history.add_pick(item)
+            else:
+                assert isinstance(item, Candidate)
+                history.add_paper(item)
+        yield day, history
