@@ -95,6 +95,7 @@ def test_a_short_exact_title_is_still_a_topic() -> None:
     # A survey titled "Graph Neural Networks" comes first for that query, but the other graph
     # papers must stay above the line: only a longer exact title asks for one paper alone.
     assert not names_one_paper(parse_query("graph neural networks"), target=7)
+    assert names_one_paper(parse_query("Graph Neural Networks: A Review"), target=7)
     assert names_one_paper(parse_query(NEEDLE_TITLE.lower()), target=7)
     assert not names_one_paper(parse_query(NEEDLE_TITLE.lower()), target=None)
 

@@ -133,6 +133,7 @@ class HybridEngine:
         else:
             fused = fuse({}, semantic, 1.0, p.normalisation)
         target = navigational_target(self.keyword, query, fused, flt)
+        alone = names_one_paper(query, target)
         calibrator = p.calibrator(mode)
         if calibrator is not None:
             background = self.background.for_query(qvec) if qvec is not None else None
@@ -143,12 +144,12 @@ class HybridEngine:
                 calibrator,
                 background,
                 mode != "semantic",
-                names_a_paper=names_one_paper(query, target),
+                names_a_paper=alone,
             )
         else:
             relevance = np.full(len(fused.paper_ids), np.nan)
         if target is not None:  # an arXiv id or an exact title: that paper first
-            fused, relevance = put_first(fused, relevance, target)
+            fused, relevance = put_first(fused, relevance, target, alone)
         elif (authored := author_papers(self.keyword, query, flt, depth)) is not None:
             fused, relevance = put_authors_first(fused, relevance, authored)
         return Ranked(mode, fused, relevance, len(fused.paper_ids))

@@ -218,8 +218,13 @@ def _title_key(text: str) -> str:
 
 
 def names_one_paper(query: ParsedQuery, target: int | None) -> bool:
-    """Whether a query that found its paper (`target`) asks for that paper alone."""
-    return target is not None and len(query_words(query)) >= SPECIFIC_TITLE_WORDS
+    """Whether a query that found its paper (`target`) asks for that paper alone: an arXiv id,
+    a title-like query, or an exact title of SPECIFIC_TITLE_WORDS words or more."""
+    if target is None:
+        return False
+    return (
+        classify(query.text, query).navigational or len(query_words(query)) >= SPECIFIC_TITLE_WORDS
+    )
 
 
 def navigational_target(
@@ -267,8 +272,12 @@ def _titles(keyword: KeywordIndex, paper_ids: Sequence[int]) -> list[tuple[int, 
     return [(p, found[p]) for p in paper_ids if p in found]
 
 
-def put_first(fused: Fused, relevance: F64, target: int) -> tuple[Fused, F64]:
-    """The ranking with `target` first at NAVIGATIONAL relevance (added if it was absent)."""
+def put_first(fused: Fused, relevance: F64, target: int, alone: bool = False) -> tuple[Fused, F64]:
+    """The ranking with `target` first at NAVIGATIONAL relevance (added if it was absent).
+
+    `alone`: the query asks for that paper only (see names_one_paper); as in the cascade of
+    one-answer queries, every other paper's probability is multiplied by 1 - NAVIGATIONAL.
+    """
     ids = list(fused.paper_ids)
     if target in ids:
         i = ids.index(target)
@@ -288,4 +297,6 @@ def put_first(fused: Fused, relevance: F64, target: int) -> tuple[Fused, F64]:
         rel = np.concatenate([[0.0], relevance])
     rel = rel.copy()
     rel[0] = np.fmax(rel[0], NAVIGATIONAL)
+    if alone:
+        rel[1:] *= 1.0 - NAVIGATIONAL
     return moved, rel
