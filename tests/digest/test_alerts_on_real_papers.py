@@ -9,6 +9,7 @@ the papers of the two weeks before are the archive that must not be sent again.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from email.message import EmailMessage
 
 import pytest
@@ -162,3 +163,37 @@ def test_recommendation_mails_hold_only_papers_that_clear_the_line_with_reasons(
     assert len(cleared) < len(every)  # the line leaves papers out
     assert 0 < len(sent) <= 10 and sent <= cleared
     assert text.count("from your library") >= len(sent)  # each with the papers it is close to
+
+
+def test_for_you_lists_only_papers_that_clear_the_line_each_with_its_reason(
+    engine: Engine,
+    db: Session,
+    mail_settings: Settings,
+    smtp: SmtpServer,
+    papers: dict[str, PaperRecord],
+) -> None:
+    from fastapi.testclient import TestClient
+    from tests.digest.test_routes import _sign_in
+
+    from papertide.web.app import create_app
+
+    video = [a for a in papers if "video" in papers[a].title.lower()][:4]
+    with TestClient(create_app(mail_settings, engine=engine)) as client:
+        csrf = _sign_in(client, smtp, "reader@example.org")
+        added = client.post(
+            "/recommendations/library",
+            data={"ids": " ".join(video), "csrf_token": csrf},
+            headers={"accept": "application/json"},
+        )
+        assert added.status_code == 200 and len(added.json()["added"]) == 4
+        page = client.get("/recommendations").text
+    listed = page[page.index("<ol>") : page.index("</ol>")]
+    shown = re.findall(r'<li>\s*<a href="/papers/([^"]+)"', listed)
+    pool = recent_candidates(db, dt.datetime.now(dt.UTC), days=7)
+    liked = list(db.scalars(select(Paper).where(Paper.arxiv_id.in_(video))))
+    every = Ranker(pool).rank(liked, limit=len(pool), min_score=0.0)
+    by_id = {p.id: p.arxiv_id for p in pool}
+    cleared = [by_id[r.paper_id] for r in every if r.score >= MIN_SCORE]
+    assert shown and len(cleared) < len(every)
+    assert shown == cleared[:20]  # best first, only what clears the line
+    assert listed.count("from your library") == len(shown)
