@@ -172,7 +172,7 @@ def test_what_can_be_a_name_is_read_from_the_text_alone() -> None:
     lecun = name_in_query(parse_query("LeCun"))
     assert lecun is not None and not lecun.explicit and lecun.matches("Yann LeCun")
     for not_a_name in ("2607.16245", "GPT-4 agents", "what is attention?", "au:smith transformers",
-                       "a b c d e f g h i"):  # fmt: skip
+                       "a b c d e f g h i", "de", "van der"):  # fmt: skip
         assert name_in_query(parse_query(not_a_name)) is None, not_a_name
 
 

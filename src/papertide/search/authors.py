@@ -25,7 +25,7 @@ import tantivy
 from papertide.search.fusion import Fused
 from papertide.search.keyword import Filter, KeywordIndex
 from papertide.search.query import ParsedQuery
-from papertide.search.query_kind import classify
+from papertide.search.query_kind import PARTICLES, classify
 from papertide.search.relevance import analysed_terms
 
 F64 = npt.NDArray[np.float64]
@@ -95,6 +95,8 @@ def name_in_query(query: ParsedQuery) -> AuthorName | None:
 def _split(words: Sequence[str], initials: Sequence[str], explicit: bool) -> AuthorName | None:
     if not words or len(words) > MAX_NAME_WORDS or len(initials) > 3:
         return None
+    if all(w in PARTICLES for w in words):
+        return None  # "de", "van der": part of many names, nobody's name
     return AuthorName(tuple(dict.fromkeys(words)), tuple(initials), explicit)
 
 
