@@ -7,6 +7,7 @@ each test gets a fresh schema that is dropped afterwards. With CI=true a missing
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from papertide.config import Settings, load_settings
+from papertide.models import PaperRecord
 from papertide.store.db import make_engine
 from papertide.store.migrate import upgrade
 
@@ -101,3 +103,33 @@ def engine(settings: Settings) -> Iterator[Engine]:
     upgrade(eng)
     yield eng
     eng.dispose()
+
+
+def index_sample_papers(
+    settings: Settings,
+    engine: Engine,
+    first: dt.date | None = None,
+    last: dt.date | None = None,
+) -> list[PaperRecord]:
+    """A small real collection: the bundled sample's arXiv papers (first announced between
+    `first` and `last` when given), their shipped vectors of the bundled MiniLM model, and the
+    search index built over them (nothing to embed, so it takes seconds)."""
+    from papertide.ingest.jsonl_snapshot import JsonlSnapshot
+    from papertide.ingest.pipeline import import_records
+    from papertide.ingest.sample import SAMPLE_PAPERS, sample_path
+    from papertide.search.api import get_searcher
+    from papertide.search.demo_vectors import load_sample_vectors
+
+    records = [
+        r
+        for r in JsonlSnapshot(sample_path(SAMPLE_PAPERS))
+        if isinstance(r, PaperRecord)
+        and r.first_announced is not None
+        and (first is None or r.first_announced >= first)
+        and (last is None or r.first_announced <= last)
+    ]
+    import_records(engine, records, source="sample")
+    searcher = get_searcher(settings)
+    load_sample_vectors(engine, searcher.embedder.name)
+    searcher.sync(engine)
+    return records

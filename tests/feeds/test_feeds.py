@@ -202,6 +202,25 @@ def test_search_feed_returns_matching_papers(
         assert client.get("/search.atom?q=").status_code == 400
 
 
+def test_search_feed_holds_only_papers_above_the_relevance_line(
+    settings: Settings, engine: Engine, world: dict[str, Any]
+) -> None:
+    from papertide.search.api import get_searcher
+
+    get_searcher(settings).rebuild(engine)
+    with TestClient(create_app(settings, engine=engine)) as client:
+        # The page may rank papers below a divider; the feed, like an alert, holds only what
+        # is likely relevant, so a subscriber to nonsense reads nothing.
+        assert (
+            _parse(client, "/search.atom?q=qwzx+blorfing+snarkle", "application/atom+xml")[
+                "entries"
+            ]
+            == []
+        )
+        needle = _parse(client, "/search.atom?q=2611.00004", "application/atom+xml")
+        assert [e.id[-10:] for e in needle.entries] == ["2611.00004"]
+
+
 def test_conditional_get_answers_304(client: TestClient) -> None:
     first = client.get("/feed.atom")
     etag, modified = first.headers["etag"], first.headers["last-modified"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -84,3 +85,41 @@ def test_results_under_the_calibrated_cutoff_sit_below_a_divider(indexed: TestCl
     results = indexed.get("/search.json?q=attention").json()["results"]
     below = [r for r in results if r["relevance"] < cutoff]
     assert ('class="cutoff"' in page) == bool(below)
+
+
+def test_the_category_filter_is_built_from_the_categories_held_here(indexed: TestClient) -> None:
+    page = indexed.get("/search?q=attention").text
+    select_html = page[page.index('<select id="f-cat"') : page.index("</select>")]
+    options = dict(re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select_html))
+    # The seed holds five papers in cs.AI, four in cs.CL and one in cs.CV; cs.LG, one of the
+    # followed categories in the settings, has no paper here.
+    assert options == {
+        "": "Any",
+        "cs": "cs: all",
+        "cs.AI": "cs.AI (5)",
+        "cs.CL": "cs.CL (4)",
+        "cs.CV": "cs.CV (1)",
+    }
+
+
+def test_sorting_by_upvotes_or_time_reads_votes_and_dates_from_the_database(
+    indexed: TestClient,
+) -> None:
+    # "things" is in every seeded abstract; votes 5, 12, 0 (feed), 30 (the day before), none.
+    by_votes = indexed.get("/search.json?q=things&sort=votes").json()
+    line = by_votes["cutoff"]
+    for part in (
+        [r for r in by_votes["results"] if r["relevance"] >= line],
+        [r for r in by_votes["results"] if r["relevance"] < line],
+    ):
+        votes = [r["paper"]["upvotes"] for r in part]
+        assert votes == sorted(votes, reverse=True)
+    assert {r["paper"]["id"] for r in by_votes["results"]} == {f"2608.0000{i}" for i in range(1, 6)}
+    newest = indexed.get("/search.json?q=things&sort=time").json()["results"]
+    for part in (
+        [r for r in newest if r["relevance"] >= line],
+        [r for r in newest if r["relevance"] < line],
+    ):
+        days = [r["paper"]["publishedAt"] for r in part]
+        assert days == sorted(days, reverse=True)
+    assert any(r["paper"]["id"] == "2608.00004" for r in newest)  # the older one is there

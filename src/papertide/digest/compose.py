@@ -23,6 +23,7 @@ from papertide.digest.subscriptions import describe, seed_owner
 from papertide.latex import latex_to_text
 from papertide.models import SeedOwner, web_link
 from papertide.rank.recommend import (
+    MIN_SCORE,
     Ranker,
     load_seeds,
     load_seeds_many,
@@ -211,7 +212,7 @@ class Composer:
             self._papers.update((p.id, p) for p in liked + disliked)
 
     def recommendations(
-        self, sub: Subscription, period: Period, min_score: float = 0.0
+        self, sub: Subscription, period: Period, min_score: float = MIN_SCORE
     ) -> list[tuple[Paper, str]]:
         owner = seed_owner(sub)
         if owner not in self._seeds:
@@ -290,7 +291,7 @@ class Composer:
                 query = short_title(str(sub.params.get("query", "")), 60)
                 sections.append(Section(f"New for “{query}”", [self.item(p, r) for p, r in found]))
         elif kind == "recommendations":
-            min_score = float(sub.params.get("min_score", 0.0))
+            min_score = float(sub.params.get("min_score", MIN_SCORE))
             recs = self.recommendations(sub, period, min_score)
             if recs:
                 sections.append(Section("Recommended for you", [self.item(p, r) for p, r in recs]))

@@ -33,6 +33,11 @@ Matrix = NDArray[np.float32]
 TOP_K = 5  # similarities averaged per candidate: more is smoother, fewer is sharper
 AUTHOR_WEIGHT = 0.3  # weight of the author space next to the text space (tuned by the evaluation)
 NEGATIVE_WEIGHT = 0.5  # how much being close to a "not interested" paper costs
+# The score a paper must reach to be recommended at all ("For you", its feed, digests): the
+# highest line that keeps 95 % of the papers people went on to submit, with author overlap and
+# with text alone (`bench/recommend_threshold.py`, docs/digest.md). It drops papers with next to
+# nothing in common with the library; 0.10 would keep 95 % with authors but 46 % by text alone.
+MIN_SCORE = 0.02
 MAX_CACHED_SIMILARITIES = 25_000_000  # candidates × seed papers kept per pool (2 × 100 MB)
 
 
@@ -265,9 +270,10 @@ class Ranker:
         disliked: Sequence[Paper] = (),
         *,
         limit: int = 10,
-        min_score: float = 0.0,
+        min_score: float = MIN_SCORE,
     ) -> list[Recommendation]:
-        """The best candidates for someone who liked `liked` and dismissed `disliked`."""
+        """The best candidates for someone who liked `liked` and dismissed `disliked`, only those
+        scoring at least `min_score` (so a list can be short, or empty)."""
         if not liked or not self.candidates:
             return []
         seen = {p.id for p in liked} | {p.id for p in disliked}
@@ -282,7 +288,7 @@ class Ranker:
         )
         out: list[Recommendation] = []
         for i in np.argsort(-scores, kind="stable"):
-            if len(out) >= limit or scores[i] <= min_score:
+            if len(out) >= limit or scores[i] < min_score or scores[i] <= 0:
                 break
             candidate = self.candidates[i]
             if candidate.id in seen:
@@ -332,10 +338,12 @@ def recommend(
     *,
     candidates: Sequence[Paper] | None = None,
     limit: int = 10,
+    min_score: float = MIN_SCORE,
 ) -> list[Recommendation]:
-    """Recommendations for `owner` among `candidates` (default: the last week's papers)."""
+    """Recommendations for `owner` among `candidates` (default: the last week's papers) that
+    reach `min_score`."""
     liked, disliked = load_seeds(session, owner)
     if not liked:
         return []
     pool = list(candidates) if candidates is not None else recent_candidates(session, now)
-    return Ranker(pool).rank(liked, disliked, limit=limit)
+    return Ranker(pool).rank(liked, disliked, limit=limit, min_score=min_score)

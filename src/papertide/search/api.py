@@ -29,9 +29,10 @@ from papertide.embed.registry import get_embedder
 from papertide.models import parse_arxiv_id
 from papertide.search.demo_vectors import load_sample_vectors
 from papertide.search.engine import HybridEngine, Mode, Ranked
-from papertide.search.keyword import Filter, KeywordIndex
+from papertide.search.keyword import Filter, KeywordIndex, content_words
 from papertide.search.params import SearchParams, load_params
 from papertide.search.query import MAX_QUERY_CHARS, QueryTooLong, parse_query
+from papertide.search.relevance import query_words
 from papertide.search.state import STATE_FILE, IndexState, read_state
 from papertide.search.sync import SyncReport, rebuild_index, sync_index
 from papertide.search.vectors import VectorIndex
@@ -101,9 +102,16 @@ class SearchResponse:
     query: str
     mode: str
     results: list[SearchResult]
-    total_candidates: int
+    total_candidates: int  # papers ranked: both retrievers' candidates (at least `depth`)
     message: str | None  # e.g. "empty query", "semantic results pending: 40% embedded"
     status: SearchStatus
+    # Ranked papers at or above the mode's default line (whatever `min_relevance` was asked);
+    # when every ranked paper is, more may exist beyond the ranking: `relevant_at_least`.
+    relevant: int = 0
+    relevant_at_least: bool = False
+    # With `count_matching`: papers (passing the filters) that contain a query word other than
+    # a stop word, plus relevant ones found by meaning or by id alone. None when not counted.
+    matching: int | None = None
 
 
 class Searcher:
@@ -172,9 +180,12 @@ class Searcher:
         offset: int = 0,
         min_relevance: float | None = None,
         mode: Literal["hybrid", "keyword", "semantic"] = "hybrid",
+        count_matching: bool = False,
     ) -> SearchResponse:
         """Ranked papers for `query`; bad syntax is searched as plain text, never an error.
 
+        `count_matching` also counts every paper that contains a query word (one more index
+        query, which reads every posting of the query's words: for pages, not alerts).
         Raises QueryTooLong (> 1,000 characters) and ValueError for a bad mode/limit.
         """
         if mode not in ("hybrid", "keyword", "semantic"):
@@ -217,13 +228,29 @@ class Searcher:
             effective = "keyword"
         depth = max(self.params.depth, offset + limit)
         ranked = engine.rank(parsed, filters.to_filter(), effective, depth=depth)
-        cutoff = (
-            self.params.min_relevance.get(ranked.mode, 0.0)
-            if min_relevance is None
-            else min_relevance
+        line = self.params.min_relevance.get(ranked.mode, 0.0)
+        cutoff = line if min_relevance is None else min_relevance
+        highlight = " ".join(content_words(query_words(parsed)))
+        results = self._results(engine, highlight, ranked, cutoff, offset, limit)
+        rel = np.nan_to_num(ranked.relevance)
+        relevant = int((rel >= line).sum()) if line > 0 else 0
+        matching = None
+        if count_matching:
+            # Relevant papers without any query word (found by meaning, an id or an author)
+            # count as matching too, so that "12 relevant of 240 matching" always adds up.
+            wordless = int(((rel >= line) & (ranked.fused.keyword <= 0)).sum()) if line else 0
+            matching = engine.keyword.count_matching(highlight, filters.to_filter()) + wordless
+        return SearchResponse(
+            query,
+            ranked.mode,
+            results,
+            ranked.total_candidates,
+            message,
+            status,
+            relevant=relevant,
+            relevant_at_least=bool(relevant) and relevant == ranked.total_candidates,
+            matching=matching,
         )
-        results = self._results(engine, parsed.tantivy_string(), ranked, cutoff, offset, limit)
-        return SearchResponse(query, ranked.mode, results, ranked.total_candidates, message, status)
 
     def _coverage(self, engine: HybridEngine, mode: str) -> tuple[SearchStatus, str | None]:
         if mode == "keyword":
@@ -242,7 +269,7 @@ class Searcher:
     def _results(
         self,
         engine: HybridEngine,
-        kw_string: str,
+        highlight: str,
         ranked: Ranked,
         cutoff: float,
         offset: int,
@@ -253,7 +280,7 @@ class Searcher:
         rel = np.where(np.isfinite(rel), rel, 0.0)  # uncalibrated (no params): no evidence
         keep = [i for i in range(len(fused.paper_ids)) if rel[i] >= cutoff][offset : offset + limit]
         ids = [fused.paper_ids[i] for i in keep]
-        docs, snippets = engine.keyword.snippets(kw_string, ids)
+        docs, snippets = engine.keyword.snippets(highlight, ids)
         out = []
         for i in keep:
             paper_id = fused.paper_ids[i]
@@ -304,7 +331,8 @@ class Searcher:
             fused.semantic[keep],
         )
         ranked.relevance = ranked.relevance[keep]
-        return self._results(engine, parsed.tantivy_string(), ranked, 0.0, 0, limit)
+        highlight = " ".join(content_words(query_words(parsed)))
+        return self._results(engine, highlight, ranked, 0.0, 0, limit)
 
     # Maintenance -------------------------------------------------------------------------------
 

@@ -12,12 +12,14 @@ from typing import Literal
 import numpy as np
 
 from papertide.embed.base import Embedder
+from papertide.search.authors import author_papers, put_authors_first
 from papertide.search.fusion import Fused, fuse
 from papertide.search.keyword import Filter, KeywordIndex
 from papertide.search.params import SearchParams
 from papertide.search.query import ParsedQuery
 from papertide.search.relevance import (
     BackgroundModel,
+    names_one_paper,
     navigational_target,
     put_first,
     score_relevance,
@@ -130,17 +132,26 @@ class HybridEngine:
             fused = fuse(keyword, {}, 0.0, p.normalisation)
         else:
             fused = fuse({}, semantic, 1.0, p.normalisation)
+        target = navigational_target(self.keyword, query, fused, flt)
+        alone = names_one_paper(query, target)
         calibrator = p.calibrator(mode)
         if calibrator is not None:
             background = self.background.for_query(qvec) if qvec is not None else None
             relevance = score_relevance(
-                self.keyword, query, fused, calibrator, background, mode != "semantic"
+                self.keyword,
+                query,
+                fused,
+                calibrator,
+                background,
+                mode != "semantic",
+                names_a_paper=alone,
             )
         else:
             relevance = np.full(len(fused.paper_ids), np.nan)
-        target = navigational_target(self.keyword, query, fused, flt)
         if target is not None:  # an arXiv id or an exact title: that paper first
-            fused, relevance = put_first(fused, relevance, target)
+            fused, relevance = put_first(fused, relevance, target, alone)
+        elif (authored := author_papers(self.keyword, query, flt, depth)) is not None:
+            fused, relevance = put_authors_first(fused, relevance, authored)
         return Ranked(mode, fused, relevance, len(fused.paper_ids))
 
     def _fuse_hybrid(

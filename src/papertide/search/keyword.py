@@ -284,10 +284,23 @@ class KeywordIndex:
             out[int(fields["paper_id"][0])] = (fields, doc)
         return out
 
+    def count_matching(self, words: str, flt: Filter = Filter()) -> int:
+        """How many papers passing `flt` contain at least one of these words (space-separated,
+        plain words: see `content_words`) in their title, abstract or authors."""
+        terms = words.split()
+        if not terms:
+            return 0
+        query = self._combine(self.text_query(" ".join(terms)), flt)
+        result = self.index.searcher().search(query, limit=1, count=True)
+        return int(getattr(result, "count", 0) or 0)
+
     def snippets(
         self, query_string: str, paper_ids: Sequence[int], max_chars: int = 240
     ) -> tuple[dict[int, dict[str, Any]], dict[int, str]]:
-        """Stored fields, and escaped abstract excerpts with <mark> around matched words."""
+        """Stored fields, and escaped abstract excerpts with <mark> around matched words.
+
+        `query_string` says which words to mark (callers pass `content_words` of the query, so
+        "of" and "the" are not marked); without any, an excerpt from the start."""
         stored = self._stored(paper_ids)
         out: dict[int, str] = {}
         generator = None
@@ -320,6 +333,23 @@ def _feedback_analyzer() -> Any:
         .filter(tantivy.Filter.stemmer("english"))
         .build()
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _stop_words() -> Any:
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.stopword("english"))
+        .build()
+    )
+
+
+def content_words(words: Iterable[str]) -> list[str]:
+    """The words worth marking and counting: lower case, no English stop words ("of", "the",
+    "is" ...; tantivy's list), no duplicates, only letters and digits (safe as a query)."""
+    analyzer = _stop_words()
+    return list(dict.fromkeys(token for word in words for token in analyzer.analyze(word)))
 
 
 def highlight_html(fragment: str, ranges: Sequence[Any]) -> str:

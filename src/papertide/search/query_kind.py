@@ -36,7 +36,10 @@ ARXIV_ID = re.compile(
 _INITIAL = r"[A-Z]\.?(?:-?[A-Z]\.?)?"  # G  G.  J.-P.  JP
 _LOWER = r"[a-z\u00df-\u00ff\u0100-\u024f']"
 _NAME = rf"[A-Z]{_LOWER}+(?:[A-Z]{_LOWER}+)?(?:-[A-Z]{_LOWER}+)?"  # Hinton LeCun Lennard-Jones
-_PARTICLE = r"(?:van|von|der|den|de|del|della|di|da|du|la|le|ter|bin|al)"
+# Name particles: part of a surname ("van der Waals"), never a name on their own.
+PARTICLES = ("van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "la", "le", "ter",
+             "bin", "al")  # fmt: skip
+_PARTICLE = rf"(?:{'|'.join(PARTICLES)})"
 AUTHOR_PATTERNS = (
     # G. Hinton, G. E. Hinton, J.-P. Sartre, Y. van der Waals
     re.compile(rf"^(?:{_INITIAL}\s*){{1,3}}(?:{_PARTICLE}\s+)*{_NAME}$"),

@@ -167,6 +167,7 @@ def score_relevance(
     calibrator: Calibrator,
     background: Background | None,
     keyword_scores: bool = True,
+    names_a_paper: bool = False,
 ) -> npt.NDArray[np.float64]:
     """p(relevant) of every candidate, never rising down the ranking (see relevance_from).
 
@@ -174,7 +175,8 @@ def score_relevance(
     deeper one is taken to have the words of the looked-up candidate whose BM25 (cosine in
     semantic mode) is closest to its own, so a paper's relevance does not depend on the page.
     `keyword_scores`: fused.keyword holds every candidate's BM25 (hybrid and keyword modes),
-    so papers with BM25 0 need no look-up.
+    so papers with BM25 0 need no look-up. `names_a_paper`: the query is a paper's exact title
+    (typed in lower case, a title is classified a topic), so it has one right answer.
     """
     if not fused.paper_ids:
         return np.zeros(0)
@@ -199,16 +201,30 @@ def score_relevance(
         if keyword_scores:
             tail[closeness[len(head) :] <= 0] = False
         evidence.matches = np.vstack([evidence.matches, tail])
-    few = classify(query.text, query).few_answers
+    few = names_a_paper or classify(query.text, query).few_answers
     return relevance_from(calibrator, feature_table(fused, evidence, background, few_answers=few))
 
 
 NAVIGATIONAL = 0.99  # relevance of the paper a query names (its arXiv id or exact title)
+# An exact title of at least this many words names that paper: the other results are then
+# scored as for a title (one right answer). Shorter ones ("graph neural networks", a survey's
+# title) are still topics: the titled paper comes first, the rest stay as relevant as they were.
+SPECIFIC_TITLE_WORDS = 5
 TITLE_CHECK = 5  # an exact title is looked for among the first few fused results
 
 
 def _title_key(text: str) -> str:
     return " ".join(_WORDS.findall(text.lower()))
+
+
+def names_one_paper(query: ParsedQuery, target: int | None) -> bool:
+    """Whether a query that found its paper (`target`) asks for that paper alone: an arXiv id,
+    a title-like query, or an exact title of SPECIFIC_TITLE_WORDS words or more."""
+    if target is None:
+        return False
+    return (
+        classify(query.text, query).navigational or len(query_words(query)) >= SPECIFIC_TITLE_WORDS
+    )
 
 
 def navigational_target(
@@ -256,8 +272,12 @@ def _titles(keyword: KeywordIndex, paper_ids: Sequence[int]) -> list[tuple[int, 
     return [(p, found[p]) for p in paper_ids if p in found]
 
 
-def put_first(fused: Fused, relevance: F64, target: int) -> tuple[Fused, F64]:
-    """The ranking with `target` first at NAVIGATIONAL relevance (added if it was absent)."""
+def put_first(fused: Fused, relevance: F64, target: int, alone: bool = False) -> tuple[Fused, F64]:
+    """The ranking with `target` first at NAVIGATIONAL relevance (added if it was absent).
+
+    `alone`: the query asks for that paper only (see names_one_paper); as in the cascade of
+    one-answer queries, every other paper's probability is multiplied by 1 - NAVIGATIONAL.
+    """
     ids = list(fused.paper_ids)
     if target in ids:
         i = ids.index(target)
@@ -277,4 +297,6 @@ def put_first(fused: Fused, relevance: F64, target: int) -> tuple[Fused, F64]:
         rel = np.concatenate([[0.0], relevance])
     rel = rel.copy()
     rel[0] = np.fmax(rel[0], NAVIGATIONAL)
+    if alone:
+        rel[1:] *= 1.0 - NAVIGATIONAL
     return moved, rel

@@ -315,6 +315,16 @@ def category_papers(
     return list(session.scalars(stmt))
 
 
+def category_counts(session: Session) -> list[tuple[str, int]]:
+    """Every category the papers here are listed in, with its number of papers, by name."""
+    rows = session.execute(
+        select(PaperCategory.category, func.count())
+        .group_by(PaperCategory.category)
+        .order_by(PaperCategory.category)
+    )
+    return [(str(category), int(count)) for category, count in rows]
+
+
 def count_category(session: Session, category: str) -> int:
     return int(
         session.scalar(

@@ -10,14 +10,14 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from papertide.search.api import Searcher, SearchFilters, get_searcher
+from papertide.search.api import MAX_LIMIT, Searcher, SearchFilters, get_searcher
 from papertide.search.engine import Mode
 from papertide.search.query import MAX_QUERY_CHARS, QueryTooLong
 from papertide.web.errors import WebError
 from papertide.web.state import WebState
 
 log = logging.getLogger("papertide.web")
-__all__ = ["MAX_QUERY_CHARS", "SearchOutcome", "related", "run_search", "searcher"]
+__all__ = ["MAX_LIMIT", "MAX_QUERY_CHARS", "SearchOutcome", "related", "run_search", "searcher"]
 
 
 @dataclass
@@ -30,6 +30,9 @@ class SearchOutcome:
     # The search package's calibrated default cutoff for this mode: results below it are shown
     # (people like to see the whole ranking) but under a "less likely relevant" divider.
     cutoff: float | None = None
+    relevant: int = 0  # ranked papers at or above the cutoff ...
+    relevant_at_least: bool = False  # ... and maybe more beyond the ranking
+    matching: int | None = None  # papers with a query word (when counted)
 
 
 def searcher(state: WebState) -> tuple[Searcher | None, str | None]:
@@ -54,6 +57,7 @@ def run_search(
     offset: int = 0,
     mode: Mode = "hybrid",
     min_relevance: float | None = 0.0,
+    count_matching: bool = False,
 ) -> SearchOutcome:
     """Run a search; `min_relevance=0.0` (the default here) lists every ranked paper with its
     relevance, so people see the full ranking; None applies the search package's tuned cutoff."""
@@ -70,7 +74,9 @@ def run_search(
         on_feed=None,
     )
     try:
-        response = engine.search(q, filters, limit, offset, min_relevance, mode)
+        response = engine.search(
+            q, filters, limit, offset, min_relevance, mode, count_matching=count_matching
+        )
     except QueryTooLong as exc:
         raise WebError(422, str(exc), code="query_too_long") from None
     except ValueError as exc:
@@ -81,6 +87,9 @@ def run_search(
         mode=response.mode,
         message=response.message,
         cutoff=engine.params.min_relevance.get(response.mode),
+        relevant=response.relevant,
+        relevant_at_least=response.relevant_at_least,
+        matching=response.matching,
     )
 
 

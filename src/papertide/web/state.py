@@ -101,6 +101,9 @@ class WebState:
     templates: Jinja2Templates
     pages: TTLCache = field(default_factory=lambda: TTLCache(ttl=5.0))
     data: TTLCache = field(default_factory=lambda: TTLCache(ttl=5.0))
+    # Lists that change only when papers are imported (the categories this instance holds):
+    # minutes old is fine, and a vote does not clear them.
+    facets: TTLCache = field(default_factory=lambda: TTLCache(ttl=300.0))
     # Each app has its own registry (no module globals): apps in one process never mix numbers.
     metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
     index_follower: IndexFollower | None = None

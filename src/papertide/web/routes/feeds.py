@@ -223,10 +223,11 @@ def search_feed(
         date_to=parse_day(date_to) if date_to else None,
         has_code=True if has_code else None,
         limit=FEED_SIZE,
+        min_relevance=min_relevance,  # None: the calibrated default line, as alerts use
     )
     if outcome.unavailable:
         raise WebError(503, outcome.unavailable, code="unavailable")
-    results = [r for r in outcome.results if min_relevance is None or r.relevance >= min_relevance]
+    results = outcome.results
     papers = papers_by_ids(db, [r.paper_id for r in results])
     base = _base(request)
     items = [
