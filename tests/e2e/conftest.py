@@ -82,3 +82,16 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+def mailing_settings(settings: Any, smtp: Any, port: int, **extra: Any) -> Any:
+    """`settings` for a site on `port` whose mail goes to the test's SMTP catcher."""
+    return settings.model_copy(
+        update={
+            "mail_backend": "smtp",
+            "smtp_host": "127.0.0.1",
+            "smtp_port": smtp.port,
+            "base_url": f"http://127.0.0.1:{port}",
+            **extra,
+        }
+    )

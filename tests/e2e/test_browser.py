@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
-from tests.e2e.conftest import LiveServer
+from tests.e2e.conftest import LiveServer, mailing_settings
 from tests.web.conftest import Mailbox, add_paper, free_port, user_name
 
 from papertide.config import Settings
 from papertide.ingest.sample import load_demo_data
+from papertide.search.api import get_searcher
 from papertide.store.schema import FeedEntry, Paper
 from papertide.web.app import create_app
 
@@ -32,22 +33,10 @@ def site(
     settings: Settings, engine: Engine, mailbox: Mailbox, no_index_follower: None
 ) -> Iterator[LiveServer]:
     port = free_port()
-    cfg = settings.model_copy(
-        update={
-            "mail_backend": "smtp",
-            "smtp_host": "127.0.0.1",
-            "smtp_port": mailbox.port,  # type: ignore[attr-defined]
-            "base_url": f"http://127.0.0.1:{port}",
-        }
-    )
+    cfg = mailing_settings(settings, mailbox, port)
     load_demo_data(cfg, engine)
-    try:
-        from papertide.search.api import get_searcher
-    except ImportError:
-        pass
-    else:
-        # A keyword index is enough to drive the page; embedding would only add minutes.
-        get_searcher(cfg).sync(engine, embed=False)
+    # A keyword index is enough to drive the page; embedding would only add minutes.
+    get_searcher(cfg).sync(engine, embed=False)
     with Session(engine) as session:
         add_paper(
             session,

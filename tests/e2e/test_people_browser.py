@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-from tests.e2e.conftest import LiveServer
+from tests.e2e.conftest import LiveServer, mailing_settings
 from tests.web.conftest import Mailbox, free_port, seed_database, user_name
 
 from papertide.config import Settings
+from papertide.search.api import get_searcher
 from papertide.web.app import create_app
 
 pytestmark = pytest.mark.browser
@@ -25,18 +26,8 @@ def site(
     settings: Settings, engine: Engine, mailbox: Mailbox, no_index_follower: None
 ) -> Iterator[LiveServer]:
     port = free_port()
-    cfg = settings.model_copy(
-        update={
-            "mail_backend": "smtp",
-            "smtp_host": "127.0.0.1",
-            "smtp_port": mailbox.port,  # type: ignore[attr-defined]
-            "base_url": f"http://127.0.0.1:{port}",
-            "trusted_author_domains": ["example.edu"],
-        }
-    )
+    cfg = mailing_settings(settings, mailbox, port, trusted_author_domains=["example.edu"])
     seed_database(engine)
-    from papertide.search.api import get_searcher
-
     get_searcher(cfg).sync(engine, embed=False)
     with LiveServer(create_app(cfg, engine=engine), port) as server:
         yield server
