@@ -27,7 +27,7 @@ def worker(
         "anyway, but one scheduler per installation avoids needless skipped runs.",
     ),
 ) -> None:
-    """Run the background jobs (ingest, embed + index sync, digests) until stopped."""
+    """Run the background jobs until stopped (`papertide jobs status` lists them)."""
     from papertide.jobs.queue import build_queue
     from papertide.ops.logs import configure_logging
 
