@@ -7,8 +7,10 @@ community has too little history to train), the model shipped with papertide is 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 from papertide.rank.curate.database import community_picks, listed_papers
 from papertide.rank.curate.model import Config
 from papertide.rank.curate.suggest import (
+    DEFAULT_THRESHOLD,
     CurateError,
     CurateModel,
     Progress,
@@ -123,10 +126,14 @@ def suggestions_for_day(
 
 __all__ = [
     "CurateError",
+    "DaySuggestions",
     "TrainReport",
     "current_model",
+    "day_suggestions",
+    "forget_day_suggestions",
     "latest_day",
     "model_folder",
+    "model_stamp",
     "suggestions_for_day",
     "train_from_database",
 ]
@@ -147,3 +154,92 @@ def latest_day(engine: Engine, categories: Sequence[str] = ()) -> dt.date | None
     with Session(engine) as session:
         value = session.scalar(stmt)
     return value if isinstance(value, dt.date) else None
+
+
+# The day's suggestions above the line, for pages, feeds and digests. ------------------------
+
+log = logging.getLogger("papertide.curate")
+
+# A day's suggestions change only when the model is replaced (its stamp is part of the key) or
+# when papers of that day are imported late; ten minutes bounds the second.
+DAY_TTL = 600.0
+# A failure (model unreadable) is retried sooner: an admin fixing it should not wait long.
+FAILED_TTL = 60.0
+_DAY_ENTRIES = 64
+_day_cache: dict[tuple[object, ...], tuple[float, DaySuggestions]] = {}
+# One scoring at a time: the model object (and its vector cache) is shared, and a second
+# reader of the same day should wait for the first one's answer instead of scoring it again.
+_day_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class DaySuggestions:
+    """The papers of one listing day at or above the model's line, best first."""
+
+    day: dt.date
+    origin: str  # "instance", "shipped", or "" when no model could score the day
+    threshold: float
+    considered: int  # the day's papers in the categories that the model ranked
+    above: tuple[Suggestion, ...]
+    problem: str | None = None  # why nothing could be ranked (for the log and the API)
+
+    @property
+    def below(self) -> int:
+        return self.considered - len(self.above)
+
+
+def model_stamp(data_dir: Path) -> str:
+    """Which model serves now: the instance's (by its file's time) or the shipped one."""
+    try:
+        return f"instance:{(model_folder(data_dir) / 'model.json').stat().st_mtime_ns}"
+    except OSError:
+        return "shipped"
+
+
+def day_suggestions(
+    engine: Engine, data_dir: Path, day: dt.date, *, categories: Sequence[str] = ()
+) -> DaySuggestions:
+    """The day's suggestions above the line, cached per (database, day, model); never raises.
+
+    An unreadable model or a failing scorer gives an empty answer with `problem` set (and a
+    log line), so the pages, feeds and digests that show suggestions keep working without them.
+    """
+    key = (str(engine.url), str(data_dir), day, model_stamp(data_dir), tuple(categories))
+    hit = _day_cache.get(key)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    with _day_lock:
+        hit = _day_cache.get(key)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        result = _score_day(engine, data_dir, day, categories)
+        if len(_day_cache) >= _DAY_ENTRIES:
+            _day_cache.clear()
+        ttl = FAILED_TTL if result.problem else DAY_TTL
+        _day_cache[key] = (time.monotonic() + ttl, result)
+        return result
+
+
+def _score_day(
+    engine: Engine, data_dir: Path, day: dt.date, categories: Sequence[str]
+) -> DaySuggestions:
+    try:
+        model, _ = current_model(data_dir)
+        ranked, origin = suggestions_for_day(engine, data_dir, day, categories=categories)
+        threshold = float(model.threshold)
+    except CurateError as exc:
+        log.warning("no suggestions for %s: %s", day, exc)
+        return DaySuggestions(day, "", DEFAULT_THRESHOLD, 0, (), problem=str(exc))
+    except Exception as exc:  # a broken model must not take the daily page down with it
+        log.exception("scoring the suggestions of %s failed", day)
+        return DaySuggestions(
+            day, "", DEFAULT_THRESHOLD, 0, (), problem=f"the suggestion model failed ({exc})"
+        )
+    above = tuple(s for s in ranked if s.score >= threshold)
+    return DaySuggestions(day, origin, threshold, len(ranked), above)
+
+
+def forget_day_suggestions() -> None:
+    """Drop every cached day (tests, or after importing a day's papers late)."""
+    with _day_lock:
+        _day_cache.clear()

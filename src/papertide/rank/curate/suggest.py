@@ -56,6 +56,10 @@ VECTOR_CACHE = 60_000
 ONE_DAY = dt.timedelta(days=1)
 # Fewer picks than this cannot teach a model anything; the shipped model is used instead.
 MIN_PICKS = 30
+# The line a suggestion must reach to be shown ("above the line") when model.json names none.
+# A placeholder until the calibrated model sets its own: on the shipped model's raw scores of the
+# bundled sample's full August days, 0.8 keeps 10-25 papers a day, about half of them picked.
+DEFAULT_THRESHOLD = 0.8
 
 Progress = Callable[[str, int, int], None]
 
@@ -73,6 +77,8 @@ class CurateModel:
     categories: tuple[str, ...]
     history: History
     stats: dict[str, Any] = field(default_factory=dict)
+    # Papers scoring at least this are suggested (above the line); model.json's "threshold".
+    threshold: float = DEFAULT_THRESHOLD
     # Vectors of papers scored before (by arXiv id, as index and weight arrays): the four-week
     # trend window is mostly papers of earlier days, so only the day's own are vectorised.
     vector_cache: dict[str, tuple[NDArray[np.int32], NDArray[np.float32]]] = field(
@@ -386,6 +392,7 @@ def load(folder: Path) -> CurateModel:
         with gzip.open(folder / "picked.txt.gz", "rt", encoding="utf-8") as handle:
             history.picked = {line for line in handle.read().split("\n") if line}
         config = Config(**{**meta["config"], "groups": tuple(meta["config"]["groups"])})
+        threshold = float(meta.get("threshold", DEFAULT_THRESHOLD))
     except CurateError:
         raise
     except (OSError, ValueError, KeyError, EOFError, pickle.UnpicklingError) as exc:
@@ -402,6 +409,7 @@ def load(folder: Path) -> CurateModel:
         categories=tuple(meta["categories"]),
         history=history,
         stats=dict(meta.get("stats", {})),
+        threshold=threshold,
     )
 
 

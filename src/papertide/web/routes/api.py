@@ -44,6 +44,7 @@ from papertide.web.serialize import (
     versions_json,
 )
 from papertide.web.state import web_state
+from papertide.web.suggesting import latest_listing_days, suggested_for_day
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -207,6 +208,62 @@ def search_papers(
         # The body stays a plain list (HF-compatible); notes such as "empty query" ride along.
         headers["X-Search-Message"] = outcome.message.encode("ascii", "replace").decode()
     return JSONResponse(body, headers=headers)
+
+
+@router.get(
+    "/suggestions",
+    summary="Suggested papers of a listing day (the model's papers above its line)",
+    responses=ERROR_RESPONSES,
+)
+def suggestions(
+    request: Request,
+    db: Db,
+    date: str | None = Query(
+        None,
+        max_length=20,
+        description="Listing day, YYYY-MM-DD; default: the newest day with papers, up to today",
+    ),
+) -> Response:
+    """The day's new papers in the instance's categories that the community-interest model
+    puts at or above its line, best first, each with its chance of being picked and its reasons.
+    `considered` counts every paper of the day the model ranked; `message` says why the list is
+    empty when it is."""
+    state = web_state(request)
+    if date:
+        try:
+            day = parse_day(date)
+        except WebError as exc:  # an invalid parameter of a JSON API: 422, as FastAPI answers
+            raise WebError(422, exc.message, code=exc.code) from None
+    else:
+        latest = latest_listing_days(db, state.settings.categories, state.settings.today(), 1)
+        day = latest[0] if latest else state.settings.today()
+
+    def make() -> Response:
+        found = suggested_for_day(state, db, day)
+        return JSONResponse(
+            {
+                "date": day.isoformat(),
+                "model": found.origin or None,
+                "threshold": found.threshold,
+                "considered": found.considered,
+                "aboveLine": len(found.items),
+                "message": found.message,
+                "suggestions": [
+                    {
+                        "paper": listed_paper_json(s.paper, s.stats),
+                        "title": s.paper.title,
+                        "score": round(s.score, 4),
+                        "reasons": list(s.reasons),
+                        "onFeed": s.feed_date is not None,
+                        "feedDate": s.feed_date.isoformat() if s.feed_date else None,
+                        "canSubmit": s.submittable,
+                    }
+                    for s in found.items
+                ],
+            }
+        )
+
+    return cached_anonymous(request, make)
 
 
 @router.get("/papers/{arxiv_id:path}", summary="One paper", responses=ERROR_RESPONSES)

@@ -29,6 +29,7 @@ from papertide.web.render import render_page
 from papertide.web.routes.common import cached_anonymous, voted_ids
 from papertide.web.serialize import feed_entry_json
 from papertide.web.state import web_state
+from papertide.web.suggesting import suggested_for_day
 
 router = APIRouter(tags=["feed"])
 
@@ -95,6 +96,8 @@ def _day_page(
         if settings.feed_include_new_papers and not as_json
         else []
     )
+    # The model's papers above the line for this day (ranked once per day and model, cached).
+    suggested = suggested_for_day(web_state(request), db, day) if not as_json else None
     if not items and note is None:
         note = (
             "arXiv does not announce new papers on weekends."
@@ -120,6 +123,10 @@ def _day_page(
             "week_url": _week_url(day),
             "month_url": f"/papers/month/{day:%Y-%m}",
             "new_papers": new_papers,
+            "suggested": suggested,
+            "suggested_voted": voted_ids(
+                db, user, [s.paper.id for s in suggested.items] if suggested else []
+            ),
         },
     )
 

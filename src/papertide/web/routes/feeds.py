@@ -6,6 +6,7 @@
 /search.atom?q=…&category=…&from=…&to=…&has_code=true   any search, same filters as /search
 /feeds/u/{name}/c/{slug}.atom         a public collection
 /feeds/recommendations/{token}.atom   a reader's recommendations (private, unguessable URL)
+/feeds/suggested.atom                 the model's suggested papers of the latest listing days
 """
 
 from __future__ import annotations
@@ -46,11 +47,14 @@ from papertide.web.params import parse_day
 from papertide.web.routes.common import remember_page
 from papertide.web.searching import run_search
 from papertide.web.state import not_modified, web_state
+from papertide.web.suggesting import latest_listing_days, suggested_for_day
 
 router = APIRouter(tags=["feeds"])
 
 _CATEGORY = re.compile(r"^[a-z-]{2,16}(?:\.[A-Za-z-]{1,16})?$")
 FEED_SIZE = 50
+# Suggestions of this many listing days (newest first): a reader polling daily sees each once.
+SUGGESTED_DAYS = 3
 
 
 def _format(fmt: str) -> FeedFormat:
@@ -297,3 +301,30 @@ def recommendations_feed(request: Request, db: Db, token: str, fmt: str) -> Resp
         subtitle="New papers close to your library.",
     )
     return feed_response(request, meta, items, kind, private=True)
+
+
+@router.get("/feeds/suggested.{fmt}", summary="Suggested papers of the latest listing days")
+def suggested_feed(request: Request, db: Db, fmt: str) -> Response:
+    """The papers above the model's line on the latest listing days (up to today), newest day
+    first and best first within a day; a day with nothing above the line adds no entry."""
+    kind = _format(fmt)
+    state = web_state(request)
+    days = latest_listing_days(
+        db, state.settings.categories, state.settings.today(), SUGGESTED_DAYS
+    )
+    base = _base(request)
+    items = []
+    for day in days:
+        listed = dt.datetime.combine(day, dt.time(), dt.UTC)
+        for s in suggested_for_day(state, db, day).items:
+            reason = f"{s.chance} chance of being picked: " + "; ".join(s.reasons)
+            items.append(item_from_paper(s.paper, base, listed_at=listed, reason=reason))
+    meta = FeedMeta(
+        feed_id=f"{base}/feeds/suggested.{kind}",
+        title=f"{_site(request)}: suggested papers",
+        html_url=f"{base}/#suggested",
+        self_url=_self_url(request),
+        subtitle="New papers the community-interest model expects this community to pick, "
+        "with its reasons; only those above its line.",
+    )
+    return feed_response(request, meta, items, kind)

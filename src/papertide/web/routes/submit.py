@@ -20,6 +20,7 @@ from papertide.web.deps import Csrf, CurrentUser, Db, SignedIn, client_ip
 from papertide.web.errors import WebError, wants_json
 from papertide.web.render import render_page
 from papertide.web.routes.common import redirect
+from papertide.web.security import safe_next
 from papertide.web.state import web_state
 
 router = APIRouter(tags=["submit"])
@@ -89,7 +90,13 @@ def submit_form(
 
 @router.post("/submit", dependencies=[Csrf], summary="Submit a paper to today's feed")
 def submit(
-    request: Request, db: Db, user: SignedIn, paper: str = Form(..., max_length=300)
+    request: Request,
+    db: Db,
+    user: SignedIn,
+    paper: str = Form(..., max_length=300),
+    next_path: str = Form(
+        "", alias="next", max_length=500, description="Where to go afterwards (a path here)"
+    ),
 ) -> Response:
     state = web_state(request)
     max_age = state.settings.submission_max_age_days
@@ -167,4 +174,4 @@ def submit(
             {"paper": found.arxiv_id, "feedDate": today.isoformat()}, status_code=201
         )
     request.state.web_session.add_flash(f"Submitted {found.arxiv_id} to today's feed.")
-    return redirect(f"/papers/{found.arxiv_id}")
+    return redirect(safe_next(next_path, f"/papers/{found.arxiv_id}"))
