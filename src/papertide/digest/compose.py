@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
 from papertide.config import Settings
@@ -22,6 +22,8 @@ from papertide.digest.schedule import Period
 from papertide.digest.subscriptions import describe, seed_owner
 from papertide.latex import latex_to_text
 from papertide.models import SeedOwner, web_link
+from papertide.rank.curate.service import chance_label, day_suggestions
+from papertide.rank.curate.suggest import Suggestion
 from papertide.rank.recommend import (
     MIN_SCORE,
     Ranker,
@@ -151,6 +153,7 @@ class Composer:
         self._searches: dict[tuple[Any, ...], list[tuple[int, float]]] = {}
         self._seeds: dict[SeedOwner, tuple[list[Paper], list[Paper]]] = {}
         self._papers: dict[int, Paper] = {}
+        self._picked: dict[tuple[dt.datetime, dt.datetime], list[tuple[Paper, str]]] = {}
 
     # Pieces --------------------------------------------------------------------------------
 
@@ -188,6 +191,43 @@ class Composer:
                 for i, t in enumerate(in_period[: self.max_items], 1)
             ]
         return self._trending[key]
+
+    def picked_for_today(self, period: Period) -> list[tuple[Paper, str]]:
+        """The suggested papers (above the model's line) of the period's listing days, best
+        first, each with its chance and reasons; shared by every recipient of the period."""
+        key = (period.start, period.end)
+        if key not in self._picked:
+            bind = self.session.get_bind()
+            engine = bind if isinstance(bind, Engine) else bind.engine
+            first, last = period.start.date(), period.end.date() - dt.timedelta(days=1)
+            above: list[Suggestion] = []
+            day = first
+            while day <= last:
+                above.extend(
+                    day_suggestions(
+                        engine,
+                        self.settings.data_dir,
+                        day,
+                        categories=tuple(self.settings.categories),
+                    ).above
+                )
+                day += dt.timedelta(days=1)
+            above.sort(key=lambda s: (-s.score, s.paper.arxiv_id))
+            above = above[: self.max_items * 3]  # room for those trending already
+            ids = [s.paper.arxiv_id for s in above]
+            rows = {
+                p.arxiv_id: p
+                for p in self.session.scalars(select(Paper).where(Paper.arxiv_id.in_(ids)))
+            }
+            self._picked[key] = [
+                (
+                    rows[s.paper.arxiv_id],
+                    f"{chance_label(s.score)} chance of being picked · " + "; ".join(s.reasons),
+                )
+                for s in above
+                if s.paper.arxiv_id in rows
+            ]
+        return self._picked[key]
 
     def ranker(self, period: Period) -> Ranker:
         key = (period.start, period.end)
@@ -277,6 +317,15 @@ class Composer:
                 heading = "Trending today" if window == "day" else "Trending this week"
                 sections.append(Section(heading, [self.item(p, r) for p, r in trending]))
             shown = {p.id for p, _ in trending}
+            if kind == "daily_trending":
+                # What the model expects this community to pick among the day's new papers.
+                picked = [(p, r) for p, r in self.picked_for_today(period) if p.id not in shown]
+                picked = picked[: self.max_items]
+                if picked:
+                    sections.append(
+                        Section("Picked for today", [self.item(p, r) for p, r in picked])
+                    )
+                shown |= {p.id for p, _ in picked}
             recs = [(p, r) for p, r in self.recommendations(sub, period) if p.id not in shown]
             if recs:
                 sections.append(Section("Picked for you", [self.item(p, r) for p, r in recs]))

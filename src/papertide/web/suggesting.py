@@ -13,19 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from papertide.rank.curate.service import day_suggestions
+from papertide.rank.curate.service import chance_label, day_suggestions
 from papertide.store.queries import PaperStats, paper_stats
 from papertide.store.schema import FeedEntry, Paper, PaperCategory
 from papertide.web.state import WebState
-
-
-def chance_label(score: float) -> str:
-    """The model's probability of a pick, as a percentage that never claims certainty."""
-    if score < 0.005:
-        return "<1%"
-    if score > 0.995:
-        return ">99%"
-    return f"{round(score * 100)}%"
 
 
 @dataclass(frozen=True)

@@ -128,6 +128,7 @@ __all__ = [
     "CurateError",
     "DaySuggestions",
     "TrainReport",
+    "chance_label",
     "current_model",
     "day_suggestions",
     "forget_day_suggestions",
@@ -186,6 +187,15 @@ class DaySuggestions:
     @property
     def below(self) -> int:
         return self.considered - len(self.above)
+
+
+def chance_label(score: float) -> str:
+    """A suggestion's probability of being picked, as a percentage never claiming certainty."""
+    if score < 0.005:
+        return "<1%"
+    if score > 0.995:
+        return ">99%"
+    return f"{round(score * 100)}%"
 
 
 def model_stamp(data_dir: Path) -> str:
