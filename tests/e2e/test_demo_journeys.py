@@ -10,13 +10,12 @@ process; no SMTP server is involved.
 
 Journeys: sign in by the printed link, submit a sample paper (recent on the demo clock), upvote
 it, comment and reply, add it to a collection while staying on the paper, export BibTeX,
-subscribe to a digest, claim authorship (confirmed by an admin), and "For you" after a vote and
-a collection. The last test saves a screenshot of every page kind at desktop light, desktop dark
-and phone size into docs/screenshots/ (`<kind>-light.png`, `<kind>-dark.png`,
-`<kind>-mobile.png`), the pictures the README's table shows.
-
-Not covered: "suggested papers" (issue 14 asks for them "once they exist"); the app has no such
-feature yet, so there is no test for it rather than a fake one.
+subscribe to a digest, claim authorship (confirmed by an admin), "For you" after a vote and
+a collection, and suggested papers (issue 12: read their reasons on the demo's today, submit one
+and upvote it; `suggested-papers-*.png` shows a day's list). The last test saves a screenshot of
+every page kind at desktop light, desktop dark and phone size into docs/screenshots/
+(`<kind>-light.png`, `<kind>-dark.png`, `<kind>-mobile.png`), the pictures the README's table
+shows.
 
 The tests share one demo server and one signed-in browser (Ada), and run in file order: later
 journeys use the paper the submit journey put on the feed, and any of them signs Ada in when run
@@ -328,6 +327,61 @@ def test_for_you_shows_papers_after_a_vote_and_a_collection(ada: Any, demo: Demo
     assert demo.paper not in ada.locator("main ol").inner_html()  # not the one already liked
 
 
+def test_suggested_papers_with_reasons_then_submit_and_upvote_one(
+    ada: Any, browser: Any, demo: Demo
+) -> None:
+    """The model's papers above its line, each with its chance and reasons in words: on the
+    demo's today (the sample's last day, whose listed papers are all on the feed already: upvote
+    buttons), and on the latest day with papers not on the feed, where one is submitted with one
+    click, then upvoted from the same list, and both show at once."""
+    visitor = new_tab(browser, demo)
+    visitor.goto("/")
+    section = visitor.locator("#suggested")
+    assert "Suggested papers" in section.inner_text()
+    items = section.locator("li.suggestion")
+    assert items.count() > 0, section.inner_text()
+    for i in range(items.count()):
+        item = items.nth(i)
+        chance = item.locator(".chance").inner_text()
+        assert re.search(r"(\d+%|>99%) chance of being picked", chance), chance
+        assert item.locator(".reasons li").count() > 0, item.inner_text()
+    count = section.locator(".suggested-count").inner_text()
+    assert re.search(r"\d+ of the day's \d+ new papers .* are above the line", count), count
+    # Signed out, voting leads to the sign-in page.
+    assert visitor.locator('#suggested a.vote-button[href^="/login"]').count() == items.count()
+    visitor.context.close()
+
+    with Session(demo.engine) as session:  # the newest day with papers nobody put on the feed
+        day = session.scalars(
+            select(Paper.first_announced)
+            .where(Paper.id.not_in(select(FeedEntry.paper_id)))
+            .order_by(Paper.first_announced.desc())
+            .limit(1)
+        ).one()
+    ada.goto(f"/papers/date/{day}")
+    ada.wait_for_load_state("networkidle")
+    shoot_element(ada, "#suggested", "suggested-papers")
+    form = ada.locator("#suggested form.suggest-submit").first
+    assert form.count() == 1, f"{day} has a suggested paper not on the feed yet"
+    arxiv_id = form.locator('input[name="paper"]').get_attribute("value")
+    form.locator("button").click()
+    ada.wait_for_selector(f"text=Submitted {arxiv_id} to today's feed.")
+    assert ada.url.endswith(f"/papers/date/{day}#s-{arxiv_id}")
+    row = f'[id="s-{arxiv_id}"]'  # ids hold a dot: no "#…" selector
+    item = ada.locator(row)
+    assert item.locator("form.suggest-submit").count() == 0
+    assert "on the feed of" in item.inner_text()
+    button = item.locator(".vote-button")
+    assert button.get_attribute("aria-pressed") == "false"
+    before = int(button.locator(".count").inner_text())
+    button.click()
+    ada.wait_for_selector(f'{row} .vote-button[aria-pressed="true"]')
+    assert int(item.locator(".vote-button .count").inner_text()) == before + 1
+    ada.goto("/")  # today's feed has it
+    assert ada.locator(f'main article.card[id="p-{arxiv_id}"]').count() == 1
+    no_csp_problems(ada)
+
+
 # Screenshots -----------------------------------------------------------------------------------
 
 
@@ -342,6 +396,30 @@ def shoot(tab: Any, kind: str) -> None:
     width = tab.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{kind}: horizontal scrolling on a phone ({width}px)"
     tab.screenshot(path=str(SCREENSHOTS / f"{kind}-mobile.png"), animations="disabled")
+    tab.set_viewport_size(DESKTOP)
+
+
+def shoot_element(tab: Any, selector: str, kind: str, max_height: int = 1400) -> None:
+    """One part of a page (`selector`, its first `max_height` pixels) in light, dark and phone
+    size, named like `shoot`. Taken from the whole page at scroll 0, so the sticky site header
+    stays at the top instead of covering the part."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(path: Path) -> None:
+        tab.evaluate("window.scrollTo(0, 0)")
+        box = tab.locator(selector).bounding_box()
+        assert box is not None, selector
+        clip = {**box, "height": min(box["height"], max_height)}
+        tab.screenshot(path=str(path), full_page=True, clip=clip, animations="disabled")
+
+    for scheme in ("light", "dark"):
+        tab.emulate_media(color_scheme=scheme)
+        take(SCREENSHOTS / f"{kind}-{scheme}.png")
+    tab.emulate_media(color_scheme="light")
+    tab.set_viewport_size(PHONE)
+    width = tab.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{kind}: horizontal scrolling on a phone ({width}px)"
+    take(SCREENSHOTS / f"{kind}-mobile.png")
     tab.set_viewport_size(DESKTOP)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -122,9 +123,31 @@ def demo(
             f"demo clock: today is {demo.today():%A, %B %-d, %Y}, the sample's last day "
             "(set PAPERTIDE_DEMO_TODAY to choose another)"
         )
+    warm_suggestions(demo, engine)
     elapsed = time.monotonic() - started
     err_console.print(f"ready in {elapsed:.1f} s: open http://{host}:{port}")
     uvicorn.run(create_app(demo, engine=engine), host=host, port=port, **UVICORN_OPTIONS)
+
+
+def warm_suggestions(cfg: Settings, engine: Engine) -> threading.Thread:
+    """Rank the suggested papers of today and of the suggestions feed's days in the background
+    while the server starts: loading the model and scoring a day take seconds, which the first
+    readers would otherwise wait for."""
+    from sqlalchemy.orm import Session
+
+    from papertide.rank.curate.service import day_suggestions
+    from papertide.web.routes.feeds import SUGGESTED_DAYS
+    from papertide.web.suggesting import latest_listing_days
+
+    def run() -> None:
+        with Session(engine) as session:
+            days = latest_listing_days(session, cfg.categories, cfg.today(), SUGGESTED_DAYS)
+        for day in dict.fromkeys([cfg.today(), *days]):
+            day_suggestions(engine, cfg.data_dir, day, categories=tuple(cfg.categories))
+
+    thread = threading.Thread(target=run, name="warm-suggestions", daemon=True)
+    thread.start()
+    return thread
 
 
 def _demo_settings(cfg: Settings, engine: Engine) -> Settings:
