@@ -234,9 +234,12 @@ def _score_day(
     engine: Engine, data_dir: Path, day: dt.date, categories: Sequence[str]
 ) -> DaySuggestions:
     try:
-        model, _ = current_model(data_dir)
-        ranked, origin = suggestions_for_day(engine, data_dir, day, categories=categories)
+        model, origin = current_model(data_dir)
         threshold = float(model.threshold)
+        if not _listed_on(engine, day, categories or model.categories):
+            # Weekends, days before the data or after it: no window of papers to load.
+            return DaySuggestions(day, origin, threshold, 0, ())
+        ranked, origin = suggestions_for_day(engine, data_dir, day, categories=categories)
     except CurateError as exc:
         log.warning("no suggestions for %s: %s", day, exc)
         return DaySuggestions(day, "", DEFAULT_THRESHOLD, 0, (), problem=str(exc))
@@ -247,6 +250,22 @@ def _score_day(
         )
     above = tuple(s for s in ranked if s.score >= threshold)
     return DaySuggestions(day, origin, threshold, len(ranked), above)
+
+
+def _listed_on(engine: Engine, day: dt.date, categories: Sequence[str]) -> bool:
+    """Whether any paper in the categories was first announced on `day`."""
+    from sqlalchemy import select
+
+    from papertide.store.schema import Paper, PaperCategory
+
+    stmt = select(Paper.id).where(Paper.first_announced == day).limit(1)
+    if categories:
+        in_category = select(PaperCategory.paper_id).where(
+            PaperCategory.category.in_(list(categories))
+        )
+        stmt = stmt.where(Paper.id.in_(in_category))
+    with Session(engine) as session:
+        return session.scalar(stmt) is not None
 
 
 def forget_day_suggestions() -> None:
