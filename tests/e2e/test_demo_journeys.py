@@ -347,8 +347,11 @@ def test_suggested_papers_with_reasons_then_submit_and_upvote_one(
         assert item.locator(".reasons li").count() > 0, item.inner_text()
     count = section.locator(".suggested-count").inner_text()
     assert re.search(r"\d+ of the day's \d+ new papers .* are above the line", count), count
-    # Signed out, voting leads to the sign-in page.
-    assert visitor.locator('#suggested a.vote-button[href^="/login"]').count() == items.count()
+    # Signed out, each action leads to the sign-in page (voting directly, submitting through
+    # the submit form, which asks to sign in first).
+    votes = visitor.locator('#suggested a.vote-button[href^="/login"]').count()
+    submits = visitor.locator('#suggested a.button[href^="/submit?paper="]').count()
+    assert votes + submits == items.count() and votes > 0
     visitor.context.close()
 
     with Session(demo.engine) as session:  # the newest day with papers nobody put on the feed
