@@ -6,12 +6,12 @@ a pseudonym from a salted hash whose salt is thrown away, so the mapping cannot 
 
 Versions: the shared arXiv records carry no version history (the bots that collected them kept
 none). Every sample paper was first seen in the month its id was given out, or the month after
-(all 2,822 of them), that is, in arXiv's listing of new submissions: so each carries `v1`. Its
+(all 3,885 of them), that is, in arXiv's listing of new submissions: so each carries `v1`. Its
 date is the feed's `publishedAt` where that can be v1's date (in the id's month, not after the
 paper was first seen: for 18 of 598 feed papers Hugging Face gives a later date, a later version's),
 and none otherwise. Nothing else about versions is invented.
 
-Run: python scripts/make_sample.py [--days 30] [--extra 2500] [--papers-only] [--shared DIR]
+Run: python scripts/make_sample.py [--days 30] [--extra 2500 (about; every len/2500-th paper)] [--papers-only] [--shared DIR]
 (--papers-only rewrites arxiv_papers.jsonl.gz and keeps the shipped feed file, whose pseudonyms
 cannot be made again; its papers are then read from that file.)
 """
@@ -126,9 +126,11 @@ def main() -> None:
                 chosen.append(rec)
             elif rec["first_seen"] >= first_day:
                 extra.append(rec)
-    # Evenly spaced over the period so every day has papers, deterministic.
+    # Every step-th paper of the period, so every day has papers (the latest days too: cutting
+    # the list at --extra papers once left the last ten days with feed papers only, and the demo
+    # with nothing new to suggest on its "today"); deterministic.
     step = max(1, len(extra) // args.extra)
-    chosen.extend(extra[::step][: args.extra])
+    chosen.extend(extra[::step])
     chosen.sort(key=lambda r: (r["first_seen"], r["id"]))
     for rec in chosen:
         rec["sources"] = rec.get("sources", [])[:1]

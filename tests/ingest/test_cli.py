@@ -30,11 +30,11 @@ def test_import_jsonl_json_prints_one_object_and_nothing_else(cli: CliRunner) ->
     )
     assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)
-    assert summary["ok"] is True and summary["papers"]["inserted"] == 2822
+    assert summary["ok"] is True and summary["papers"]["inserted"] == 3885
     again = cli.invoke(
         app, ["import", "jsonl", str(sample_path("arxiv_papers.jsonl.gz")), "--json"]
     )
-    assert json.loads(again.stdout)["papers"] == {"inserted": 0, "updated": 0, "unchanged": 2822}
+    assert json.loads(again.stdout)["papers"] == {"inserted": 0, "updated": 0, "unchanged": 3885}
 
 
 def test_skipped_lines_end_non_zero_with_a_summary_and_report(

@@ -67,12 +67,12 @@ def test_second_import_of_same_snapshot_changes_nothing(engine: Engine) -> None:
     with engine.connect() as conn:
         stamp = conn.execute(select(func.max(Paper.updated_at))).scalar_one()
     second = import_records(engine, JsonlSnapshot(SAMPLE), batch_size=1000)
-    assert first.ok and first.papers.inserted == 2822
+    assert first.ok and first.papers.inserted == 3885
     assert (second.papers.inserted, second.papers.updated) == (0, 0)
-    assert second.papers.unchanged == 2822
+    assert second.papers.unchanged == 3885
     with engine.connect() as conn:
         assert conn.execute(select(func.max(Paper.updated_at))).scalar_one() == stamp
-    assert _count(engine, Paper) == 2822
+    assert _count(engine, Paper) == 3885
 
 
 def test_kaggle_and_shared_shapes_mix_in_one_file(engine: Engine, tmp_path: Path) -> None:

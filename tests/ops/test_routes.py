@@ -173,7 +173,7 @@ def test_a_node_shutting_down_mid_embedding_stops_its_index_follower(
     from papertide.search.follower import IndexFollower
     from papertide.store.schema import Embedding
 
-    load_demo_data(settings, engine)  # 3,098 papers without vectors: minutes of embedding
+    load_demo_data(settings, engine)  # 4,161 papers without vectors: minutes of embedding
     settings = settings.model_copy(update={"index_sync_seconds": 0.2})
     app = create_app(settings, engine=engine)
     follower = app.state.web.index_follower
@@ -189,7 +189,7 @@ def test_a_node_shutting_down_mid_embedding_stops_its_index_follower(
     # instead of being abandoned inside the model (that aborted the interpreter before).
     assert follower.thread is not None and not follower.thread.is_alive()
     done = embedded()
-    assert 0 < done < 3098
+    assert 0 < done < 4161
     time.sleep(1)
     assert embedded() == done  # nothing runs on after shutdown
 

@@ -1,4 +1,4 @@
-"""Each kind of query behaves as a researcher expects, on the bundled sample's 2,822 real arXiv
+"""Each kind of query behaves as a researcher expects, on the bundled sample's 3,885 real arXiv
 papers searched with the bundled model (index built once for the module, SQLite: the index and
 the ranking do not depend on the database)."""
 

@@ -1,6 +1,6 @@
 """Precomputed vectors of the bundled sample (`papertide/sample/sample_embeddings.npz`).
 
-`papertide demo` would otherwise embed 2,822 papers (a minute or more on 2 cores) before semantic
+`papertide demo` would otherwise embed 4,161 papers (a minute or more on 2 cores) before semantic
 search works. The file holds float16 vectors keyed by arXiv id, the model name and the content
 hash of the text they were computed from; only papers whose text is unchanged get them.
 Made by `bench/make_sample_vectors.py`.
