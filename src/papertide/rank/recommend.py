@@ -251,6 +251,8 @@ class Ranker:
         if self.candidates:
             try:
                 self._cand_text = self._text.fit_transform([paper_text(p) for p in self.candidates])
+                # The terms max_df dropped, kept only for introspection: tens of MB for a week.
+                self._text.stop_words_ = None
             except ValueError:  # only stop words: the text space has nothing to say
                 self._cand_text = None
             try:
@@ -370,7 +372,7 @@ class RankerCache:
     a library against it milliseconds. A pool is known by its papers and their content hashes, so
     a new listing day, a new feed entry or a revised abstract builds a new ranker."""
 
-    def __init__(self, max_entries: int = 4) -> None:
+    def __init__(self, max_entries: int = 2) -> None:
         self.max_entries = max_entries
         self._rankers: OrderedDict[str, Ranker] = OrderedDict()
         self._lock = threading.Lock()
@@ -431,20 +433,21 @@ def recommend(
     *,
     candidates: Sequence[Paper] | None = None,
     categories: Sequence[str] = (),
+    days: int = 7,
     cache: RankerCache | None = None,
     limit: int = 10,
     min_score: float = MIN_SCORE,
 ) -> list[Recommendation]:
-    """Recommendations for `owner` that reach `min_score`, among `candidates` (default: the last
-    week's listing in `categories` plus the feed, `recent_candidates`; through `cache` when
-    given, so the requests of a process share one ranker per pool)."""
+    """Recommendations for `owner` that reach `min_score`, among `candidates` (default: the
+    listing of the last `days` in `categories` plus the feed, `recent_candidates`; through
+    `cache` when given, so the requests of a process share one ranker per pool)."""
     liked, disliked = load_seeds(session, owner)
     if not liked:
         return []
     if candidates is not None:
         ranker = Ranker(candidates)
     elif cache is not None:
-        ranker = cache.ranker(session, now, categories=categories)
+        ranker = cache.ranker(session, now, days=days, categories=categories)
     else:
-        ranker = Ranker(recent_candidates(session, now, categories=categories))
+        ranker = Ranker(recent_candidates(session, now, days=days, categories=categories))
     return ranker.rank(liked, disliked, limit=limit, min_score=min_score)
