@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import platform
 import statistics
 import sys
@@ -166,6 +167,8 @@ def main() -> int:
                 "library": args.library,
                 "repeat": args.repeat,
                 "results": rows,
+                # 2 cores shared with other jobs: the load says how busy they were.
+                "load_average_1min": round(os.getloadavg()[0], 2),
                 "machine": platform.platform(),
                 "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             },

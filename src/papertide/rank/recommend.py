@@ -5,9 +5,11 @@ The ranker is a nearest-neighbour vote, not a per-person classifier: per candida
 its k best cosine similarities to the liked papers, in two spaces — the words of title and
 abstract (tf-idf, uni- and bigrams) and the authors (tf-idf over author names, since people
 follow groups as much as topics) — minus a penalty for resembling a "not interested" paper.
-`bench/recommend_eval.py` measures it against arxiv-sanity-lite's tf-idf + SVM on real data
-(figures in docs/digest.md); the stored sentence embeddings were tried as a third space and made
-the ranking worse on that data, so they are not used here.
+The candidates are the period's whole listing in the instance's categories plus the community
+feed (`recent_candidates`). `bench/foryou_eval.py` (the whole listing of a day) and
+`bench/recommend_eval.py` (a feed day) measure it against arxiv-sanity-lite's tf-idf + SVM on
+real data (figures in docs/digest.md); the stored sentence embeddings were tried as a third space
+and made the ranking worse on that data, so they are not used here.
 """
 
 from __future__ import annotations
