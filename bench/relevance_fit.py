@@ -78,7 +78,10 @@ THRESHOLDS = np.round(np.arange(0.05, 0.951, 0.01), 2)
 
 def load(cache: Path, name: str) -> list[dict[str, Any]]:
     with (cache / f"{name}.pkl").open("rb") as handle:
-        return pickle.load(handle)["queries"]  # type: ignore[no-any-return]
+        data = pickle.load(handle)
+    for q in data["queries"]:
+        q["docs"] = data["docs"]
+    return data["queries"]  # type: ignore[no-any-return]
 
 
 CASCADE = True  # --no-cascade: the ablation that treats every query as a topic
@@ -91,7 +94,7 @@ def tables(queries: list[dict[str, Any]], mode: str) -> list[tuple[dict[str, Any
         m = q[mode]
         fused = Fused(list(m["paper_ids"]), m["fused"], m["keyword"], m["semantic"])
         evidence = QueryEvidence(list(m["terms"]), m["idf"], m["matches"], m.get("known"))
-        background = Background(q["bg_mean"], q["bg_std"]) if mode != "keyword" else None
+        background = Background(q["bg_mean"], q["bg_std"], q["docs"]) if mode != "keyword" else None
         few = CASCADE and classify(q["text"], parse_query(q["text"])).few_answers
         table = feature_table(fused, evidence, background, few_answers=few)
         depth = min(CALIBRATION_DEPTH, len(fused.paper_ids))
@@ -141,14 +144,21 @@ def fit(
     parts: dict[str, list[tuple[dict[str, Any], np.ndarray, int]]],
     names: tuple[str, ...],
     c: float,
+    offset: str | None = None,
+    offset_weight: float = 1.0,
 ) -> Calibrator:
+    """`offset`: a feature added to the logit with a fixed weight (a label-free prior)."""
     queries = []
+    offsets = []
     for data in parts.values():
         weight = 1.0 / sum(len(lab) for _, lab, _ in data)
         for t, lab, _ in data:
             if len(lab):
                 queries.append((feature_rows(t, names), lab, bool(t[FEW_ANSWERS][0]), weight))
-    return fit_cascade_calibrator(queries, names, c=c)
+                offsets.append(t[offset] if offset else np.zeros(len(lab)))
+    return fit_cascade_calibrator(
+        queries, names, c=c, offsets=offsets, offset=offset, offset_weight=offset_weight
+    )
 
 
 def run_mode(

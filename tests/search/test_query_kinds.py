@@ -177,5 +177,16 @@ def test_what_can_be_a_name_is_read_from_the_text_alone() -> None:
 
 
 def test_nonsense_finds_nothing(sample: Sample) -> None:
-    for typed in ("qwzx blorfing snarkle", "zzkqv wwpt"):
+    # Random letters, and word salads of everyday words: some of these words occur in the
+    # sample ("giraffe" names a spectrograph in one paper) but no paper has them together and
+    # none is close in meaning.
+    for typed in ("qwzx blorfing snarkle", "zzkqv wwpt", "marmalade trombone giraffe",
+                  "walrus kazoo pudding", "teapot pancake umbrella", "giraffe banjo"):  # fmt: skip
         assert sample.relevant(typed) == [], typed
+
+
+def test_real_topics_of_the_sample_still_find_papers(sample: Sample) -> None:
+    for topic in ("dark matter", "speech recognition", "mixture of experts", "black hole"):
+        found = sample.relevant(topic)
+        assert len(found) >= 3, topic
+        assert all(topic.split()[-1][:5] in sample.text(a) for a in found[:3]), topic

@@ -12,15 +12,18 @@ from papertide.search.api import Searcher
 from papertide.search.calibration import (
     FEATURES,
     FEW_ANSWERS,
+    HAS_SEMANTIC,
     NO_EVIDENCE,
     Background,
     Calibrator,
     QueryEvidence,
     cascade,
+    excess_over_background,
     feature_table,
     fit_cascade_calibrator,
     non_increasing,
     relevance_from,
+    score_mixture,
 )
 from papertide.search.fusion import fuse
 from papertide.search.keyword import KeywordDoc, KeywordIndex
@@ -60,7 +63,7 @@ def test_feature_table_has_every_feature_and_reads_the_background() -> None:
     fused = fuse({1: 3.0, 2: 1.0}, {1: 0.6, 2: 0.3}, 0.5)
     evidence = QueryEvidence(["a"], np.array([2.0]), np.array([[True], [False]]))
     table = feature_table(fused, evidence, Background(0.1, 0.1), few_answers=True)
-    assert set(table) == {*FEATURES, FEW_ANSWERS}
+    assert set(table) == {*FEATURES, FEW_ANSWERS, HAS_SEMANTIC}
     assert table["cos_z"].tolist() == pytest.approx([5.0, 2.0])
     assert table["coverage"].tolist() == [1.0, 0.0]
     assert table[FEW_ANSWERS].tolist() == [1.0, 1.0]
@@ -82,6 +85,55 @@ def test_a_query_whose_words_no_paper_has_gets_nothing_above_any_line() -> None:
     # a close semantic match (far above the background) still counts without shared words
     close = fuse({}, {1: 0.9, 2: 0.3}, 1.0)
     assert relevance_from(by_cosine, feature_table(close, unknown, Background(0.1, 0.08)))[0] > 0.5
+
+
+def test_words_no_paper_has_together_and_no_close_meaning_is_no_evidence() -> None:
+    # "marmalade trombone giraffe": one paper mentions a giraffe, the rest are far in meaning
+    fused = fuse({1: 6.8}, {1: 0.08, 2: 0.24, 3: 0.2}, 0.4)
+    words = QueryEvidence(
+        ["marmalad", "trombon", "giraff"],
+        np.full(3, 7.5),
+        np.array([[False, False, True], [False, False, False], [False, False, False]]),
+        np.array([False, False, True]),
+    )
+    lenient = Calibrator([0.0], 0.0, [0.0], [1.0], ("cos",))  # p = 0.5 for everything
+    assert relevance_from(lenient, feature_table(fused, words, Background(0.0, 0.05))).max() <= (
+        NO_EVIDENCE
+    )
+    # the same words with a paper close in meaning, or a paper holding most of the idf mass
+    close = fuse({1: 6.8}, {1: 0.08, 2: 0.55, 3: 0.2}, 0.4)
+    assert relevance_from(lenient, feature_table(close, words, Background(0.0, 0.05)))[0] > 0.4
+    most = QueryEvidence(words.terms, words.idf, np.ones((3, 3), dtype=bool), np.ones(3, bool))
+    assert relevance_from(lenient, feature_table(fused, most, Background(0.0, 0.05)))[0] > 0.4
+    # keyword mode has no cosine: the rule needs one
+    kw_only = fuse({1: 6.8, 2: 3.0}, {}, 0.0)
+    assert relevance_from(lenient, feature_table(kw_only, words, None))[0] > 0.4
+
+
+def test_score_mixture_finds_the_planted_relevant_scores() -> None:
+    rng = np.random.default_rng(3)
+    relevant = rng.normal(0.72, 0.03, 15)
+    rest = 0.3 + rng.exponential(0.05, 85)
+    scores = np.sort(np.concatenate([relevant, rest]))[::-1]
+    posterior, count = score_mixture(scores)
+    assert count == pytest.approx(15, abs=4)
+    assert posterior[:10].min() > 0.9 and posterior[-30:].max() < 0.1
+    # nothing but the exponential tail: few or no relevant ones
+    _, none = score_mixture(np.sort(0.3 + rng.exponential(0.05, 100))[::-1])
+    assert none < 5
+    assert score_mixture(np.full(50, 0.4))[1] == 0.0 and score_mixture(np.zeros(2))[1] == 0.0
+
+
+def test_excess_over_background_counts_papers_the_background_cannot_explain() -> None:
+    rng = np.random.default_rng(4)
+    background = Background(0.1, 0.05, docs=10_000)
+    noise = np.sort(rng.normal(0.1, 0.05, 10_000))[::-1]
+    share, count = excess_over_background(noise[:100], background)
+    assert count < 5 and share.mean() < 0.2
+    planted = np.sort(np.concatenate([noise[30:], np.full(30, 0.6)]))[::-1]
+    share, count = excess_over_background(planted[:100], background)
+    assert count == pytest.approx(30, abs=5) and share[:30].min() > 0.9
+    assert excess_over_background(noise[:10], Background(0.1, 0.05))[1] == 0.0  # size unknown
 
 
 def test_claims_get_one_answer_topics_many() -> None:

@@ -136,7 +136,7 @@ class HybridEngine:
         alone = names_one_paper(query, target)
         calibrator = p.calibrator(mode)
         if calibrator is not None:
-            background = self.background.for_query(qvec) if qvec is not None else None
+            background = self.background.for_query(qvec, flt) if qvec is not None else None
             relevance = score_relevance(
                 self.keyword,
                 query,
