@@ -4,6 +4,7 @@ the ranking do not depend on the database)."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import uuid
 from collections.abc import Iterator
@@ -190,3 +191,15 @@ def test_real_topics_of_the_sample_still_find_papers(sample: Sample) -> None:
         found = sample.relevant(topic)
         assert len(found) >= 3, topic
         assert all(topic.split()[-1][:5] in sample.text(a) for a in found[:3]), topic
+
+
+def test_relevance_is_a_probability_that_never_rises_down_the_ranking(sample: Sample) -> None:
+    for typed in ("retrieval augmented generation", "Sudoku can be solved with oscillatory "
+                  "neural networks.", "dark matter", "marmalade trombone giraffe"):  # fmt: skip
+        ranked = sample.ranked(typed, limit=200)
+        probabilities = [r for _, r in ranked]
+        assert all(0.0 <= r <= 1.0 for r in probabilities), typed
+        assert all(a >= b - 1e-4 for a, b in itertools.pairwise(probabilities)), typed
+        # the line keeps a prefix of the ranking: what is above it comes first
+        relevant = sample.relevant(typed)
+        assert relevant == [a for a, _ in ranked[: len(relevant)]], typed

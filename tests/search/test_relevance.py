@@ -161,6 +161,38 @@ def test_cascade_fit_recovers_the_model_it_was_drawn_from() -> None:
     assert np.allclose(again.predict(queries[0][0]), model.predict(queries[0][0]), atol=1e-4)
 
 
+def test_an_offset_prior_moves_the_logit_with_its_fixed_weight_and_round_trips() -> None:
+    table = {"cos": np.array([0.5, 0.5]), "mix_prior": np.array([2.0, -2.0])}
+    plain = Calibrator([1.0], 0.0, [0.5], [0.1], ("cos",))
+    with_prior = Calibrator([1.0], 0.0, [0.5], [0.1], ("cos",), "mix_prior", 0.5)
+    assert plain.predict_table(table).tolist() == pytest.approx([0.5, 0.5])
+    logit = np.log(with_prior.predict_table(table) / (1 - with_prior.predict_table(table)))
+    assert logit.tolist() == pytest.approx([1.0, -1.0])
+    again = Calibrator.from_dict(with_prior.to_dict())
+    assert again.offset == "mix_prior" and again.offset_weight == 0.5
+    assert "offset" not in plain.to_dict()
+    with pytest.raises(ValueError):
+        Calibrator([1.0], 0.0, [0.5], [0.1], ("cos",), "no_such_feature")
+
+
+def test_the_fit_learns_only_what_the_offset_leaves() -> None:
+    # labels drawn from sigmoid(0.5 * prior + 1.5 x): with the prior as an offset of weight 0.5
+    # the fit finds the slope of x and no intercept
+    rng = np.random.default_rng(5)
+    queries, offsets = [], []
+    for _ in range(400):
+        prior = rng.normal(0, 2) * np.ones(20)
+        x = rng.normal(size=(20, 1))
+        p = 1 / (1 + np.exp(-(0.5 * prior + 1.5 * x[:, 0])))
+        queries.append((x, (rng.random(20) < p).astype(int), False, 1.0))
+        offsets.append(prior)
+    model = fit_cascade_calibrator(
+        queries, ("cos",), c=100.0, offsets=offsets, offset="mix_prior", offset_weight=0.5
+    )
+    assert (model.coef / model.scale)[0] == pytest.approx(1.5, abs=0.2)
+    assert abs(model.intercept - (-(model.coef * model.mean / model.scale).sum())) < 0.2
+
+
 def test_shipped_parameters_load_for_every_mode() -> None:
     params = load_params()
     for mode in ("hybrid", "semantic", "keyword"):
