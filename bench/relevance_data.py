@@ -6,8 +6,11 @@ For SciFact **train** and the three collections of ../shared/data/ir_collections
 they are the only judgements these have, and they are used for fitting and leave-one-out
 validation, never for reporting a test figure): the hybrid ranking of each query with the
 shipped retrieval parameters, each candidate's BM25 and cosine, the query's analysed terms and
-their idf, which candidates contain which term, and the label. Written as one pickle per
-collection under the cache folder (never in the repository: the data may not be bundled).
+their idf, which candidates contain which term, and the label; for the score-distribution
+studies also the query's best 1,000 cosines over the collection and BM25 scores, its cosines to
+the background sample the serving code uses, and each sampled paper's nearest-neighbour cosine.
+Written as one pickle per collection under the cache folder (never in the repository: the data
+may not be bundled).
 SciFact test is not read here.
 """
 

@@ -282,3 +282,15 @@ def test_query_evidence_reads_the_index_in_groups_of_ids(tmp_path: Path) -> None
     # papers known to have BM25 0 are not looked up
     skipped = query_evidence(keyword, query, [3, 4], bm25=[0.0, 1.0])
     assert skipped.matches.tolist() == [[False, False, False], [False, False, False]]
+
+
+def test_a_deeper_page_keeps_the_first_pools_places_and_probabilities() -> None:
+    from papertide.search.engine import Ranked, extend
+
+    base = Ranked("hybrid", fuse({1: 3.0, 2: 2.0}, {}, 0.0), np.array([0.5, 0.1]), 2)
+    deeper = Ranked("hybrid", fuse({2: 3.0, 3: 2.0, 1: 1.0}, {}, 0.0), np.array([0.6, 0.4, 0.2]), 3)
+    both = extend(base, deeper)
+    assert both.fused.paper_ids == [1, 2, 3] and both.total_candidates == 3
+    assert both.relevance.tolist() == [0.5, 0.1, 0.1]  # never above the first pool's last
+    assert len(both.fused.keyword) == len(both.fused.semantic) == 3
+    assert extend(base, base) is base
