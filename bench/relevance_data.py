@@ -6,8 +6,11 @@ For SciFact **train** and the three collections of ../shared/data/ir_collections
 they are the only judgements these have, and they are used for fitting and leave-one-out
 validation, never for reporting a test figure): the hybrid ranking of each query with the
 shipped retrieval parameters, each candidate's BM25 and cosine, the query's analysed terms and
-their idf, which candidates contain which term, and the label. Written as one pickle per
-collection under the cache folder (never in the repository: the data may not be bundled).
+their idf, which candidates contain which term, and the label; for the score-distribution
+studies also the query's best 1,000 cosines over the collection and BM25 scores, its cosines to
+the background sample the serving code uses, and each sampled paper's nearest-neighbour cosine.
+Written as one pickle per collection under the cache folder (never in the repository: the data
+may not be bundled).
 SciFact test is not read here.
 """
 
@@ -31,7 +34,7 @@ from papertide.search.beir import load_beir  # noqa: E402
 from papertide.search.engine import MODES  # noqa: E402
 from papertide.search.evaluate import eval_query, index_beir  # noqa: E402
 from papertide.search.params import load_params  # noqa: E402
-from papertide.search.relevance import query_evidence  # noqa: E402
+from papertide.search.relevance import BACKGROUND_SAMPLE, query_evidence  # noqa: E402
 
 DATA = Path("/work/shared/data")
 COLLECTIONS = {
@@ -40,6 +43,16 @@ COLLECTIONS = {
     "medline": (DATA / "ir_collections" / "medline", "test"),
     "npl": (DATA / "ir_collections" / "npl", "test"),
 }
+
+
+def nearest_neighbour(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Cosine of each sampled paper to its nearest other paper (collection density)."""
+    out = np.empty(len(rows), dtype=np.float32)
+    for start in range(0, len(rows), 512):
+        block = matrix[rows[start : start + 512]] @ matrix.T
+        block[np.arange(len(block)), rows[start : start + 512]] = -1.0
+        out[start : start + 512] = block.max(axis=1)
+    return out
 
 
 def extract(name: str, folder: Path, split: str, cache: Path, embedder: object) -> None:
@@ -55,6 +68,13 @@ def extract(name: str, folder: Path, split: str, cache: Path, embedder: object) 
         matrix = matrix.astype(np.float64)
         mean = matrix.mean(axis=0)
         cov = np.cov(matrix, rowvar=False)
+        # The serving code sees the collection through a fixed sample of its vectors
+        # (BackgroundModel): the same sample here, for query-time distribution features.
+        sample_rows = np.arange(len(matrix))
+        if len(sample_rows) > BACKGROUND_SAMPLE:
+            sample_rows = np.linspace(0, len(matrix) - 1, BACKGROUND_SAMPLE).astype(np.int64)
+        sample = matrix[sample_rows]
+        nn = nearest_neighbour(matrix, sample_rows)
         queries = []
         for qid, text in data.queries.items():
             parsed = eval_query(text)
@@ -67,7 +87,14 @@ def extract(name: str, folder: Path, split: str, cache: Path, embedder: object) 
                 "relevant": sum(1 for g in judged.values() if g > 0),
                 "bg_mean": float(mean @ qvec),
                 "bg_std": float(np.sqrt(max(qvec @ cov @ qvec, 1e-12))),
-                "cos_sorted": np.sort(cos_all)[::-1][:200],
+                "cos_sorted": np.sort(cos_all)[::-1][:1000].astype(np.float32),
+                "cos_sample": (sample @ qvec.astype(np.float64)).astype(np.float32),
+                "bm25_top": np.array(
+                    [s for _, s in engine.keyword.search(parsed.tantivy_string(), limit=1000)[0]]
+                    if parsed.has_keywords
+                    else [],
+                    dtype=np.float32,
+                ),
             }
             for mode in MODES:
                 fused = engine.rank(parsed, mode=mode, query_vector=qvec).fused
@@ -88,7 +115,9 @@ def extract(name: str, folder: Path, split: str, cache: Path, embedder: object) 
             queries.append(row)
     out = cache / f"{name}.pkl"
     with out.open("wb") as handle:
-        pickle.dump({"name": name, "docs": len(data.docs), "queries": queries}, handle)
+        pickle.dump(
+            {"name": name, "docs": len(data.docs), "nn_sample": nn, "queries": queries}, handle
+        )
     print(f"{name}: {len(queries)} queries, {time.perf_counter() - started:.0f} s -> {out}")
 
 

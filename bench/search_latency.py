@@ -17,9 +17,11 @@ Results: a table on stdout and bench/results/search_latency.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import gzip
 import json
+import os
 import random
 import resource
 import sys
@@ -31,7 +33,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+# The serving process of a before/after comparison imports papertide from another checkout.
+sys.path.insert(0, os.environ.get("PAPERTIDE_BENCH_SRC", str(ROOT / "src")))
 
 from papertide.config import Settings  # noqa: E402
 from papertide.search.api import Searcher  # noqa: E402
@@ -42,6 +45,9 @@ from papertide.search.state import IndexState, write_state  # noqa: E402
 from papertide.search.vectors import RowMeta, VectorIndex  # noqa: E402
 
 ARXIV = ROOT.parent / "shared" / "data" / "arxiv" / "arxiv_papers.jsonl.gz"
+
+
+MODES = ("keyword", "semantic", "hybrid", "hybrid_filtered")
 
 
 def rss_mb() -> float:
@@ -89,11 +95,33 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values) * 1000, q))
 
 
-def run_size(size: int, papers: list[dict[str, object]], queries: list[str], seed: int) -> dict:
+def run_size(
+    size: int,
+    papers: list[dict[str, object]],
+    queries: list[str],
+    seed: int,
+    keep: Path | None = None,
+    srcs: list[Path] | None = None,
+    rounds: int = 1,
+    modes: tuple[str, ...] = MODES,
+) -> dict:
+    """Build (or, with `keep`, reuse) the indexes of `size` papers and time the queries.
+
+    `srcs`: serve from each of these checkouts' src folders in turn, `rounds` times, so that a
+    before/after pair shares the machine's load (the result holds every run and its load).
+    """
     rng = np.random.default_rng(seed)
     result: dict[str, object] = {"papers": size}
-    with tempfile.TemporaryDirectory(prefix=f"bench-{size}-") as tmp:
+    with contextlib.ExitStack() as stack:
+        if keep is None:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix=f"bench-{size}-"))
+        else:
+            tmp = str(keep / str(size))
         index_dir = Path(tmp) / "index"
+        if (index_dir / "state.json").exists():
+            print(f"[{size}] reusing the indexes in {index_dir}", flush=True)
+            return serve_all(result, index_dir, queries, srcs, rounds, modes)
+        index_dir.mkdir(parents=True, exist_ok=True)
         params = load_params()
         settings = Settings(data_dir=Path(tmp), index_dir=index_dir)
         searcher = Searcher(settings, params)
@@ -172,25 +200,61 @@ def run_size(size: int, papers: list[dict[str, object]], queries: list[str], see
         result["index_disk_mb"] = round(
             sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file()) / 1e6, 0
         )
-        # Queries run in a fresh process, so its RSS is that of a process holding the index.
-        import subprocess
+        return serve_all(result, index_dir, queries, srcs, rounds, modes)
 
-        qfile = Path(tmp) / "queries.json"
-        qfile.write_text(json.dumps(queries))
-        out = subprocess.run(
-            [sys.executable, "-X", "faulthandler", __file__, "--serve", str(index_dir), str(qfile)],
-            capture_output=True,
-            text=True,
-        )
-        if out.returncode != 0:
-            sys.exit(f"the serving process failed:\n{out.stderr[-3000:]}")
-        result.update(json.loads(out.stdout.strip().splitlines()[-1]))
-        for mode in ("keyword", "semantic", "hybrid", "hybrid_filtered"):
-            print(f"[{size}] {mode}: {result[mode]}", flush=True)
+
+def serve_all(
+    result: dict[str, object],
+    index_dir: Path,
+    queries: list[str],
+    srcs: list[Path] | None,
+    rounds: int,
+    modes: tuple[str, ...],
+) -> dict[str, object]:
+    """Queries run in a fresh process, so its RSS is that of a process holding the index."""
+    import subprocess
+
+    qfile = index_dir.parent / "queries.json"
+    qfile.write_text(json.dumps(queries))
+    runs = []
+    for round_ in range(rounds):
+        for src in srcs or [ROOT / "src"]:
+            load = os.getloadavg()[0]
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    "-X",
+                    "faulthandler",
+                    __file__,
+                    "--serve",
+                    str(index_dir),
+                    str(qfile),
+                    ",".join(modes),
+                ],
+                capture_output=True,
+                text=True,
+                env={**os.environ, "PAPERTIDE_BENCH_SRC": str(src)},
+            )
+            if out.returncode != 0:
+                sys.exit(f"the serving process failed:\n{out.stderr[-3000:]}")
+            run = json.loads(out.stdout.strip().splitlines()[-1])
+            run.update(src=str(src), round=round_ + 1, load_before=round(load, 2))
+            run["load_after"] = round(os.getloadavg()[0], 2)
+            runs.append(run)
+            for mode in modes:
+                print(
+                    f"[{result['papers']}] {src} round {round_ + 1} (load {load:.1f}) "
+                    f"{mode}: {run[mode]}",
+                    flush=True,
+                )
+    if len(runs) == 1:
+        result.update(runs[0])
+    else:
+        result["runs"] = runs
     return result
 
 
-def serve(index_dir: Path, query_file: Path) -> None:
+def serve(index_dir: Path, query_file: Path, modes: tuple[str, ...] = MODES) -> None:
     """Load the index as the web app would and time the queries; print one JSON line."""
     from papertide.search.api import SearchFilters
 
@@ -201,7 +265,7 @@ def serve(index_dir: Path, query_file: Path) -> None:
     searcher.search("warm up the model and the files", min_relevance=0.0)
     result: dict[str, object] = {"rss_mb_loaded": round(rss_mb(), 0), "rss_mb_start": before}
     cats = [("cs.CV",), ("astro-ph",), ("math",), ("cs.CL",)]
-    for mode in ("keyword", "semantic", "hybrid", "hybrid_filtered"):
+    for mode in modes:
         times = []
         for i, q in enumerate(queries):
             flt = SearchFilters(categories=cats[i % 4]) if mode == "hybrid_filtered" else None
@@ -223,13 +287,24 @@ def serve(index_dir: Path, query_file: Path) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--serve":
-        serve(Path(sys.argv[2]), Path(sys.argv[3]))
+    if len(sys.argv) in (4, 5) and sys.argv[1] == "--serve":
+        modes = tuple(sys.argv[4].split(",")) if len(sys.argv) == 5 else MODES
+        serve(Path(sys.argv[2]), Path(sys.argv[3]), modes)
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="158898,1000000")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--keep", type=Path, default=None, help="build the indexes here once")
+    parser.add_argument(
+        "--src", type=Path, action="append", default=None, help="serve from this src (repeat)"
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="alternate the --src runs")
+    parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "bench" / "results" / "search_latency.json"
+    )
     args = parser.parse_args()
+    modes = tuple(args.modes.split(","))
     if not ARXIV.exists():
         sys.exit(f"{ARXIV} not found: this benchmark needs the shared arXiv file")
     papers = load_papers()
@@ -246,20 +321,28 @@ def main() -> None:
         "sizes": [],
     }
     for size in [int(s) for s in args.sizes.split(",")]:
-        results["sizes"].append(run_size(size, papers, queries, seed=size))  # type: ignore[union-attr]
+        results["sizes"].append(  # type: ignore[union-attr]
+            run_size(size, papers, queries, size, args.keep, args.src, args.rounds, modes)
+        )
         gc.collect()
-    out = ROOT / "bench" / "results" / "search_latency.json"
+    out = args.out
+    results["command"] = " ".join(["python", *sys.argv])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1) + "\n")
     print(f"\n{'papers':>10} {'mode':<16} {'p50 ms':>8} {'p95 ms':>8}")
     for r in results["sizes"]:  # type: ignore[union-attr]
-        for mode in ("keyword", "semantic", "hybrid", "hybrid_filtered"):
-            print(f"{r['papers']:>10,} {mode:<16} {r[mode]['p50_ms']:>8} {r[mode]['p95_ms']:>8}")
-        print(
-            f"{r['papers']:>10,} build keyword {r['keyword_build_s']} s, vectors "
-            f"{r['vector_build_s']} s; add 1,000: {r['add_1000_s']} s; "
-            f"RSS {r['rss_mb_after_queries']} MB"
-        )
+        for run in r.get("runs", [r]):
+            for mode in modes:
+                print(
+                    f"{r['papers']:>10,} {mode:<16} {run[mode]['p50_ms']:>8}"
+                    f" {run[mode]['p95_ms']:>8}  {run.get('src', '')}"
+                    f" load {run.get('load_before', '')}"
+                )
+        if "keyword_build_s" in r:
+            print(
+                f"{r['papers']:>10,} build keyword {r['keyword_build_s']} s, vectors "
+                f"{r['vector_build_s']} s; add 1,000: {r['add_1000_s']} s"
+            )
     print(f"wrote {out}")
 
 

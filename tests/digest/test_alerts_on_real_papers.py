@@ -159,7 +159,7 @@ def test_recommendation_mails_hold_only_papers_that_clear_the_line_with_reasons(
     (mail,) = smtp.inbox.to("video@example.org")
     text = str(mail.get_body(("plain",)).get_content())  # type: ignore[union-attr]
     sent = _mailed_ids(mail, papers) - set(video)
-    pool = recent_candidates(db, NOW, days=7)
+    pool = recent_candidates(db, NOW, days=7, categories=mail_settings.categories)
     liked = list(db.scalars(select(Paper).where(Paper.arxiv_id.in_(video))))
     every = Ranker(pool).rank(liked, limit=len(pool), min_score=0.0)
     by_id = {p.id: p.arxiv_id for p in pool}
@@ -193,7 +193,9 @@ def test_for_you_lists_only_papers_that_clear_the_line_each_with_its_reason(
         page = client.get("/recommendations").text
     listed = page[page.index("<ol>") : page.index("</ol>")]
     shown = re.findall(r'<li>\s*<a href="/papers/([^"]+)"', listed)
-    pool = recent_candidates(db, dt.datetime.now(dt.UTC), days=7)
+    pool = recent_candidates(
+        db, dt.datetime.now(dt.UTC), days=7, categories=mail_settings.categories
+    )
     liked = list(db.scalars(select(Paper).where(Paper.arxiv_id.in_(video))))
     every = Ranker(pool).rank(liked, limit=len(pool), min_score=0.0)
     by_id = {p.id: p.arxiv_id for p in pool}

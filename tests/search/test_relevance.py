@@ -12,15 +12,18 @@ from papertide.search.api import Searcher
 from papertide.search.calibration import (
     FEATURES,
     FEW_ANSWERS,
+    HAS_SEMANTIC,
     NO_EVIDENCE,
     Background,
     Calibrator,
     QueryEvidence,
     cascade,
+    excess_over_background,
     feature_table,
     fit_cascade_calibrator,
     non_increasing,
     relevance_from,
+    score_mixture,
 )
 from papertide.search.fusion import fuse
 from papertide.search.keyword import KeywordDoc, KeywordIndex
@@ -60,7 +63,7 @@ def test_feature_table_has_every_feature_and_reads_the_background() -> None:
     fused = fuse({1: 3.0, 2: 1.0}, {1: 0.6, 2: 0.3}, 0.5)
     evidence = QueryEvidence(["a"], np.array([2.0]), np.array([[True], [False]]))
     table = feature_table(fused, evidence, Background(0.1, 0.1), few_answers=True)
-    assert set(table) == {*FEATURES, FEW_ANSWERS}
+    assert set(table) == {*FEATURES, FEW_ANSWERS, HAS_SEMANTIC}
     assert table["cos_z"].tolist() == pytest.approx([5.0, 2.0])
     assert table["coverage"].tolist() == [1.0, 0.0]
     assert table[FEW_ANSWERS].tolist() == [1.0, 1.0]
@@ -82,6 +85,55 @@ def test_a_query_whose_words_no_paper_has_gets_nothing_above_any_line() -> None:
     # a close semantic match (far above the background) still counts without shared words
     close = fuse({}, {1: 0.9, 2: 0.3}, 1.0)
     assert relevance_from(by_cosine, feature_table(close, unknown, Background(0.1, 0.08)))[0] > 0.5
+
+
+def test_words_no_paper_has_together_and_no_close_meaning_is_no_evidence() -> None:
+    # "marmalade trombone giraffe": one paper mentions a giraffe, the rest are far in meaning
+    fused = fuse({1: 6.8}, {1: 0.08, 2: 0.24, 3: 0.2}, 0.4)
+    words = QueryEvidence(
+        ["marmalad", "trombon", "giraff"],
+        np.full(3, 7.5),
+        np.array([[False, False, True], [False, False, False], [False, False, False]]),
+        np.array([False, False, True]),
+    )
+    lenient = Calibrator([0.0], 0.0, [0.0], [1.0], ("cos",))  # p = 0.5 for everything
+    assert relevance_from(lenient, feature_table(fused, words, Background(0.0, 0.05))).max() <= (
+        NO_EVIDENCE
+    )
+    # the same words with a paper close in meaning, or a paper holding most of the idf mass
+    close = fuse({1: 6.8}, {1: 0.08, 2: 0.55, 3: 0.2}, 0.4)
+    assert relevance_from(lenient, feature_table(close, words, Background(0.0, 0.05)))[0] > 0.4
+    most = QueryEvidence(words.terms, words.idf, np.ones((3, 3), dtype=bool), np.ones(3, bool))
+    assert relevance_from(lenient, feature_table(fused, most, Background(0.0, 0.05)))[0] > 0.4
+    # keyword mode has no cosine: the rule needs one
+    kw_only = fuse({1: 6.8, 2: 3.0}, {}, 0.0)
+    assert relevance_from(lenient, feature_table(kw_only, words, None))[0] > 0.4
+
+
+def test_score_mixture_finds_the_planted_relevant_scores() -> None:
+    rng = np.random.default_rng(3)
+    relevant = rng.normal(0.72, 0.03, 15)
+    rest = 0.3 + rng.exponential(0.05, 85)
+    scores = np.sort(np.concatenate([relevant, rest]))[::-1]
+    posterior, count = score_mixture(scores)
+    assert count == pytest.approx(15, abs=4)
+    assert posterior[:10].min() > 0.9 and posterior[-30:].max() < 0.1
+    # nothing but the exponential tail: few or no relevant ones
+    _, none = score_mixture(np.sort(0.3 + rng.exponential(0.05, 100))[::-1])
+    assert none < 5
+    assert score_mixture(np.full(50, 0.4))[1] == 0.0 and score_mixture(np.zeros(2))[1] == 0.0
+
+
+def test_excess_over_background_counts_papers_the_background_cannot_explain() -> None:
+    rng = np.random.default_rng(4)
+    background = Background(0.1, 0.05, docs=10_000)
+    noise = np.sort(rng.normal(0.1, 0.05, 10_000))[::-1]
+    share, count = excess_over_background(noise[:100], background)
+    assert count < 5 and share.mean() < 0.2
+    planted = np.sort(np.concatenate([noise[30:], np.full(30, 0.6)]))[::-1]
+    share, count = excess_over_background(planted[:100], background)
+    assert count == pytest.approx(30, abs=5) and share[:30].min() > 0.9
+    assert excess_over_background(noise[:10], Background(0.1, 0.05))[1] == 0.0  # size unknown
 
 
 def test_claims_get_one_answer_topics_many() -> None:
@@ -107,6 +159,38 @@ def test_cascade_fit_recovers_the_model_it_was_drawn_from() -> None:
     assert slope[0] == pytest.approx(1.5, abs=0.2) and abs(slope[1]) < 0.2
     again = Calibrator.from_dict(model.to_dict())
     assert np.allclose(again.predict(queries[0][0]), model.predict(queries[0][0]), atol=1e-4)
+
+
+def test_an_offset_prior_moves_the_logit_with_its_fixed_weight_and_round_trips() -> None:
+    table = {"cos": np.array([0.5, 0.5]), "mix_prior": np.array([2.0, -2.0])}
+    plain = Calibrator([1.0], 0.0, [0.5], [0.1], ("cos",))
+    with_prior = Calibrator([1.0], 0.0, [0.5], [0.1], ("cos",), "mix_prior", 0.5)
+    assert plain.predict_table(table).tolist() == pytest.approx([0.5, 0.5])
+    logit = np.log(with_prior.predict_table(table) / (1 - with_prior.predict_table(table)))
+    assert logit.tolist() == pytest.approx([1.0, -1.0])
+    again = Calibrator.from_dict(with_prior.to_dict())
+    assert again.offset == "mix_prior" and again.offset_weight == 0.5
+    assert "offset" not in plain.to_dict()
+    with pytest.raises(ValueError):
+        Calibrator([1.0], 0.0, [0.5], [0.1], ("cos",), "no_such_feature")
+
+
+def test_the_fit_learns_only_what_the_offset_leaves() -> None:
+    # labels drawn from sigmoid(0.5 * prior + 1.5 x): with the prior as an offset of weight 0.5
+    # the fit finds the slope of x and no intercept
+    rng = np.random.default_rng(5)
+    queries, offsets = [], []
+    for _ in range(400):
+        prior = rng.normal(0, 2) * np.ones(20)
+        x = rng.normal(size=(20, 1))
+        p = 1 / (1 + np.exp(-(0.5 * prior + 1.5 * x[:, 0])))
+        queries.append((x, (rng.random(20) < p).astype(int), False, 1.0))
+        offsets.append(prior)
+    model = fit_cascade_calibrator(
+        queries, ("cos",), c=100.0, offsets=offsets, offset="mix_prior", offset_weight=0.5
+    )
+    assert (model.coef / model.scale)[0] == pytest.approx(1.5, abs=0.2)
+    assert abs(model.intercept - (-(model.coef * model.mean / model.scale).sum())) < 0.2
 
 
 def test_shipped_parameters_load_for_every_mode() -> None:
@@ -198,3 +282,15 @@ def test_query_evidence_reads_the_index_in_groups_of_ids(tmp_path: Path) -> None
     # papers known to have BM25 0 are not looked up
     skipped = query_evidence(keyword, query, [3, 4], bm25=[0.0, 1.0])
     assert skipped.matches.tolist() == [[False, False, False], [False, False, False]]
+
+
+def test_a_deeper_page_keeps_the_first_pools_places_and_probabilities() -> None:
+    from papertide.search.engine import Ranked, extend
+
+    base = Ranked("hybrid", fuse({1: 3.0, 2: 2.0}, {}, 0.0), np.array([0.5, 0.1]), 2)
+    deeper = Ranked("hybrid", fuse({2: 3.0, 3: 2.0, 1: 1.0}, {}, 0.0), np.array([0.6, 0.4, 0.2]), 3)
+    both = extend(base, deeper)
+    assert both.fused.paper_ids == [1, 2, 3] and both.total_candidates == 3
+    assert both.relevance.tolist() == [0.5, 0.1, 0.1]  # never above the first pool's last
+    assert len(both.fused.keyword) == len(both.fused.semantic) == 3
+    assert extend(base, base) is base

@@ -120,3 +120,19 @@ def test_many_small_batches_across_save_and_load_keep_every_row(tmp_path: Path) 
     assert new_only and all(pid > 1500 for pid, _ in new_only)
     coded = loaded.search(vectors[1], 5, Filter(has_code=True, categories=("c1",)))
     assert coded and all(pid % 2 == 0 and pid % 3 == 1 and pid <= 1500 for pid, _ in coded)
+
+
+def test_the_background_counts_the_papers_a_filter_allows(tmp_path: Path) -> None:
+    from papertide.search.relevance import BackgroundModel
+
+    index, vectors = build(tmp_path / "v", 3000, hnsw_min_rows=10**9)
+    background = BackgroundModel.of(index, sample=600)
+    assert background.docs == 3000
+    assert background.allowed(Filter()) == 3000
+    # every third paper has code; the sample's share estimates the allowed count
+    assert abs(background.allowed(Filter(has_code=True)) - 1000) <= 50
+    assert background.for_query(vectors[0], Filter(has_code=True)).docs < 1100
+    assert background.for_query(vectors[0]).docs == 3000
+    mask = index.allowed_rows(Filter(has_code=True), np.arange(0, 3000, 7))
+    assert mask is not None and len(mask) == len(range(0, 3000, 7))
+    assert mask.tolist() == [i % 3 == 0 for i in range(0, 3000, 7)]

@@ -233,7 +233,9 @@ class Composer:
         key = (period.start, period.end)
         if key not in self._rankers:
             days = max(1, round((period.end - period.start).total_seconds() / 86400))
-            pool = recent_candidates(self.session, period.end, days=days)
+            pool = recent_candidates(
+                self.session, period.end, days=days, categories=self.settings.categories
+            )
             ranker = Ranker(pool)
             ranker.prepare(list(self._papers.values()))  # every prefetched library at once
             self._rankers[key] = ranker

@@ -5,14 +5,19 @@ The ranker is a nearest-neighbour vote, not a per-person classifier: per candida
 its k best cosine similarities to the liked papers, in two spaces — the words of title and
 abstract (tf-idf, uni- and bigrams) and the authors (tf-idf over author names, since people
 follow groups as much as topics) — minus a penalty for resembling a "not interested" paper.
-`bench/recommend_eval.py` measures it against arxiv-sanity-lite's tf-idf + SVM on real data
-(figures in docs/digest.md); the stored sentence embeddings were tried as a third space and made
-the ranking worse on that data, so they are not used here.
+The candidates are the period's whole listing in the instance's categories plus the community
+feed (`recent_candidates`). `bench/foryou_eval.py` (the whole listing of a day) and
+`bench/recommend_eval.py` (a feed day) measure it against arxiv-sanity-lite's tf-idf + SVM on
+real data (figures in docs/digest.md); the stored sentence embeddings were tried as a third space
+and made the ranking worse on that data, so they are not used here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +31,15 @@ from papertide.latex import latex_to_text
 from papertide.models import SeedOwner
 from papertide.store.batch import in_chunks
 from papertide.store.queries import latest_feed_date
-from papertide.store.schema import Collection, CollectionItem, FeedEntry, Paper, SeedPaper, Vote
+from papertide.store.schema import (
+    Collection,
+    CollectionItem,
+    FeedEntry,
+    Paper,
+    PaperCategory,
+    SeedPaper,
+    Vote,
+)
 
 Matrix = NDArray[np.float32]
 
@@ -173,28 +186,40 @@ def seeds_for_many(
     return seeds
 
 
-def recent_candidates(session: Session, now: dt.datetime, *, days: int = 7) -> list[Paper]:
-    """Papers on the feed, or first announced, in the `days` up to the newest such day.
-
-    Anchored at the newest day with papers on or before `now` (as trending is), so a pause in
-    the listings, or a demo whose sample ended weeks ago, still has papers to recommend.
-    """
+def _pool_filter(session: Session, now: dt.datetime, days: int, categories: Sequence[str]) -> Any:
+    """The WHERE clause of `recent_candidates` (see there)."""
     today = now.date()
-    newest_announced = session.scalar(
-        select(func.max(Paper.first_announced)).where(Paper.first_announced <= today)
-    )
+    wanted = list(categories)
+    in_category = select(PaperCategory.paper_id).where(PaperCategory.category.in_(wanted))
+    newest = select(func.max(Paper.first_announced)).where(Paper.first_announced <= today)
+    if wanted:
+        newest = newest.where(Paper.id.in_(in_category))
+    newest_announced = session.scalar(newest)
     anchors = [d for d in (latest_feed_date(session, today), newest_announced) if d is not None]
     end = max(anchors, default=today)
     since = end - dt.timedelta(days=days)
     on_feed = select(FeedEntry.paper_id).where(
         FeedEntry.feed_date >= since, FeedEntry.feed_date <= end, FeedEntry.hidden.is_(False)
     )
-    stmt = select(Paper).where(
-        Paper.withdrawn.is_(False),
-        (Paper.id.in_(on_feed))
-        | ((Paper.first_announced >= since) & (Paper.first_announced <= end)),
-    )
-    return list(session.scalars(stmt))
+    listed = (Paper.first_announced >= since) & (Paper.first_announced <= end)
+    if wanted:
+        listed = listed & Paper.id.in_(in_category)
+    return Paper.withdrawn.is_(False) & (Paper.id.in_(on_feed) | listed)
+
+
+def recent_candidates(
+    session: Session, now: dt.datetime, *, days: int = 7, categories: Sequence[str] = ()
+) -> list[Paper]:
+    """The pool "For you" ranks: every paper first announced in the `days` up to the newest
+    listing day — the whole listing in `categories` (the instance's; every category when empty),
+    not only what someone put on the community feed — plus the papers on the feed in those days
+    (whatever their category: the community chose them).
+
+    Anchored at the newest listing or feed day on or before `now` (as trending is), so a pause
+    in the listings, or a demo whose sample ended weeks ago, still has papers to recommend.
+    """
+    where = _pool_filter(session, now, days, categories)
+    return list(session.scalars(select(Paper).where(where).order_by(Paper.id)))
 
 
 class Ranker:
@@ -203,8 +228,20 @@ class Ranker:
     Built once per pool, so that composing thousands of personal digests costs one fit and a
     few small sparse products per recipient, not a model per recipient."""
 
-    def __init__(self, candidates: Sequence[Paper]) -> None:
+    def __init__(
+        self,
+        candidates: Sequence[Paper],
+        *,
+        author_weight: float = AUTHOR_WEIGHT,
+        top_k: int = TOP_K,
+        keep_similarities: bool = True,
+    ) -> None:
         self.candidates = list(candidates)
+        self.author_weight = author_weight  # settings other than the defaults: for evaluations
+        self.top_k = top_k
+        # A ranker shared by concurrent requests keeps nothing per seed, so ranking never
+        # writes to it (and its memory does not grow with every reader's library).
+        self.keep_similarities = keep_similarities
         self._text = tfidf_vectorizer()
         self._authors = author_vectorizer()
         self._cand_text: Any = None  # sparse; rows l2-normalised by the vectorizer
@@ -216,6 +253,8 @@ class Ranker:
         if self.candidates:
             try:
                 self._cand_text = self._text.fit_transform([paper_text(p) for p in self.candidates])
+                # The terms max_df dropped, kept only for introspection: tens of MB for a week.
+                self._text.stop_words_ = None
             except ValueError:  # only stop words: the text space has nothing to say
                 self._cand_text = None
             try:
@@ -244,6 +283,8 @@ class Ranker:
         """Compute the candidates' similarities to these seed papers in one batch and keep them,
         so that composing many digests whose libraries overlap costs a column lookup per seed.
         False (and nothing kept) when that would exceed the memory budget."""
+        if not self.keep_similarities:
+            return False
         missing = list({p.id: p for p in papers if p.id not in self._column}.values())
         if not missing:
             return True
@@ -264,6 +305,21 @@ class Ranker:
         columns = [self._column[p.id] for p in papers]
         return self._sim_text[:, columns], self._sim_authors[:, columns]
 
+    def scores(
+        self, liked: Sequence[Paper], disliked: Sequence[Paper] = ()
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """Every candidate's score (in `candidates` order, seeds included) and its fused
+        similarity to each liked paper (candidates × liked), which explains the score."""
+        n_liked = len(liked)
+        text, authors = self._sims([*liked, *disliked])
+        return fused_scores(
+            [
+                (1.0, text[:, :n_liked], text[:, n_liked:]),
+                (self.author_weight, authors[:, :n_liked], authors[:, n_liked:]),
+            ],
+            k=self.top_k,
+        )
+
     def rank(
         self,
         liked: Sequence[Paper],
@@ -277,15 +333,7 @@ class Ranker:
         if not liked or not self.candidates:
             return []
         seen = {p.id for p in liked} | {p.id for p in disliked}
-        n_liked = len(liked)
-        seeds = [*liked, *disliked]
-        text, authors = self._sims(seeds)
-        scores, explain_sims = fused_scores(
-            [
-                (1.0, text[:, :n_liked], text[:, n_liked:]),
-                (AUTHOR_WEIGHT, authors[:, :n_liked], authors[:, n_liked:]),
-            ]
-        )
+        scores, explain_sims = self.scores(liked, disliked)
         out: list[Recommendation] = []
         for i in np.argsort(-scores, kind="stable"):
             if len(out) >= limit or scores[i] < min_score or scores[i] <= 0:
@@ -306,6 +354,55 @@ class Ranker:
                 Recommendation(candidate.id, float(scores[i]), tuple(p.id for p in closest), reason)
             )
         return out
+
+
+def _snapshot(paper: Paper) -> Paper:
+    """A copy of what the ranker reads, tied to no session: a cached ranker outlives the
+    request whose session loaded its papers."""
+    return Paper(
+        id=paper.id,
+        arxiv_id=paper.arxiv_id,
+        title=paper.title,
+        abstract=paper.abstract,
+        authors=list(paper.authors or []),
+    )
+
+
+class RankerCache:
+    """Rankers over the current pool, shared by every request of a process ("For you", its
+    feed): building one (tf-idf over a week's listing, thousands of papers) takes seconds, ranking
+    a library against it milliseconds. A pool is known by its papers and their content hashes, so
+    a new listing day, a new feed entry or a revised abstract builds a new ranker."""
+
+    def __init__(self, max_entries: int = 2) -> None:
+        self.max_entries = max_entries
+        self._rankers: OrderedDict[str, Ranker] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def ranker(
+        self, session: Session, now: dt.datetime, *, days: int = 7, categories: Sequence[str] = ()
+    ) -> Ranker:
+        where = _pool_filter(session, now, days, categories)
+        rows = session.execute(
+            select(Paper.id, Paper.content_hash).where(where).order_by(Paper.id)
+        ).all()
+        key = hashlib.sha1(
+            "\n".join(f"{pid} {digest}" for pid, digest in rows).encode()
+        ).hexdigest()
+        with self._lock:
+            hit = self._rankers.get(key)
+            if hit is not None:
+                self._rankers.move_to_end(key)
+                return hit
+        papers = [
+            _snapshot(p) for p in session.scalars(select(Paper).where(where).order_by(Paper.id))
+        ]
+        built = Ranker(papers, keep_similarities=False)
+        with self._lock:
+            self._rankers[key] = built
+            while len(self._rankers) > self.max_entries:
+                self._rankers.popitem(last=False)
+        return built
 
 
 def load_seeds_many(
@@ -337,13 +434,22 @@ def recommend(
     now: dt.datetime,
     *,
     candidates: Sequence[Paper] | None = None,
+    categories: Sequence[str] = (),
+    days: int = 7,
+    cache: RankerCache | None = None,
     limit: int = 10,
     min_score: float = MIN_SCORE,
 ) -> list[Recommendation]:
-    """Recommendations for `owner` among `candidates` (default: the last week's papers) that
-    reach `min_score`."""
+    """Recommendations for `owner` that reach `min_score`, among `candidates` (default: the
+    listing of the last `days` in `categories` plus the feed, `recent_candidates`; through
+    `cache` when given, so the requests of a process share one ranker per pool)."""
     liked, disliked = load_seeds(session, owner)
     if not liked:
         return []
-    pool = list(candidates) if candidates is not None else recent_candidates(session, now)
-    return Ranker(pool).rank(liked, disliked, limit=limit, min_score=min_score)
+    if candidates is not None:
+        ranker = Ranker(candidates)
+    elif cache is not None:
+        ranker = cache.ranker(session, now, days=days, categories=categories)
+    else:
+        ranker = Ranker(recent_candidates(session, now, days=days, categories=categories))
+    return ranker.rank(liked, disliked, limit=limit, min_score=min_score)

@@ -28,7 +28,7 @@ from papertide.embed.job import embed_pending
 from papertide.embed.registry import get_embedder
 from papertide.models import parse_arxiv_id
 from papertide.search.demo_vectors import load_sample_vectors
-from papertide.search.engine import HybridEngine, Mode, Ranked
+from papertide.search.engine import HybridEngine, Mode, Ranked, extend
 from papertide.search.keyword import Filter, KeywordIndex, content_words
 from papertide.search.params import SearchParams, load_params
 from papertide.search.query import MAX_QUERY_CHARS, QueryTooLong, parse_query
@@ -226,8 +226,10 @@ class Searcher:
         effective: Mode = mode
         if mode != "keyword" and not engine.semantic_ready:
             effective = "keyword"
-        depth = max(self.params.depth, offset + limit)
-        ranked = engine.rank(parsed, filters.to_filter(), effective, depth=depth)
+        ranked = engine.rank(parsed, filters.to_filter(), effective, depth=self.params.depth)
+        if offset + limit > self.params.depth:  # a page past the first pool: look deeper
+            deeper = engine.rank(parsed, filters.to_filter(), effective, depth=offset + limit)
+            ranked = extend(ranked, deeper)
         line = self.params.min_relevance.get(ranked.mode, 0.0)
         cutoff = line if min_relevance is None else min_relevance
         highlight = " ".join(content_words(query_words(parsed)))

@@ -17,6 +17,7 @@ weight per collection, validated leaving one collection out; the coefficients sh
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -29,7 +30,27 @@ F64 = npt.NDArray[np.float64]
 
 FEW_ANSWERS = "few_answers"
 UNKNOWN_WORDS_MIN_Z = 6.0  # see relevance_from
+# A query whose words no paper has together (no paper holds more than half their idf mass) and
+# whose best cosine is under this has no evidence for any paper (see relevance_from). Every query
+# of CISI, MEDLINE and NPL has a best cosine of 0.40 or more; 3 of SciFact train's 809 claims
+# fall under the rule (1 relevant paper among their top 20); the word salads of
+# bench/relevance_arxiv.py on the bundled sample score 0.17-0.34 (all-MiniLM-L6-v2).
+NO_MATCH_MAX_COS = 0.35
+HAS_SEMANTIC = "has_semantic"
 NO_EVIDENCE = 0.01
+DISTRIBUTION_FEATURES = (
+    "excess",
+    "log_excess_count",
+    "excess_z3",
+    "mix_posterior",
+    "log_mix_count",
+    "mix_logit",
+    "mix_prior",
+    "kw_mix_posterior",
+    "kw_mix_prior",
+)
+PRIOR_DEPTH = 20  # the query's prior: the mean posterior of its best PRIOR_DEPTH cosines
+MIX_DEPTH = 100  # best cosines whose distribution the score-distribution features read
 
 # Every feature the code can compute; a fitted model names the ones it uses.
 FEATURES = (
@@ -54,6 +75,16 @@ FEATURES = (
     "cos_spread",
     "fused_gap",
     "few_answers",
+    # score-distribution features (see distribution_features)
+    "excess",
+    "log_excess_count",
+    "excess_z3",
+    "mix_posterior",
+    "log_mix_count",
+    "mix_logit",
+    "mix_prior",
+    "kw_mix_posterior",
+    "kw_mix_prior",
 )
 
 
@@ -101,10 +132,86 @@ class QueryEvidence:
 
 @dataclass(frozen=True)
 class Background:
-    """Mean and standard deviation of a query's cosine to the papers of the collection."""
+    """Mean and standard deviation of a query's cosine to the papers of the collection, and
+    how many papers the collection has (0: unknown)."""
 
     mean: float
     std: float
+    docs: int = 0
+
+
+def _logit(p: F64) -> F64:
+    q = np.clip(p, 0.01, 0.99)
+    return np.asarray(np.log(q / (1.0 - q)), dtype=np.float64)
+
+
+def _normal_sf(z: F64) -> F64:
+    """P(Z >= z) of a standard normal."""
+    return np.asarray([0.5 * math.erfc(v / math.sqrt(2.0)) for v in z.tolist()], dtype=np.float64)
+
+
+def excess_over_background(cos_sorted: F64, background: Background) -> tuple[F64, float]:
+    """How many papers stand above what the background explains (unsupervised, per query).
+
+    If the collection's cosines to a query were all background (normal with the background's
+    mean and std over `docs` papers), N·P(cos >= s) papers would score s or more. The r-th best
+    cosine s_r has r papers at or above it: 1 - N·P(cos >= s_r)/r is the share of them that the
+    background does not explain (1 - a false discovery rate), and max_r (r - N·P(cos >= s_r))
+    estimates how many relevant papers the query has. Returned per rank, and that estimate.
+    """
+    n = len(cos_sorted)
+    if n == 0 or background.docs <= 0:
+        return np.zeros(n), 0.0
+    z = (cos_sorted - background.mean) / max(background.std, 1e-3)
+    expected = background.docs * _normal_sf(z)
+    ranks = np.arange(1, n + 1, dtype=np.float64)
+    share = np.clip(1.0 - expected / ranks, 0.0, 1.0)
+    return share, float(max(0.0, float(np.max(ranks - expected))))
+
+
+MIX_ITERATIONS = 30
+
+
+def score_mixture(scores: F64) -> tuple[F64, float]:
+    """Manmatha, Rath & Feng (2001): a query's top scores as a mixture of relevant papers
+    (normal) and non-relevant ones (exponential above the lowest score), fitted by EM.
+
+    `scores`: the query's best cosines, best first. Returns the posterior of the normal
+    component for each score and its expected count (the estimated relevant papers among them).
+    """
+    x = np.asarray(scores, dtype=np.float64)
+    n = len(x)
+    if n < 5 or float(x[0] - x[-1]) < 1e-6:
+        return np.zeros(n), 0.0
+    shifted = x - x[-1]
+    spread = float(shifted.max())
+    # start: the best tenth relevant, the rest exponential
+    head = max(2, n // 10)
+    mu, sd = float(x[:head].mean()), max(float(x[:head].std()), spread / 20)
+    lam = 1.0 / max(float(shifted[head:].mean()), 1e-6)
+    weight = head / n
+    post = np.zeros(n)
+    for _ in range(MIX_ITERATIONS):
+        normal = np.exp(-0.5 * ((x - mu) / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
+        expo = lam * np.exp(-lam * shifted)
+        a = weight * normal
+        b = (1.0 - weight) * expo
+        post = a / np.maximum(a + b, 1e-300)
+        total = float(post.sum())
+        if total < 1e-6 or total > n - 1e-6:
+            break
+        if abs(total / n - weight) < 1e-4:  # converged (typically after 5-15 steps)
+            weight = total / n
+            break
+        weight = total / n
+        mu = float(post @ x / total)
+        sd = max(math.sqrt(float(post @ (x - mu) ** 2 / total)), spread / 50)
+        lam = 1.0 / max(float((1.0 - post) @ shifted / (n - total)), 1e-6)
+    # the normal component must be the high-scoring one: a component below the exponential's
+    # mean explains no relevant papers
+    if mu < x[-1] + 1.0 / lam:
+        return np.zeros(n), 0.0
+    return post, float(post.sum())
 
 
 def feature_table(
@@ -113,16 +220,19 @@ def feature_table(
     background: Background | None,
     depth: int | None = None,
     few_answers: bool = False,
+    names: Sequence[str] | None = None,
 ) -> dict[str, F64]:
     """Every FEATURES column for the first `depth` results of a query's fused list.
 
     `few_answers`: the query is a claim or a title (query_kind), which has one right answer
     rather than many; it is not a feature of the logistic model but selects the cascade (see
-    `relevance_from`), and is kept in the table as the column FEW_ANSWERS.
+    `relevance_from`), and is kept in the table as the column FEW_ANSWERS. `names`: the
+    features a model needs (default: all); the score-distribution ones are computed only when
+    named (a search needs those of its model only).
     """
     n = len(fused.paper_ids) if depth is None else min(depth, len(fused.paper_ids))
     if n == 0:
-        return {name: np.zeros(0) for name in (*FEATURES, FEW_ANSWERS)}
+        return {name: np.zeros(0) for name in (*FEATURES, FEW_ANSWERS, HAS_SEMANTIC)}
     bg = background or Background(0.0, 1.0)
     bg_std = max(bg.std, 1e-3)
     sem_all = np.where(np.isfinite(fused.semantic), fused.semantic, bg.mean)
@@ -148,6 +258,32 @@ def feature_table(
     near = float(np.sum(cos_sorted >= cos_top - 0.05)) if has_sem else 1.0
     tenth = float(cos_sorted[min(9, len(cos_sorted) - 1)])
     ones = np.ones(n)
+    sem_rank = np.searchsorted(-cos_sorted, -cos, side="left")
+    wanted = set(FEATURES if names is None else names)
+    if has_sem and wanted & set(DISTRIBUTION_FEATURES):
+        share, excess_count = excess_over_background(cos_sorted[:MIX_DEPTH], bg)
+        posterior, mix_count = score_mixture(cos_sorted[:MIX_DEPTH])
+        at = np.clip(sem_rank, 0, len(share) - 1)
+        deep = sem_rank >= len(share)
+        excess = np.where(deep, 0.0, share[at])
+        mix = np.where(deep, 0.0, posterior[at]) if len(posterior) else np.zeros(n)
+        expected_z3 = bg.docs * 0.5 * math.erfc(3.0 / math.sqrt(2.0)) if bg.docs else 0.0
+        above_z3 = float(np.sum(cos_sorted >= bg.mean + 3.0 * bg_std))
+        excess_z3 = math.log((1.0 + above_z3) / (1.0 + expected_z3))
+        mix_prior = float(posterior[:PRIOR_DEPTH].mean()) if len(posterior) else 0.0
+    else:
+        excess, mix = np.zeros(n), np.zeros(n)
+        excess_count = mix_count = excess_z3 = mix_prior = 0.0
+    kw_mix, kw_prior = np.zeros(n), 0.0
+    if wanted & {"kw_mix_posterior", "kw_mix_prior"} and float(fused.keyword.max(initial=0)) > 0:
+        kw_sorted = np.sort(fused.keyword)[::-1]
+        kw_post, _ = score_mixture(kw_sorted[:MIX_DEPTH])
+        if len(kw_post):
+            kw_rank = np.searchsorted(-kw_sorted, -kw, side="left")
+            kw_mix = np.where(
+                kw_rank < len(kw_post), kw_post[np.clip(kw_rank, 0, len(kw_post) - 1)], 0.0
+            )
+            kw_prior = float(kw_post[:PRIOR_DEPTH].mean())
     return {
         "cos": cos,
         "cos_z": (cos - bg.mean) / bg_std,
@@ -166,10 +302,20 @@ def feature_table(
         "near_top": ones * np.log(near),
         "near_top_10": ones * np.log(float(np.sum(cos_sorted >= cos_top - 0.1))),
         "near_top_20": ones * np.log(float(np.sum(cos_sorted >= cos_top - 0.2))),
-        "sem_rank": np.log1p(np.searchsorted(-cos_sorted, -cos, side="left").astype(np.float64)),
+        "sem_rank": np.log1p(sem_rank.astype(np.float64)),
         "cos_spread": ones * (cos_top - tenth),
         "fused_gap": fused.fused[0] - fused.fused[:n],
         FEW_ANSWERS: ones * float(few_answers),
+        HAS_SEMANTIC: ones * float(has_sem),
+        "excess": excess,
+        "log_excess_count": ones * math.log1p(excess_count),
+        "excess_z3": ones * excess_z3,
+        "mix_posterior": mix,
+        "log_mix_count": ones * math.log1p(mix_count),
+        "mix_logit": _logit(mix),
+        "mix_prior": ones * float(_logit(np.array([mix_prior]))[0]),
+        "kw_mix_posterior": kw_mix,
+        "kw_mix_prior": ones * float(_logit(np.array([kw_prior]))[0]),
     }
 
 
@@ -181,7 +327,13 @@ def feature_rows(table: dict[str, F64], names: Sequence[str]) -> F64:
 
 
 class Calibrator:
-    """p(relevant) = sigmoid(w · standardised features + b), over the named features."""
+    """p(relevant) = sigmoid(w · standardised features + b [+ offset]), over the named features.
+
+    `offset`: a feature added to the logit as it is, with no coefficient (a per-query prior
+    log-odds estimated without labels, see `mix_prior`): the fit learns only what the prior
+    leaves unexplained, so a collection's base rate comes from its own score distribution
+    rather than from the base rates of the collections the model was fitted on.
+    """
 
     def __init__(
         self,
@@ -190,13 +342,17 @@ class Calibrator:
         mean: Sequence[float],
         scale: Sequence[float],
         features: Sequence[str] = FEATURES,
+        offset: str | None = None,
+        offset_weight: float = 1.0,
     ) -> None:
         self.coef = np.asarray(coef, dtype=np.float64)
         self.intercept = float(intercept)
         self.mean = np.asarray(mean, dtype=np.float64)
         self.scale = np.asarray(scale, dtype=np.float64)
         self.features = tuple(features)
-        unknown = set(self.features) - set(FEATURES)
+        self.offset = offset
+        self.offset_weight = float(offset_weight)
+        unknown = {*self.features, *([offset] if offset else [])} - set(FEATURES)
         if unknown or len(self.features) != len(self.coef):
             raise ValueError(f"calibration features do not match the code: {sorted(unknown)}")
 
@@ -208,6 +364,8 @@ class Calibrator:
             data["mean"],  # type: ignore[arg-type]
             data["scale"],  # type: ignore[arg-type]
             data.get("features", FEATURES),  # type: ignore[arg-type]
+            data.get("offset"),  # type: ignore[arg-type]
+            data.get("offset_weight", 1.0),  # type: ignore[arg-type]
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -217,16 +375,20 @@ class Calibrator:
             "intercept": round(self.intercept, 6),
             "mean": self.mean.round(6).tolist(),
             "scale": self.scale.round(6).tolist(),
+            **({"offset": self.offset, "offset_weight": self.offset_weight} if self.offset else {}),
         }
 
-    def predict(self, rows: F64) -> F64:
+    def predict(self, rows: F64, offset: F64 | None = None) -> F64:
         if len(rows) == 0:
             return np.zeros(0)
         z = ((rows - self.mean) / self.scale) @ self.coef + self.intercept
+        if offset is not None:
+            z = z + self.offset_weight * offset
         return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
     def predict_table(self, table: dict[str, F64]) -> F64:
-        return self.predict(feature_rows(table, self.features))
+        offset = table[self.offset] if self.offset else None
+        return self.predict(feature_rows(table, self.features), offset)
 
 
 def non_increasing(values: F64) -> F64:
@@ -264,7 +426,9 @@ def relevance_from(calibrator: Calibrator, table: dict[str, F64]) -> F64:
     - A query none of whose words occurs in the collection, and whose best cosine is not far
       above the collection's background, has no evidence for any paper: nothing goes above
       NO_EVIDENCE. (Word salads and random letters; a query in other words than the papers'
-      but with a close semantic match still counts.)
+      but with a close semantic match still counts.) Nor has a query whose words no paper
+      has together (none holds more than half of their idf mass) and whose best cosine is under
+      NO_MATCH_MAX_COS: "marmalade trombone giraffe" where one paper mentions a giraffe.
     - A result is never more likely relevant than one ranked above it, so a cutoff keeps a
       prefix of the ranking rather than punching holes in it. Where the model says otherwise
       the probabilities of the out-of-order run are pooled (their mean, the closest
@@ -275,7 +439,13 @@ def relevance_from(calibrator: Calibrator, table: dict[str, F64]) -> F64:
         return relevance
     if table[FEW_ANSWERS][0] > 0:
         relevance = cascade(relevance)
-    if table["known_share"][0] == 0.0 and table["cos_top_z"][0] < UNKNOWN_WORDS_MIN_Z:
+    unknown_words = table["known_share"][0] == 0.0 and table["cos_top_z"][0] < UNKNOWN_WORDS_MIN_Z
+    no_match = (
+        table.get(HAS_SEMANTIC, np.zeros(1))[0] > 0
+        and table["coverage_top"][0] <= 0.5 + 1e-9
+        and table["cos_top"][0] < NO_MATCH_MAX_COS
+    )
+    if unknown_words or no_match:
         relevance = np.minimum(relevance, NO_EVIDENCE)
     return non_increasing(relevance)
 
@@ -304,11 +474,15 @@ def fit_cascade_calibrator(
     queries: Sequence[tuple[F64, npt.NDArray[np.int_], bool, float]],
     features: Sequence[str],
     c: float = 1.0,
+    offsets: Sequence[F64] | None = None,
+    offset: str | None = None,
+    offset_weight: float = 1.0,
 ) -> Calibrator:
     """Maximum likelihood of the final probabilities (cascade included) over whole queries.
 
     `queries`: (feature rows in ranking order, 0/1 labels, few answers?, weight of each row).
     The L2 penalty 1/(2C)·|w|² matches scikit-learn's LogisticRegression(C) on unit weights.
+    `offsets`: per query, the values of the feature `offset` added to the logit (see Calibrator).
     """
     from scipy.optimize import minimize
 
@@ -323,9 +497,14 @@ def fit_cascade_calibrator(
     bounds = np.cumsum([0, *(len(y) for _, y, _, _ in queries)])
     few = [f for _, _, f, _ in queries]
     k = x_all.shape[1]
+    shift = (
+        offset_weight * np.concatenate(list(offsets))
+        if offsets is not None
+        else np.zeros(len(x_all))
+    )
 
     def loss(theta: F64) -> tuple[float, F64]:
-        z = x_all @ theta[:k] + theta[k]
+        z = x_all @ theta[:k] + theta[k] + shift
         p = np.clip(1.0 / (1.0 + np.exp(-np.clip(z, -40, 40))), 1e-12, 1 - 1e-12)
         dz = np.empty_like(z)
         total = 0.0
@@ -348,7 +527,15 @@ def fit_cascade_calibrator(
 
     result = minimize(loss, np.zeros(k + 1), jac=True, method="L-BFGS-B")
     theta = result.x
-    return Calibrator(list(theta[:k]), float(theta[k]), list(mean), list(scale), tuple(features))
+    return Calibrator(
+        list(theta[:k]),
+        float(theta[k]),
+        list(mean),
+        list(scale),
+        tuple(features),
+        offset,
+        offset_weight,
+    )
 
 
 def expected_calibration_error(probs: F64, labels: npt.NDArray[np.int_], bins: int = 10) -> float:

@@ -51,6 +51,30 @@ def single_threaded_blas() -> None:
     threadpool_limits(limits=1, user_api="blas")
 
 
+def extend(base: Ranked, deeper: Ranked) -> Ranked:
+    """`base` followed by the papers only a deeper retrieval found.
+
+    A page past the first `depth` candidates needs a deeper retrieval, whose candidate pool (and
+    so its fusion and the query-level features of its relevance) differs from the first
+    pages'. The first pages' papers keep their places and probabilities, so what clears the line
+    does not depend on the page; a paper only the deeper pool has comes after them, never more
+    likely relevant than the last of them.
+    """
+    known = set(base.fused.paper_ids)
+    extra = [i for i, p in enumerate(deeper.fused.paper_ids) if p not in known]
+    if not extra:
+        return base
+    floor = float(np.min(base.relevance)) if len(base.relevance) else 0.0
+    fused = Fused(
+        [*base.fused.paper_ids, *(deeper.fused.paper_ids[i] for i in extra)],
+        np.concatenate([base.fused.fused, deeper.fused.fused[extra]]),
+        np.concatenate([base.fused.keyword, deeper.fused.keyword[extra]]),
+        np.concatenate([base.fused.semantic, deeper.fused.semantic[extra]]),
+    )
+    relevance = np.concatenate([base.relevance, np.fmin(deeper.relevance[extra], floor)])
+    return Ranked(base.mode, fused, relevance, len(fused.paper_ids))
+
+
 class HybridEngine:
     def __init__(
         self,
@@ -136,7 +160,7 @@ class HybridEngine:
         alone = names_one_paper(query, target)
         calibrator = p.calibrator(mode)
         if calibrator is not None:
-            background = self.background.for_query(qvec) if qvec is not None else None
+            background = self.background.for_query(qvec, flt) if qvec is not None else None
             relevance = score_relevance(
                 self.keyword,
                 query,

@@ -155,6 +155,18 @@ class KeywordIndex:
             query_string, default_field_names=fields, field_boosts=self.field_boosts
         )
 
+    def id_query(self, paper_ids: Sequence[int]) -> Any:
+        """A zero-scored query matching these paper ids.
+
+        A disjunction of exact id terms: a term-set query on `paper_id` scans the id dictionary,
+        ~9 ms a query at 158,898 papers, whatever the number of ids.
+        """
+        terms = [
+            (tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "paper_id", int(p)))
+            for p in paper_ids
+        ]
+        return tantivy.Query.const_score_query(tantivy.Query.boolean_query(terms), 0.0)
+
     def filter_clauses(self, flt: Filter) -> list[Any]:
         clauses: list[Any] = []
         if flt.categories:
@@ -179,7 +191,7 @@ class KeywordIndex:
     def _combine(self, text: Any | None, flt: Filter, ids: Sequence[int] | None = None) -> Any:
         clauses = self.filter_clauses(flt)
         if ids is not None:
-            clauses.append(tantivy.Query.term_set_query(self.schema, "paper_id", list(ids)))
+            clauses.append(self.id_query(ids))
         if not clauses:
             return text if text is not None else tantivy.Query.all_query()
         must = [(tantivy.Occur.Must, tantivy.Query.const_score_query(c, 0.0)) for c in clauses]
@@ -275,7 +287,7 @@ class KeywordIndex:
     def _stored(self, paper_ids: Sequence[int]) -> dict[int, tuple[dict[str, Any], Any]]:
         if not paper_ids:
             return {}
-        query = tantivy.Query.term_set_query(self.schema, "paper_id", list(paper_ids))
+        query = self.id_query(paper_ids)
         searcher = self.index.searcher()
         out: dict[int, tuple[dict[str, Any], Any]] = {}
         for _, addr in searcher.search(query, limit=len(paper_ids), count=False).hits:

@@ -105,7 +105,7 @@ def query_evidence(
     for start in range(0, len(rows), ID_GROUP):
         group = [candidates[i] for i in rows[start : start + ID_GROUP]]
         position = {candidates[i]: i for i in rows[start : start + ID_GROUP]}
-        ids = _id_filter(keyword, group)
+        ids = keyword.id_query(group)
         for t, term in present:
             either = tantivy.Query.boolean_query(
                 [
@@ -141,10 +141,19 @@ class BackgroundModel:
     paper of *this* collection is to the query, whatever its size.
     """
 
-    def __init__(self, matrix: npt.NDArray[np.floating[Any]]) -> None:
+    def __init__(
+        self,
+        matrix: npt.NDArray[np.floating[Any]],
+        docs: int = 0,
+        vectors: VectorIndex | None = None,
+        rows: npt.NDArray[np.int64] | None = None,
+    ) -> None:
         m = np.asarray(matrix, dtype=np.float64)
         self.mean = m.mean(axis=0) if len(m) else np.zeros(m.shape[1])
         self.cov = np.cov(m, rowvar=False) if len(m) > 1 else np.zeros((m.shape[1],) * 2)
+        self.docs = docs or len(m)
+        self._vectors = vectors  # with the sample's rows: how many papers a filter allows
+        self._rows = rows
 
     @classmethod
     def of(cls, vectors: VectorIndex, sample: int = BACKGROUND_SAMPLE) -> BackgroundModel:
@@ -152,12 +161,24 @@ class BackgroundModel:
         if len(live) > sample:
             live = live[np.linspace(0, len(live) - 1, sample).astype(np.int64)]
         _, matrix = vectors.vectors_for(vectors.keys[live].tolist())
-        return cls(matrix)
+        return cls(matrix, vectors.live_count, vectors, live)
 
-    def for_query(self, qvec: npt.NDArray[np.floating[Any]]) -> Background:
+    def allowed(self, flt: Filter) -> int:
+        """About how many papers pass the filter (the sample's share of the collection)."""
+        if self._vectors is None or self._rows is None or not len(self._rows):
+            return self.docs
+        mask = self._vectors.allowed_rows(flt, self._rows)
+        if mask is None:
+            return self.docs
+        return max(1, round(self.docs * float(mask.mean())))
+
+    def for_query(
+        self, qvec: npt.NDArray[np.floating[Any]], flt: Filter | None = None
+    ) -> Background:
         q = np.asarray(qvec, dtype=np.float64).reshape(-1)
         variance = max(float(q @ self.cov @ q), 1e-12)
-        return Background(float(self.mean @ q), float(np.sqrt(variance)))
+        docs = self.docs if flt is None else self.allowed(flt)
+        return Background(float(self.mean @ q), float(np.sqrt(variance)), docs)
 
 
 def score_relevance(
@@ -202,7 +223,8 @@ def score_relevance(
             tail[closeness[len(head) :] <= 0] = False
         evidence.matches = np.vstack([evidence.matches, tail])
     few = names_a_paper or classify(query.text, query).few_answers
-    return relevance_from(calibrator, feature_table(fused, evidence, background, few_answers=few))
+    table = feature_table(fused, evidence, background, few_answers=few, names=calibrator.features)
+    return relevance_from(calibrator, table)
 
 
 NAVIGATIONAL = 0.99  # relevance of the paper a query names (its arXiv id or exact title)
@@ -249,22 +271,13 @@ def navigational_target(
     return None
 
 
-def _id_filter(keyword: KeywordIndex, paper_ids: Sequence[int]) -> Any:
-    """A zero-scored query matching these paper ids (a disjunction of exact id terms)."""
-    terms = [
-        (tantivy.Occur.Should, tantivy.Query.term_query(keyword.schema, "paper_id", int(p)))
-        for p in paper_ids
-    ]
-    return tantivy.Query.const_score_query(tantivy.Query.boolean_query(terms), 0.0)
-
-
 def _titles(keyword: KeywordIndex, paper_ids: Sequence[int]) -> list[tuple[int, str]]:
     """(paper id, title) of these papers, in their order (KeywordIndex.documents uses a
     term-set query, which costs ~9 ms at 158,898 papers)."""
     if not paper_ids:
         return []
     searcher = keyword.index.searcher()
-    hits = searcher.search(_id_filter(keyword, paper_ids), limit=len(paper_ids), count=False).hits
+    hits = searcher.search(keyword.id_query(paper_ids), limit=len(paper_ids), count=False).hits
     found = {}
     for _, addr in hits:
         doc = searcher.doc(addr).to_dict()

@@ -260,26 +260,30 @@ class VectorIndex:
         rows = [self._row_of[p] for p in found]
         return found, np.asarray(self._matrix16[rows], dtype=np.float32).reshape(-1, self.dim)
 
-    def allowed_rows(self, flt: Filter) -> npt.NDArray[np.bool_] | None:
-        """A mask of rows that pass the filter (None: no filter)."""
+    def allowed_rows(
+        self, flt: Filter, rows: npt.NDArray[np.int64] | None = None
+    ) -> npt.NDArray[np.bool_] | None:
+        """A mask of rows that pass the filter (None: no filter); of `rows` only, when given."""
         if flt.empty:
             return None
-        mask = self.alive.copy()
+        pick = slice(None) if rows is None else rows
+        mask = self.alive[pick].copy()
+        catbits, day, flags = self.catbits[pick], self.day[pick], self.flags[pick]
         if flt.categories:
             any_cat = np.zeros(len(mask), dtype=bool)
             for term in {c.strip().lower() for c in flt.categories}:
                 bit = self.vocab.get(term)
                 if bit is not None:
-                    any_cat |= (self.catbits[:, bit // 8] & np.uint8(1 << (bit % 8))) != 0
+                    any_cat |= (catbits[:, bit // 8] & np.uint8(1 << (bit % 8))) != 0
             mask &= any_cat
         if flt.date_from is not None:
-            mask &= self.day >= day_number(flt.date_from)
+            mask &= day >= day_number(flt.date_from)
         if flt.date_to is not None:
-            mask &= (self.day <= day_number(flt.date_to)) & (self.day >= 0)
+            mask &= (day <= day_number(flt.date_to)) & (day >= 0)
         if flt.has_code is not None:
-            mask &= ((self.flags & 1) != 0) == flt.has_code
+            mask &= ((flags & 1) != 0) == flt.has_code
         if flt.on_feed is not None:
-            mask &= ((self.flags & 2) != 0) == flt.on_feed
+            mask &= ((flags & 2) != 0) == flt.on_feed
         return mask
 
     def _exact(

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from papertide.config import Settings
 from papertide.jobs.queue import JobQueue, build_queue
+from papertide.rank.recommend import RankerCache
 from papertide.search.follower import IndexFollower
 from papertide.web.ratelimit import RateLimits
 from papertide.web.security import SessionCodec
@@ -106,6 +107,8 @@ class WebState:
     facets: TTLCache = field(default_factory=lambda: TTLCache(ttl=300.0))
     # Each app has its own registry (no module globals): apps in one process never mix numbers.
     metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
+    # "For you" and its feed: one ranker per pool (a week's listing), shared by every reader.
+    rankers: RankerCache = field(default_factory=RankerCache)
     index_follower: IndexFollower | None = None
     _job_queue: JobQueue | None = None
     _job_queue_lock: threading.Lock = field(default_factory=threading.Lock)

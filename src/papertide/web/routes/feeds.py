@@ -285,7 +285,15 @@ def recommendations_feed(request: Request, db: Db, token: str, fmt: str) -> Resp
     owner = owner_for_token(db, web_state(request).settings, token)
     if owner is None:
         raise WebError(404, "no such feed")
-    recs = recommend(db, owner, web_state(request).settings.now(), limit=30)
+    settings = web_state(request).settings
+    recs = recommend(
+        db,
+        owner,
+        settings.now(),
+        categories=settings.categories,
+        cache=web_state(request).rankers,
+        limit=30,
+    )
     papers = papers_by_ids(db, [r.paper_id for r in recs])
     base = _base(request)
     items = [

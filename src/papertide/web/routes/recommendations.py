@@ -29,7 +29,14 @@ router = APIRouter(tags=["recommendations"])
 def recommendations_page(request: Request, db: Db, user: SignedIn) -> HTMLResponse:
     owner = SeedOwner.for_user(user.id)
     settings = web_state(request).settings
-    recs = recommend(db, owner, settings.now(), limit=20)
+    recs = recommend(
+        db,
+        owner,
+        settings.now(),
+        categories=settings.categories,
+        cache=web_state(request).rankers,
+        limit=20,
+    )
     papers = papers_by_ids(db, [r.paper_id for r in recs])
     token = user_feed_token(settings, user.id)
     collections = list(db.scalars(select(Collection).where(Collection.user_id == user.id)))
