@@ -52,6 +52,11 @@ def test_a_model_trained_on_the_instance_ranks_its_latest_day_with_reasons(
     assert [s.score for s in ranked] == sorted((s.score for s in ranked), reverse=True)
     assert all(s.reasons for s in ranked)
     assert any("earlier papers were picked here" in r for s in ranked for r in s.reasons)
+    # The score is a probability; the line is the saved model's threshold.
+    model = load(model_folder(settings.data_dir))
+    assert 0.0 < model.threshold < 1.0
+    assert all(0.0 <= s.score <= 1.0 for s in ranked)
+    assert all(s.above_line == (s.score >= model.threshold) for s in ranked)
 
 
 @pytest.mark.slow

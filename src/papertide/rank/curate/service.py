@@ -30,7 +30,7 @@ from papertide.rank.curate.suggest import (
     suggest,
     train,
 )
-from papertide.rank.curate.trend import WINDOW
+from papertide.rank.curate.trend import LONG, WINDOW
 
 _cache: dict[Path, tuple[float, CurateModel]] = {}
 
@@ -113,8 +113,13 @@ def suggestions_for_day(
     cats = tuple(categories) or model.categories
     with Session(engine) as session:
         papers = listed_papers(session, since=since, until=day, categories=cats)
-        # The instance's own model counted every pick up to its training day already.
-        picks_since = since if origin == "instance" else None
+        # The instance's own model counted every pick up to its training day already; the
+        # trend features still compare the day with the past LONG days' picks.
+        picks_since = (
+            min(day - dt.timedelta(days=LONG), model.trained_until + dt.timedelta(days=1))
+            if origin == "instance"
+            else None
+        )
         picks = community_picks(session, before=day, since=picks_since)
     todays = [p for p in papers if p.day == day]
     earlier = [p for p in papers if p.day < day]
