@@ -4,7 +4,7 @@
     python bench/curate_eval.py --split test      # the 2026-03-01 test split (read once)
     python bench/curate_eval.py --split sep2025 --split jun2026
 
-Parsed inputs and text stages are cached under /tmp/suggest-cache (never in the repo).
+Parsed inputs and text stages are cached under /tmp/curate-model-cache (never in the repo).
 Results go to bench/results/curate_<split>.json.
 """
 
@@ -14,6 +14,7 @@ import argparse
 import dataclasses
 import datetime as dt
 import hashlib
+import itertools
 import json
 import pickle
 import sys
@@ -30,19 +31,20 @@ from papertide.rank.curate.evaluate import (
     Split,
     TextStage,
     baseline_scorers,
-    fit_booster,
+    fit_model_scorer,
     fit_text_stage,
     measure,
     prepare,
+    stack_rows,
 )
-from papertide.rank.curate.model import ALL_GROUPS, Config
+from papertide.rank.curate.model import ALL_GROUPS, Config, Scorer, choose_line, line_stats
 from papertide.rank.curate.records import Candidate, Pick
 
 DATA = Path("/work/shared/data")
 PAPERS = DATA / "arxiv" / "arxiv_papers.jsonl.gz"
 FEED = DATA / "hf_daily_papers" / "daily_papers.jsonl.gz"
-CACHE = Path("/tmp/suggest-cache")
-FEATURES_VERSION = "f2"
+CACHE = Path("/tmp/curate-model-cache")
+FEATURES_VERSION = "f3"
 RESULTS = Path(__file__).resolve().parent / "results"
 
 D = dt.date.fromisoformat
@@ -73,7 +75,8 @@ def inputs() -> tuple[list[Candidate], list[Pick]]:
 
 def cached_stage(split: Split, config: Config):  # type: ignore[no-untyped-def]
     key = hashlib.sha1(
-        f"{split.train_until}|{config.text_c}|{config.max_features}|{config.oof_blocks}|v2".encode()
+        f"{split.train_until}|{config.text_c}|{config.max_features}|{config.oof_blocks}|"
+        f"{config.dims}|{config.projection_terms}|v3".encode()
     ).hexdigest()[:12]
     path = CACHE / f"text-{key}.pkl"
 
@@ -83,7 +86,7 @@ def cached_stage(split: Split, config: Config):  # type: ignore[no-untyped-def]
         if path.exists():
             with path.open("rb") as handle:
                 cached: TextStage = pickle.load(handle)
-            if cached.vectors.shape[0] == len(papers):
+            if cached.dense.shape[0] == len(papers):
                 return cached
         result = fit_text_stage(papers, train, labels, config)
         with path.open("wb") as handle:
@@ -96,7 +99,10 @@ def cached_stage(split: Split, config: Config):  # type: ignore[no-untyped-def]
 def cached_prepare(
     name: str, split: Split, config: Config, candidates: list[Candidate], picks: list[Pick]
 ) -> Prepared:
-    key = f"{name}-{config.text_c}-{config.max_features}-{config.oof_blocks}-{FEATURES_VERSION}"
+    key = (
+        f"{name}-{config.text_c}-{config.max_features}-{config.oof_blocks}-{config.dims}-"
+        f"{config.projection_terms}-{FEATURES_VERSION}"
+    )
     path = CACHE / f"prepared-{key}.pkl"
     if path.exists():
         with path.open("rb") as handle:
@@ -141,11 +147,19 @@ def run(name: str, config: Config, *, baselines: bool, ablations: bool) -> dict[
         for label, scorer in baseline_scorers(prepared).items():
             show(label, measure(prepared, scorer).as_dict())
     variants = ABLATIONS if ablations else {"all features": ALL_GROUPS}
+    line: dict[str, object] = {}
     for label, groups in variants.items():
         t1 = time.perf_counter()
-        scorer = fit_booster(prepared, dataclasses.replace(config, groups=groups))
-        show(f"model: {label}", measure(prepared, scorer).as_dict())
+        # The ablations need only the ranking: no calibration fit for them.
+        calibration = config.calibration_days if label == "all features" else 0
+        fitted = fit_model_scorer(
+            prepared, dataclasses.replace(config, groups=groups, calibration_days=calibration)
+        )
+        show(f"model: {label}", measure(prepared, lambda r, f=fitted: f.raw(r.features)).as_dict())
         print(f"   ({time.perf_counter() - t1:.0f}s)")
+        if label == "all features":
+            line = threshold_report(prepared, fitted)
+            print(json.dumps(line))
     summary = measure(prepared, lambda r: np.zeros(len(r.rows)))
     return {
         "split": {k: str(v) for k, v in dataclasses.asdict(split).items()},
@@ -154,18 +168,50 @@ def run(name: str, config: Config, *, baselines: bool, ablations: bool) -> dict[
         "median_candidates": summary.median_candidates,
         "median_positives": summary.median_positives,
         "rows": rows,
+        "line": line,
+    }
+
+
+def threshold_report(prepared: Prepared, fitted: Scorer) -> dict[str, object]:
+    """The line and calibration as chosen on the training months' last days, then measured on
+    the evaluated days (every paper of each day, picked = in the evaluated labels)."""
+    x, gain, days = stack_rows(prepared.test_rows(), prepared.corpus, prepared.test_gain)
+    probability = fitted.probability(fitted.raw(x))
+    y = (gain > 0).astype(np.int8)
+    bins = np.quantile(probability, [0.0, 0.5, 0.8, 0.9, 0.95, 0.98, 1.0])
+    reliability = []
+    for lo, hi in itertools.pairwise(bins):
+        inside = (probability >= lo) & (probability <= hi)
+        reliability.append(
+            {
+                "from": round(float(lo), 4),
+                "to": round(float(hi), 4),
+                "mean_probability": round(float(probability[inside].mean()), 4),
+                "picked_share": round(float(y[inside].mean()), 4),
+            }
+        )
+    f1_line = choose_line(probability, y, "f1")
+    return {
+        "threshold": fitted.threshold,
+        "platt": list(fitted.platt),
+        "chosen_on_calibration_days": fitted.calibration,
+        "on_evaluated_days": line_stats(probability, y, days, fitted.threshold),
+        "f1_line_if_chosen_on_these_days (not used)": {
+            "threshold": f1_line,
+            **line_stats(probability, y, days, f1_line),
+        },
+        "reliability": reliability,
     }
 
 
 GRID: list[dict[str, object]] = [
     {},
-    {"weighted": False},
-    {"negatives": 1.0},
-    {"learning_rate": 0.04, "max_iter": 400},
-    {"max_leaf_nodes": 15, "min_samples_leaf": 200},
-    {"max_leaf_nodes": 63, "min_samples_leaf": 40},
+    {"objective": "binary"},
+    {"half_life": 180.0},
+    {"learning_rate": 0.03, "max_iter": 500},
+    {"max_leaf_nodes": 15, "min_samples_leaf": 100},
+    {"max_leaf_nodes": 63, "min_samples_leaf": 30},
     {"l2": 10.0},
-    {"groups": ("meta", "author", "text", "day")},
 ]
 
 
@@ -176,7 +222,8 @@ def grid(name: str, config: Config) -> dict[str, object]:
     out: dict[str, object] = {}
     for change in GRID:
         trial = dataclasses.replace(config, **change)  # type: ignore[arg-type]
-        summary = measure(prepared, fit_booster(prepared, trial)).as_dict()
+        fitted = fit_model_scorer(prepared, trial)
+        summary = measure(prepared, lambda r, f=fitted: f.raw(r.features)).as_dict()
         out[json.dumps(change)] = summary
         print(
             f"{json.dumps(change):<60} P@15 {summary['precision@15']:.3f}  "

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from papertide.cli.curate import load_candidates, load_picks
 from papertide.rank.curate.model import Config
+from papertide.rank.curate.reasons import SHIPPED_PLACE
 from papertide.rank.curate.suggest import DEFAULT_MODEL, save, train
 
 DATA = Path("/work/shared/data")
@@ -29,15 +30,19 @@ def main() -> int:
     parser.add_argument("--papers", default=str(DATA / "arxiv" / "arxiv_papers.jsonl.gz"))
     parser.add_argument("--feed", default=str(DATA / "hf_daily_papers" / "daily_papers.jsonl.gz"))
     parser.add_argument("--max-features", type=int, default=60_000)
+    parser.add_argument("--projection-terms", type=int, default=15_000)
     parser.add_argument("--until", default="2026-07-31")
     parser.add_argument("--out", default=str(DEFAULT_MODEL))
     args = parser.parse_args()
     candidates, _ = load_candidates([Path(args.papers)])
     picks, _ = load_picks([Path(args.feed)])
     until = dt.date.fromisoformat(args.until)
-    model = train(candidates, picks, until=until, config=Config(max_features=args.max_features))
+    # A smaller vocabulary and projection than the evaluated design keep the package small.
+    config = Config(max_features=args.max_features, projection_terms=args.projection_terms)
+    model = train(candidates, picks, until=until, config=config)
     for key in [k for k, s in model.history.authors.items() if s.picks == 0 and s.papers < 2]:
         del model.history.authors[key]
+    model.place = SHIPPED_PLACE  # its picks are the public feed's, so reasons must not say "here"
     model.stats["source"] = "shared data: arXiv metadata + HF daily papers (no user handles)"
     model.stats["built"] = dt.date.today().isoformat()
     folder = save(model, Path(args.out))

@@ -52,6 +52,11 @@ def test_a_model_trained_on_the_instance_ranks_its_latest_day_with_reasons(
     assert [s.score for s in ranked] == sorted((s.score for s in ranked), reverse=True)
     assert all(s.reasons for s in ranked)
     assert any("earlier papers were picked here" in r for s in ranked for r in s.reasons)
+    # The score is a probability; the line is the saved model's threshold.
+    model = load(model_folder(settings.data_dir))
+    assert 0.0 < model.threshold < 1.0
+    assert all(0.0 <= s.score <= 1.0 for s in ranked)
+    assert all(s.above_line == (s.score >= model.threshold) for s in ranked)
 
 
 @pytest.mark.slow
@@ -103,6 +108,10 @@ def test_a_new_instance_gets_suggestions_from_the_shipped_model(
     )
     assert origin == "shipped"
     assert ranked and all(s.reasons for s in ranked)
+    # Its picks were made on the public feed it learnt from, so no reason claims they were "here".
+    by_authors = [r for s in ranked for r in s.reasons if "earlier papers were picked" in r]
+    assert by_authors
+    assert all("picked on Hugging Face Daily Papers or here" in r for r in by_authors)
 
 
 def test_the_shipped_model_holds_no_user_handles() -> None:

@@ -242,11 +242,13 @@ def today_command(
                     "day": when.isoformat(),
                     "model": origin,
                     "candidates": len(ranked),
+                    "above_line": sum(1 for s in ranked if s.above_line),
                     "suggestions": [
                         {
                             "arxiv_id": s.paper.arxiv_id,
                             "title": s.paper.title,
                             "score": round(s.score, 4),
+                            "above_line": s.above_line,
                             "reasons": list(s.reasons),
                         }
                         for s in top
@@ -255,9 +257,13 @@ def today_command(
             )
         )
         return
-    err_console.print(f"{when}: {len(top)} of {len(ranked):,} papers ({origin} model)")
+    above = sum(1 for s in ranked if s.above_line)
+    err_console.print(
+        f"{when}: {len(top)} of {len(ranked):,} papers ({origin} model); {above} above the line"
+    )
     for rank, s in enumerate(top, start=1):
-        typer.echo(f"{rank:>3}. {s.paper.arxiv_id}  {s.paper.title}")
+        mark = "*" if s.above_line else " "
+        typer.echo(f"{rank:>3}.{mark}{s.paper.arxiv_id}  {s.paper.title}")
         typer.echo(f"     {s.score:.3f} · {'; '.join(s.reasons)}")
 
 

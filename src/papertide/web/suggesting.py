@@ -61,7 +61,7 @@ class SuggestedDay:
             papers = "paper" if self.considered == 1 else "papers"
             return (
                 f"Nothing above the line today: none of the day's {self.considered:,} new "
-                f"{papers} reaches a {self.line} chance of being picked here."
+                f"{papers} reaches a {self.line} chance of being picked."
             )
         return None
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
 
 from papertide.rank.curate.features import has_link
 from papertide.rank.curate.model import (
@@ -22,8 +21,9 @@ from papertide.rank.curate.model import (
     Config,
     Corpus,
     DayRows,
+    Scorer,
     all_day_rows,
-    booster,
+    fit_scorer,
     pick_index,
 )
 from papertide.rank.curate.protocol import (
@@ -65,7 +65,7 @@ class Split:
 @dataclass
 class TextStage:
     model: TextModel
-    vectors: sparse.csr_matrix  # all papers, input order
+    dense: NDArray[np.float32]  # all papers, input order
     logits: NDArray[np.float32]  # out-of-fold on training papers, fitted model elsewhere
 
 
@@ -79,9 +79,13 @@ def fit_text_stage(
         labels[train_idx],
         c=config.text_c,
         max_features=config.max_features,
+        dims=config.dims,
+        projection_terms=config.projection_terms,
     )
     vectors = model.vectors([p.text for p in papers])
     logits = model.scores(vectors)
+    dense = model.dense(vectors)
+    del vectors
     blocks = None
     if config.oof_blocks:
         # Fortnights: close enough in time to share topics, so they are held out together.
@@ -91,7 +95,7 @@ def fit_text_stage(
     logits[train_idx] = out_of_fold_scores(
         train_vectors, labels[train_idx], c=config.text_c, blocks=blocks
     )
-    return TextStage(model, vectors, logits)
+    return TextStage(model, dense, logits)
 
 
 @dataclass
@@ -105,14 +109,10 @@ class Prepared:
     test_days: list[dt.date]
     split: Split
 
-    def train_matrix(self) -> tuple[NDArray[np.float32], NDArray[np.int8], NDArray[np.float32]]:
-        """(features, labels, weights) of the training days' papers."""
+    def train_matrix(self) -> tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.int64]]:
+        """(features, gains (0: not picked), ordinal days) of the training days' papers."""
         parts = [r for r in self.rows if r.day <= self.split.train_until]
-        x = np.vstack([r.features for r in parts])
-        ids = [self.corpus.papers[i].arxiv_id for r in parts for i in r.rows]
-        y = np.asarray([i in self.train_gain for i in ids], dtype=np.int8)
-        w = np.asarray([self.train_gain.get(i, 1.0) for i in ids], dtype=np.float32)
-        return x, y, w
+        return stack_rows(parts, self.corpus, self.train_gain)
 
     def test_rows(self) -> list[DayRows]:
         wanted = set(self.test_days)
@@ -153,9 +153,10 @@ def prepare(
     report = progress or (lambda stage, done, total: None)
     report("text model", 0, 1)
     stage = (text_stage or (lambda p, t, y: fit_text_stage(p, t, y, config)))(papers, train, labels)
-    corpus = Corpus.build(papers, stage.vectors, stage.logits)
+    corpus = Corpus.build(papers, stage.dense, stage.logits)
     known_picks = [p for p in picks if last is None or p.day <= last]
-    trend = pick_index(known_picks, stage.model, corpus)
+    pick_dense = stage.model.dense(stage.model.vectors([p.text for p in known_picks]))
+    trend = pick_index(known_picks, pick_dense, corpus)
     wanted = set(test_days)
     report("text model", 1, 1)
     total = len(corpus.by_day)
@@ -173,9 +174,6 @@ def prepare(
         progress=step,
     )
     return Prepared(corpus, rows, train_gain, test_gain, test_days, split)
-
-
-Scorer = Callable[[Prepared], Callable[[DayRows], NDArray[np.float64]]]
 
 
 def measure(prepared: Prepared, scorer: Callable[[DayRows], NDArray[np.float64]]) -> Summary:
@@ -201,7 +199,8 @@ def baseline_scorers(prepared: Prepared) -> dict[str, Callable[[DayRows], NDArra
 
     corpus = prepared.corpus
     rng = np.random.default_rng(0)
-    x, y, _ = prepared.train_matrix()
+    x, gain, _ = prepared.train_matrix()
+    y = (gain > 0).astype(np.int8)
     base_rate = float(y.mean())
     lr_cols = [col("text_logit"), col("auth_picks_sum"), col("auth_gain_max"), col("any_link")]
     combo = LogisticRegression(max_iter=500).fit(
@@ -230,22 +229,27 @@ def baseline_scorers(prepared: Prepared) -> dict[str, Callable[[DayRows], NDArra
     }
 
 
+def stack_rows(
+    parts: Sequence[DayRows], corpus: Corpus, gain: dict[str, float]
+) -> tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.int64]]:
+    """(features, gains (0: not picked), ordinal days) of some days' rows."""
+    x = np.vstack([r.features for r in parts])
+    ids = [corpus.papers[i].arxiv_id for r in parts for i in r.rows]
+    g = np.asarray([gain.get(i, 0.0) for i in ids], dtype=np.float32)
+    days = np.concatenate([np.full(len(r.rows), r.day.toordinal(), dtype=np.int64) for r in parts])
+    return x, g, days
+
+
+def fit_model_scorer(prepared: Prepared, config: Config) -> Scorer:
+    """Fit the ranker, its calibration and line on the training rows."""
+    x, gain, days = prepared.train_matrix()
+    return fit_scorer(x, gain, days, config)
+
+
 def fit_booster(prepared: Prepared, config: Config) -> Callable[[DayRows], NDArray[np.float64]]:
-    """Fit the booster on the training rows; a scorer of day rows."""
-    x, y, w = prepared.train_matrix()
-    cols = config.columns()
-    keep = sample_rows(y, config.negatives)
-    weights = w[keep] if config.weighted else None
-    model = booster(config).fit(x[keep][:, cols], y[keep], sample_weight=weights)
-    return lambda rows: model.predict_proba(rows.features[:, cols])[:, 1].astype(np.float64)
-
-
-def sample_rows(y: NDArray[np.int8], negatives: float) -> NDArray[np.int64]:
-    """Every positive and a fixed random share of the negatives (faster, and no worse)."""
-    if negatives >= 1.0:
-        return np.arange(len(y))
-    rng = np.random.default_rng(7)
-    return np.flatnonzero((y == 1) | (rng.random(len(y)) < negatives))
+    """Fit the ranker on the training rows; a scorer of day rows (raw scores)."""
+    scorer = fit_model_scorer(prepared, config)
+    return lambda rows: scorer.raw(rows.features)
 
 
 def ndcg_note(summary: Summary) -> str:
@@ -255,4 +259,11 @@ def ndcg_note(summary: Summary) -> str:
     )
 
 
-__all__ = ["Split", "baseline_scorers", "fit_booster", "measure", "prepare"]
+__all__ = [
+    "Split",
+    "baseline_scorers",
+    "fit_booster",
+    "fit_model_scorer",
+    "measure",
+    "prepare",
+]

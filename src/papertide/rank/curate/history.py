@@ -37,7 +37,19 @@ AUTHOR_FEATURES = (
     "auth_papers_max",
     "auth_papers_mean",
     "auth_new_frac",
+    "auth_decay_max",
+    "auth_decay_sum",
+    "auth_smooth_max",
+    "auth_smooth_mean",
+    "auth_gain_per_pick_max",
+    "auth_days_since_pick",
+    "auth_last_rate",
 )
+# Half-life (days) of an earlier pick in the time-decayed counts.
+HALF_LIFE = 180.0
+# Smoothing of the per-author pick rate: this many pseudo-papers at the overall pick rate.
+SMOOTH_PAPERS = 5.0
+PRIOR_RATE = 0.05
 
 
 @dataclass
@@ -81,10 +93,19 @@ class History:
         empty = AuthorStats()
         stats = [self.authors.get(k, empty) for k in keys]
         since = day - dt.timedelta(days=RECENT_DAYS)
+        o = day.toordinal()
         picks = [s.picks for s in stats]
         gains = [s.gain for s in stats]
         papers = [s.papers for s in stats]
         recent = [sum(1 for d in s.pick_days if d >= since) for s in stats]
+        decay = [
+            sum(0.5 ** ((o - d.toordinal()) / HALF_LIFE) for d in s.pick_days) if s.picks else 0.0
+            for s in stats
+        ]
+        smooth = [
+            (s.picks + SMOOTH_PAPERS * PRIOR_RATE) / (s.papers + SMOOTH_PAPERS) for s in stats
+        ]
+        last_pick = max((max(s.pick_days) for s in stats if s.pick_days), default=None)
         picked_n = sum(1 for p in picks if p)
         return [
             float(max(picks)),
@@ -100,6 +121,13 @@ class History:
             math.log1p(max(papers)),
             math.log1p(sum(papers) / len(papers)),
             sum(1 for p in papers if p == 0) / len(keys),
+            max(decay),
+            sum(decay),
+            max(smooth),
+            sum(smooth) / len(smooth),
+            max((s.gain / s.picks for s in stats if s.picks), default=0.0),
+            float(min((day - last_pick).days, 999)) if last_pick is not None else 999.0,
+            smooth[-1],
         ]
 
     def author_counts(self, authors: Sequence[str]) -> tuple[int, int]:

@@ -15,17 +15,21 @@ _VENUE = re.compile(
     r"\b(?:accepted|to appear)\b[^.;]*?\b(?:at|in|by|to)\s+(?:the\s+)?"
     r"([A-Z][\w\- ]{1,40}?\d{0,4})\b"
 )
+# Where the picks a reason counts were made: an instance's own model learnt from its community;
+# the shipped model's history is the public feed it was trained on plus this instance's picks.
+HERE = "here"
+SHIPPED_PLACE = "on Hugging Face Daily Papers or here"
 # How close (tf-idf cosine) a paper must be to a recent pick to call it the same topic.
 TOPIC_SIMILARITY = 0.2
 
 
-def author_reason(authors_picked: int, picks: int) -> str | None:
+def author_reason(authors_picked: int, picks: int, place: str = HERE) -> str | None:
     """'3 authors' earlier papers were picked here 11 times'."""
     if authors_picked <= 0 or picks <= 0:
         return None
     who = "1 author's" if authors_picked == 1 else f"{authors_picked} authors'"
     times = "once" if picks == 1 else f"{picks} times"
-    return f"{who} earlier papers were picked here {times}"
+    return f"{who} earlier papers were picked {place} {times}"
 
 
 def topic_terms(
@@ -54,10 +58,11 @@ def reasons_for(
     week_similarity: float,
     topic: Sequence[str],
     text_rank: float,
+    place: str = HERE,
 ) -> list[str]:
     """The reasons, strongest first; never empty."""
     out: list[str] = []
-    by_authors = author_reason(*authors_picked)
+    by_authors = author_reason(*authors_picked, place=place)
     if by_authors:
         out.append(by_authors)
     if week_similarity >= TOPIC_SIMILARITY and topic:
@@ -70,5 +75,5 @@ def reasons_for(
     if len(paper.authors) >= 15:
         out.append(f"a {len(paper.authors)}-author team")
     if text_rank <= 0.1 and len(out) < 2:
-        out.append("its subject is often picked here")
+        out.append(f"its subject is often picked {place}")
     return out or ["ranked by the community-interest model"]

@@ -20,9 +20,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from papertide.rank.curate.database import community_picks, listed_papers
-from papertide.rank.curate.model import Config
+from papertide.rank.curate.model import DEFAULT_THRESHOLD, Config
 from papertide.rank.curate.suggest import (
-    DEFAULT_THRESHOLD,
     CurateError,
     CurateModel,
     Progress,
@@ -33,8 +32,9 @@ from papertide.rank.curate.suggest import (
     suggest,
     train,
 )
-from papertide.rank.curate.trend import WINDOW
+from papertide.rank.curate.trend import LONG, WINDOW
 
+log = logging.getLogger("papertide.curate")
 _cache: dict[Path, tuple[float, CurateModel]] = {}
 
 
@@ -50,8 +50,17 @@ def current_model(data_dir: Path) -> tuple[CurateModel, str]:
         stamp = marker.stat().st_mtime
         cached = _cache.get(folder)
         if cached is None or cached[0] != stamp:
-            _cache[folder] = (stamp, load(folder))
-        return _cache[folder][1], "instance"
+            try:
+                _cache[folder] = (stamp, load(folder))
+            except CurateError as exc:
+                # An unreadable or older-format model (after an upgrade) must not take the
+                # suggestions away until the next retrain replaces it: the shipped one serves.
+                log.warning(
+                    "the instance's suggestion model is not usable, shipped one serves: %s", exc
+                )
+                _cache.pop(folder, None)
+        if folder in _cache:
+            return _cache[folder][1], "instance"
     shipped = _cache.get(Path("<shipped>"))
     if shipped is None:
         shipped = (0.0, default_model())
@@ -116,8 +125,13 @@ def suggestions_for_day(
     cats = tuple(categories) or model.categories
     with Session(engine) as session:
         papers = listed_papers(session, since=since, until=day, categories=cats)
-        # The instance's own model counted every pick up to its training day already.
-        picks_since = since if origin == "instance" else None
+        # The instance's own model counted every pick up to its training day already; the
+        # trend features still compare the day with the past LONG days' picks.
+        picks_since = (
+            min(day - dt.timedelta(days=LONG), model.trained_until + dt.timedelta(days=1))
+            if origin == "instance"
+            else None
+        )
         picks = community_picks(session, before=day, since=picks_since)
     todays = [p for p in papers if p.day == day]
     earlier = [p for p in papers if p.day < day]
@@ -159,7 +173,6 @@ def latest_day(engine: Engine, categories: Sequence[str] = ()) -> dt.date | None
 
 # The day's suggestions above the line, for pages, feeds and digests. ------------------------
 
-log = logging.getLogger("papertide.curate")
 
 # A day's suggestions change only when the model is replaced (its stamp is part of the key) or
 # when papers of that day are imported late; ten minutes bounds the second.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
-import pickle
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -23,18 +23,20 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from papertide.rank.curate.features import META_FEATURES, meta_matrix
-from papertide.rank.curate.history import AuthorStats, History, known_from
+from papertide.rank.curate.history import MAX_AUTHORS, AuthorStats, History, known_from
 from papertide.rank.curate.model import (
     ALL_FEATURES,
+    DEFAULT_THRESHOLD,
     Config,
     Corpus,
+    Scorer,
     all_day_rows,
-    booster,
     day_rows,
+    fit_scorer,
     pick_index,
 )
 from papertide.rank.curate.protocol import gains
-from papertide.rank.curate.reasons import reasons_for, topic_terms
+from papertide.rank.curate.reasons import HERE, reasons_for, topic_terms
 from papertide.rank.curate.records import (
     DEFAULT_CATEGORIES,
     Candidate,
@@ -43,24 +45,21 @@ from papertide.rank.curate.records import (
     in_categories,
 )
 from papertide.rank.curate.text import (
+    Projection,
     TextModel,
     fit_text_model,
     out_of_fold_scores,
     tfidf_vectorizer,
 )
-from papertide.rank.curate.trend import WEEK, WINDOW
+from papertide.rank.curate.trend import LONG, WEEK, WINDOW, in_sample
 
-FORMAT = 1
-# Papers whose vectors are kept between calls: eight weeks of a 1,000-a-day listing.
-VECTOR_CACHE = 60_000
+FORMAT = 2
+# Dense vectors kept between calls (by arXiv id): eight weeks of a 1,000-a-day listing's
+# sampled papers and picks, about 20 MB.
+VECTOR_CACHE = 40_000
 ONE_DAY = dt.timedelta(days=1)
 # Fewer picks than this cannot teach a model anything; the shipped model is used instead.
 MIN_PICKS = 30
-# The line a suggestion must reach to be shown ("above the line") when model.json names none.
-# A placeholder until the calibrated model sets its own: on the shipped model's raw scores of the
-# bundled sample's full August days, 0.8 keeps 10-25 papers a day, about half of them picked.
-DEFAULT_THRESHOLD = 0.8
-
 Progress = Callable[[str, int, int], None]
 
 
@@ -71,48 +70,61 @@ class CurateError(ValueError):
 @dataclass
 class CurateModel:
     text: TextModel
-    booster: Any
+    scorer: Scorer
     config: Config
     trained_until: dt.date
     categories: tuple[str, ...]
     history: History
     stats: dict[str, Any] = field(default_factory=dict)
-    # Papers scoring at least this are suggested (above the line); model.json's "threshold".
+    # The line: a suggestion is "above the line" when its probability of being picked is at
+    # least this (chosen on the last training days, see Config.line); digests and feeds show
+    # only those, and stay silent on a day with none.
     threshold: float = DEFAULT_THRESHOLD
-    # Vectors of papers scored before (by arXiv id, as index and weight arrays): the four-week
-    # trend window is mostly papers of earlier days, so only the day's own are vectorised.
-    vector_cache: dict[str, tuple[NDArray[np.int32], NDArray[np.float32]]] = field(
-        default_factory=dict, repr=False
-    )
+    # Where the counted picks were made, as the reasons word it ("here" for the community's own).
+    place: str = HERE
+    # Dense vectors of papers seen before (by arXiv id): the four-week trend window and the
+    # recent picks are mostly papers of earlier days, so only the day's own are vectorised.
+    vector_cache: dict[str, NDArray[np.float32]] = field(default_factory=dict, repr=False)
+    terms: Sequence[str] | None = field(default=None, repr=False)
+    # Folded author names of papers seen before (by arXiv id), for the same reason.
+    author_cache: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
-    def vectors(self, papers: Sequence[Candidate]) -> sparse.csr_matrix:
-        """tf-idf rows of the papers, in order, vectorising only those not seen before."""
+    def author_keys(self, paper: Candidate) -> frozenset[str]:
+        keys = self.author_cache.get(paper.arxiv_id)
+        if keys is None:
+            if len(self.author_cache) > VECTOR_CACHE:
+                self.author_cache.clear()
+            keys = frozenset(map(author_key, paper.authors[:MAX_AUTHORS])) - {""}
+            self.author_cache[paper.arxiv_id] = keys
+        return keys
+
+    def dense(self, items: Sequence[Candidate | Pick]) -> NDArray[np.float32]:
+        """Dense vectors of papers or picks, in order, vectorising only those not seen before."""
         cache = self.vector_cache
-        missing = [p for p in papers if p.arxiv_id not in cache]
+        missing: dict[str, str] = {}
+        for item in items:
+            if item.arxiv_id not in cache:
+                missing.setdefault(item.arxiv_id, item.text)
         if missing:
             if len(cache) + len(missing) > VECTOR_CACHE:
                 cache.clear()
-            fresh = self.text.vectors([p.text for p in missing])
-            ptr, idx, val = fresh.indptr, fresh.indices, fresh.data
-            for i, paper in enumerate(missing):
-                cache[paper.arxiv_id] = (idx[ptr[i] : ptr[i + 1]], val[ptr[i] : ptr[i + 1]])
-        width = len(self.text.vectorizer.vocabulary_)
-        rows = [cache[p.arxiv_id] for p in papers]
-        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum([len(r[0]) for r in rows], out=indptr[1:])
-        if not rows:
-            return sparse.csr_matrix((0, width), dtype=np.float32)
-        return sparse.csr_matrix(
-            (np.concatenate([r[1] for r in rows]), np.concatenate([r[0] for r in rows]), indptr),
-            shape=(len(rows), width),
-        )
+            fresh = self.text.dense(self.text.vectors(list(missing.values())))
+            for arxiv_id, row in zip(missing, fresh, strict=True):
+                cache[arxiv_id] = row
+        if not items:
+            return np.zeros((0, self.text.projection.components.shape[1]), dtype=np.float32)
+        return np.vstack([cache[item.arxiv_id] for item in items])
 
 
 @dataclass(frozen=True, slots=True)
 class Suggestion:
+    """A paper of the day, its calibrated probability of being picked by this community, why,
+    and whether it is above the model's line (what digests and feeds show)."""
+
     paper: Candidate
     score: float
     reasons: tuple[str, ...]
+    above_line: bool = False
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -148,18 +160,30 @@ def train(
             f"(at least {MIN_PICKS} are needed to learn from); until the community has picked "
             "more, suggestions come from the shipped model"
         )
+    clock = _Clock()
     progress("text model", 0, 3)
     text, vectors = fit_text_model(
-        [p.text for p in papers], labels, c=config.text_c, max_features=config.max_features
+        [p.text for p in papers],
+        labels,
+        c=config.text_c,
+        max_features=config.max_features,
+        dims=config.dims,
+        projection_terms=config.projection_terms,
     )
+    clock.lap("text model")
     progress("text model", 1, 3)
     blocks = np.asarray([p.day.toordinal() // 14 for p in papers], dtype=np.int64)
     oof = out_of_fold_scores(
         vectors, labels, c=config.text_c, blocks=blocks if config.oof_blocks else None
     )
+    dense = text.dense(vectors)
+    del vectors
+    clock.lap("out-of-fold text scores")
     progress("text model", 3, 3)
-    corpus = Corpus.build(papers, vectors, oof)
-    trend = pick_index(known, text, corpus)
+    corpus = Corpus.build(papers, dense, oof)
+    del dense
+    pick_dense = text.dense(text.vectors([p.text for p in known]))
+    trend = pick_index(known, pick_dense, corpus)
     days = len(corpus.by_day)
     done = [0]
 
@@ -170,17 +194,13 @@ def train(
     rows = all_day_rows(corpus, known, trend, progress=step)
     x = np.vstack([r.features for r in rows])
     ids = [corpus.papers[i].arxiv_id for r in rows for i in r.rows]
-    y = np.asarray([i in label_gain for i in ids], dtype=np.int8)
-    w = np.asarray([label_gain.get(i, 1.0) for i in ids], dtype=np.float32)
-    keep = np.arange(len(y))
-    if config.negatives < 1.0:
-        rng = np.random.default_rng(7)
-        keep = np.flatnonzero((y == 1) | (rng.random(len(y)) < config.negatives))
-    cols = config.columns()
+    gain = np.asarray([label_gain.get(i, 0.0) for i in ids], dtype=np.float32)
+    day = np.concatenate([np.full(len(r.rows), r.day.toordinal(), dtype=np.int64) for r in rows])
+    del rows, ids, corpus, trend
+    clock.lap("features")
     progress("booster", 0, 1)
-    fitted = booster(config).fit(
-        x[keep][:, cols], y[keep], sample_weight=w[keep] if config.weighted else None
-    )
+    scorer = fit_scorer(x, gain, day, config)
+    clock.lap("ranker and calibration")
     progress("booster", 1, 1)
     history = History()
     for pick in sorted(known, key=lambda p: p.day):
@@ -189,24 +209,40 @@ def train(
         history.add_paper(paper)
     return CurateModel(
         text=text,
-        booster=fitted,
+        scorer=scorer,
         config=config,
         trained_until=until,
         categories=categories,
         history=history,
+        threshold=scorer.threshold,
         stats={
             "papers": len(papers),
             "picked": int(labels.sum()),
             "days": days,
             "first_day": papers[0].day.isoformat(),
+            "calibration": {k: round(v, 4) for k, v in scorer.calibration.items()},
+            "cpu_seconds": clock.laps,
         },
     )
+
+
+class _Clock:
+    """CPU seconds of each training stage (reported in the model's stats)."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.process_time()
+
+    def lap(self, stage: str) -> None:
+        now = time.process_time()
+        self.laps[stage] = round(now - self._last, 1)
+        self._last = now
 
 
 def _overlay(model: CurateModel, papers: Sequence[Candidate]) -> History:
     """A history holding copies of the model's counts for these papers' authors only."""
     view = History()
-    view.picked = set(model.history.picked)
+    view.picked = model.history.picked
     for paper in papers:
         for name in paper.authors:
             key = author_key(name)
@@ -226,61 +262,79 @@ def suggest(
     earlier_papers: Sequence[Candidate] = (),
     picks: Sequence[Pick] = (),
 ) -> list[Suggestion]:
-    """The day's papers, best first, each with its reasons.
+    """The day's papers, best first, each with its probability of being picked and reasons.
 
     `earlier_papers` are papers listed after the model was trained and before `day` (at least
     the past four weeks, for the trend features); `picks` are the instance's picks before `day`
-    (older ones the model already counted are skipped). Nothing dated `day` or later is used.
+    (older ones the model already counted are skipped; the past 180 days' are compared with
+    the day's papers). Nothing dated `day` or later is used.
     """
-    todays = [p for p in papers if in_categories(p, model.categories)]
+    wanted = set(model.categories)
+
+    def listed_here(p: Candidate) -> bool:
+        return not wanted or not wanted.isdisjoint(p.categories)
+
+    todays = [p for p in papers if listed_here(p)]
     if not todays:
         return []
-    earlier = [p for p in earlier_papers if p.day < day and in_categories(p, model.categories)]
+    earlier = [p for p in earlier_papers if p.day < day and listed_here(p)]
     listed = {p.arxiv_id: p.day for p in [*earlier, *todays]}
     before = [p for p in picks if known_from(p, listed) <= day]
     # Only the day's own authors are looked up; counts of anyone else do not matter today.
     history = _overlay(model, todays)
-    for pick in sorted(before, key=lambda p: p.day):
-        history.add_pick(pick)
+    new_picks = [p for p in before if p.arxiv_id not in model.history.picked]
+    if new_picks:
+        history.picked = set(model.history.picked)
+        for pick in sorted(new_picks, key=lambda p: p.day):
+            history.add_pick(pick)
     today_authors = {author_key(a) for p in todays for a in p.authors} - {""}
     for paper in earlier:
-        # Earlier papers count only for the day's own authors.
-        if paper.day > model.trained_until and any(
-            author_key(a) in today_authors for a in paper.authors
-        ):
-            history.add_paper(paper)
-    window = [p for p in earlier if p.day >= day - dt.timedelta(days=WINDOW)]
+        # Earlier papers count only for the day's own authors (the others are not looked up).
+        if paper.day > model.trained_until:
+            for key in today_authors.intersection(model.author_keys(paper)):
+                history.authors[key].papers += 1
+    since = day - dt.timedelta(days=WINDOW)
+    # The trend vote reads the window's sampled papers only (trend.in_sample).
+    window = [p for p in earlier if p.day >= since and in_sample(p.arxiv_id)]
+    vectors = model.text.vectors([p.text for p in todays])
+    today_dense = model.text.dense(vectors)
+    if len(model.vector_cache) + len(todays) <= VECTOR_CACHE:
+        for paper, row in zip(todays, today_dense, strict=True):
+            model.vector_cache[paper.arxiv_id] = row
     all_papers = [*window, *todays]
-    vectors = model.vectors(all_papers)
+    dense = np.vstack([model.dense(window), today_dense])
     # Metadata and text scores are needed for the day's papers only; the window's stay zero.
     logits = np.zeros(len(all_papers), dtype=np.float32)
-    logits[len(window) :] = model.text.scores(vectors[len(window) :])
+    logits[len(window) :] = model.text.scores(vectors)
     meta = np.zeros((len(all_papers), len(META_FEATURES)), dtype=np.float32)
     meta[len(window) :] = meta_matrix(todays)
-    corpus = Corpus.build(all_papers, vectors, logits, meta)
-    recent_picks = [p for p in before if p.day >= day - dt.timedelta(days=WINDOW)]
-    trend = pick_index(recent_picks, model.text, corpus)
+    corpus = Corpus.build(all_papers, dense, logits, meta)
+    recent_picks = [p for p in before if p.day >= day - dt.timedelta(days=LONG)]
+    trend = pick_index(recent_picks, model.dense(recent_picks), corpus, listed)
     rows = day_rows(day, corpus.by_day[day], corpus, history, trend)
-    cols = model.config.columns()
-    scores = model.booster.predict_proba(rows.features[:, cols])[:, 1]
+    probability = model.scorer.probability(model.scorer.raw(rows.features))
     day_papers = corpus.papers[rows.rows.start : rows.rows.stop]
-    day_vectors = corpus.vectors[rows.rows.start : rows.rows.stop]
+    position = {p.arxiv_id: i for i, p in enumerate(todays)}
     centroid, terms = _week_centroid(model, trend, day)
     text_rank = rows.features[:, ALL_FEATURES.index("text_rank")]
     week_sim = rows.features[:, ALL_FEATURES.index("pick_max_7")]
     out = [
         Suggestion(
             paper=paper,
-            score=float(scores[i]),
+            score=float(probability[i]),
             reasons=tuple(
                 reasons_for(
                     paper,
                     authors_picked=rows.authors_picked[i],
                     week_similarity=float(week_sim[i]),
-                    topic=topic_terms(day_vectors[i], centroid, terms) if len(terms) else [],
+                    topic=topic_terms(vectors[position[paper.arxiv_id]], centroid, terms)
+                    if len(terms)
+                    else [],
                     text_rank=float(text_rank[i]),
+                    place=model.place,
                 )
             ),
+            above_line=bool(probability[i] >= model.threshold),
         )
         for i, paper in enumerate(day_papers)
     ]
@@ -291,12 +345,23 @@ def suggest(
 def _week_centroid(
     model: CurateModel, trend: Any, day: dt.date
 ) -> tuple[NDArray[np.float32], Sequence[str]]:
+    """The past week's picks as term weights (their mean dense vector mapped back onto the
+    projection's terms), and the vocabulary, for naming the topic a paper shares with them."""
     o = day.toordinal()
     rows = np.flatnonzero((trend.pick_known <= o) & (trend.pick_days >= o - WEEK))
     if rows.size == 0:
         return np.zeros(0, dtype=np.float32), []
-    centroid = np.asarray(trend.pick_vectors[rows].mean(axis=0)).ravel().astype(np.float32)
-    return centroid, model.text.vectorizer.get_feature_names_out()
+    mean = trend.pick_vectors[rows].mean(axis=0)
+    projection = model.text.projection
+    centroid = np.zeros(len(model.text.vectorizer.vocabulary_), dtype=np.float32)
+    centroid[projection.terms] = projection.components @ mean
+    return centroid, _terms(model)
+
+
+def _terms(model: CurateModel) -> Sequence[str]:
+    if model.terms is None:
+        model.terms = list(model.text.vectorizer.get_feature_names_out())
+    return model.terms
 
 
 # Saving and loading: a folder of plain files, plus the booster as scikit-learn's pickle. ----
@@ -305,7 +370,7 @@ def _week_centroid(
 def save(model: CurateModel, folder: Path) -> Path:
     """Write the model into `folder` (created); returns the folder."""
     folder.mkdir(parents=True, exist_ok=True)
-    terms = model.text.vectorizer.get_feature_names_out()
+    terms = _terms(model)
     with gzip.open(folder / "vocabulary.txt.gz", "wt", encoding="utf-8") as handle:
         handle.write("\n".join(terms) + "\n")
     classifier = model.text.classifier
@@ -314,9 +379,12 @@ def save(model: CurateModel, folder: Path) -> Path:
         idf=np.asarray(model.text.vectorizer.idf_, dtype=np.float32),
         coef=np.asarray(classifier.coef_, dtype=np.float32).ravel(),
         intercept=np.asarray(classifier.intercept_, dtype=np.float32).ravel(),
+        projection_terms=model.text.projection.terms.astype(np.int32),
+        # Half precision: cosines of unit vectors lose nothing that matters at 1e-3.
+        projection=model.text.projection.components.astype(np.float16),
     )
-    with (folder / "booster.pkl").open("wb") as handle:
-        pickle.dump(model.booster, handle, protocol=5)
+    with gzip.open(folder / "ranker.txt.gz", "wt", encoding="utf-8") as handle:
+        handle.write(model.scorer.ranker.model_to_string())
     with gzip.open(folder / "authors.tsv.gz", "wt", encoding="utf-8") as handle:
         handle.write("author\tpicks\tgain\tpapers\tpick_days\n")
         for key in sorted(model.history.authors):
@@ -330,18 +398,21 @@ def save(model: CurateModel, folder: Path) -> Path:
         "trained_until": model.trained_until.isoformat(),
         "categories": list(model.categories),
         "config": asdict(model.config),
-        "features": [ALL_FEATURES[i] for i in model.config.columns()],
+        "features": [ALL_FEATURES[i] for i in model.scorer.columns],
+        "platt": list(model.scorer.platt),
+        "threshold": model.threshold,
+        "place": model.place,
         "stats": model.stats,
-        "sklearn": _sklearn_version(),
+        "lightgbm": _lightgbm_version(),
     }
     (folder / "model.json").write_text(json.dumps(meta, indent=2) + "\n")
     return folder
 
 
-def _sklearn_version() -> str:
-    import sklearn
+def _lightgbm_version() -> str:
+    import lightgbm
 
-    return str(sklearn.__version__)
+    return str(lightgbm.__version__)
 
 
 class _LinearText:
@@ -356,7 +427,11 @@ class _LinearText:
 
 
 def load(folder: Path) -> CurateModel:
-    """The model saved in `folder`; CurateError when it is missing, partial or too new."""
+    """The model saved in `folder`; CurateError when it is missing, partial or of another
+    format. A model.json without "threshold" gets DEFAULT_THRESHOLD (0.5: more likely picked
+    than not)."""
+    import lightgbm as lgb
+
     meta_path = folder / "model.json"
     if not meta_path.exists():
         raise CurateError(
@@ -375,9 +450,15 @@ def load(folder: Path) -> CurateModel:
         vectorizer = tfidf_vectorizer()
         vectorizer.set_params(vocabulary={t: i for i, t in enumerate(terms)})
         vectorizer.idf_ = arrays["idf"]
-        text = TextModel(vectorizer, _LinearText(arrays["coef"], float(arrays["intercept"][0])))
-        with (folder / "booster.pkl").open("rb") as handle:
-            fitted = pickle.load(handle)
+        projection = Projection(
+            arrays["projection_terms"].astype(np.int64),
+            arrays["projection"].astype(np.float32),
+        )
+        text = TextModel(
+            vectorizer, _LinearText(arrays["coef"], float(arrays["intercept"][0])), projection
+        )
+        with gzip.open(folder / "ranker.txt.gz", "rt", encoding="utf-8") as handle:
+            ranker = lgb.Booster(model_str=handle.read())
         history = History()
         with gzip.open(folder / "authors.tsv.gz", "rt", encoding="utf-8") as handle:
             next(handle)
@@ -392,10 +473,12 @@ def load(folder: Path) -> CurateModel:
         with gzip.open(folder / "picked.txt.gz", "rt", encoding="utf-8") as handle:
             history.picked = {line for line in handle.read().split("\n") if line}
         config = Config(**{**meta["config"], "groups": tuple(meta["config"]["groups"])})
+        columns = np.asarray([ALL_FEATURES.index(n) for n in meta["features"]], dtype=np.int64)
+        a, b = (float(v) for v in meta.get("platt", (1.0, 0.0)))
         threshold = float(meta.get("threshold", DEFAULT_THRESHOLD))
     except CurateError:
         raise
-    except (OSError, ValueError, KeyError, EOFError, pickle.UnpicklingError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, EOFError, lgb.basic.LightGBMError) as exc:
         raise CurateError(
             f"the suggestion model in {folder} cannot be read ({exc}); "
             "retrain it with `papertide curate train`"
@@ -403,13 +486,15 @@ def load(folder: Path) -> CurateModel:
     history.authors = defaultdict(AuthorStats, history.authors)
     return CurateModel(
         text=text,
-        booster=fitted,
+        scorer=Scorer(ranker, columns, (a, b), threshold),
         config=config,
         trained_until=dt.date.fromisoformat(meta["trained_until"]),
         categories=tuple(meta["categories"]),
         history=history,
         stats=dict(meta.get("stats", {})),
         threshold=threshold,
+        place=str(meta.get("place", HERE)),
+        terms=terms,
     )
 
 

@@ -1,35 +1,78 @@
-"""Text: tf-idf vectors of title and abstract, and a logistic regression of "was picked".
+"""Text: tf-idf vectors of title and abstract, a logistic regression of "was picked", and a
+small dense projection of the same vectors for the similarity features.
 
-The same l2-normalised vectors serve the similarity features (closeness to recent picks), so
-one vectoriser is fitted per model and shipped with it.
+The vocabulary is fitted on a sample of the training papers (the count of every bigram of every
+paper was the retrain's memory peak); the vectors of all papers are then computed in chunks.
+The dense projection is a truncated SVD of the tf-idf rows over the most frequent terms, so
+"close to this week's picks" is a product of 128-d vectors instead of a sparse product over the
+whole vocabulary, and a model ships one small matrix to compute it.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain, pairwise
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
+# Papers the vocabulary and the projection are fitted on (a random sample of the training ones).
+VOCABULARY_SAMPLE = 30_000
+# Papers vectorised at a time when computing the vectors of a whole corpus.
+CHUNK = 10_000
 
-def tfidf_vectorizer(max_features: int = 200_000) -> Any:
-    """Word uni- and bigrams, sublinear tf, l2 rows; terms in at least 3 papers."""
+
+def tfidf_vectorizer(max_features: int = 200_000, min_df: int = 3) -> Any:
+    """Word uni- and bigrams, sublinear tf, l2 rows; terms in at least `min_df` papers."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     return TfidfVectorizer(
         strip_accents="unicode",
         stop_words="english",
         ngram_range=(1, 2),
-        min_df=3,
+        min_df=min_df,
         max_df=0.3,
         max_features=max_features,
         sublinear_tf=True,
         token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_\-]+\b",
         dtype=np.float32,
     )
+
+
+def tfidf_rows(vectorizer: Any, texts: Sequence[str]) -> sparse.csr_matrix:
+    """The fitted vectoriser's rows for `texts`, as its own `transform` computes them (lower
+    case, accents stripped, its tokens without stop words, uni- and bigrams, sublinear tf times
+    idf, l2 rows), with the counting done by C-level maps instead of a Python loop per term:
+    vectorising was the largest part of scoring a day."""
+    from sklearn.feature_extraction.text import strip_accents_unicode
+
+    vocabulary: dict[str, int] = vectorizer.vocabulary_
+    stop = vectorizer.get_stop_words() or frozenset()
+    pattern = re.compile(vectorizer.token_pattern)
+    lookup = vocabulary.get
+    indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+    columns: list[int] = []
+    counts: list[int] = []
+    for i, text in enumerate(texts):
+        tokens = [t for t in pattern.findall(strip_accents_unicode(text.lower())) if t not in stop]
+        found = Counter(map(lookup, chain(tokens, map(" ".join, pairwise(tokens)))))
+        found.pop(None, None)
+        columns.extend(found.keys())  # type: ignore[arg-type]
+        counts.extend(found.values())
+        indptr[i + 1] = len(columns)
+    cols = np.asarray(columns, dtype=np.int32)
+    idf = np.asarray(vectorizer.idf_, dtype=np.float32)
+    data = (1.0 + np.log(np.asarray(counts, dtype=np.float32))) * idf[cols]
+    out = sparse.csr_matrix((data, cols, indptr), shape=(len(texts), len(vocabulary)))
+    out.sort_indices()
+    norms = np.sqrt(np.asarray(out.multiply(out).sum(axis=1)).ravel())
+    out.data /= np.repeat(np.maximum(norms, 1e-12), np.diff(indptr)).astype(np.float32)
+    return out
 
 
 def _logistic(c: float) -> Any:
@@ -39,28 +82,94 @@ def _logistic(c: float) -> Any:
 
 
 @dataclass
+class Projection:
+    """Dense vectors: tf-idf columns `terms` times `components`, rows l2-normalised."""
+
+    terms: NDArray[np.int64]  # vocabulary columns the projection reads
+    components: NDArray[np.float32]  # (len(terms), dims)
+
+    def dense(self, vectors: sparse.csr_matrix) -> NDArray[np.float32]:
+        if vectors.shape[0] == 0:
+            return np.zeros((0, self.components.shape[1]), dtype=np.float32)
+        out = np.asarray(vectors[:, self.terms] @ self.components, dtype=np.float32)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-6)
+
+
+@dataclass
 class TextModel:
-    """A fitted vectoriser and the logistic regression over its vectors."""
+    """A fitted vectoriser, the logistic regression over its vectors and the dense projection."""
 
     vectorizer: Any
     classifier: Any
+    projection: Projection
 
     def vectors(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        return sparse.csr_matrix(self.vectorizer.transform(texts))
+        if len(texts) <= CHUNK:
+            return tfidf_rows(self.vectorizer, texts)
+        parts = [
+            tfidf_rows(self.vectorizer, texts[i : i + CHUNK]) for i in range(0, len(texts), CHUNK)
+        ]
+        return sparse.csr_matrix(sparse.vstack(parts, format="csr"), dtype=np.float32)
 
     def scores(self, vectors: sparse.csr_matrix) -> NDArray[np.float32]:
         """Log-odds of being picked."""
         return np.asarray(self.classifier.decision_function(vectors), dtype=np.float32)
 
+    def dense(self, vectors: sparse.csr_matrix) -> NDArray[np.float32]:
+        return self.projection.dense(vectors)
+
+
+def fit_projection(
+    vectors: sparse.csr_matrix,
+    *,
+    dims: int = 128,
+    terms: int = 30_000,
+    sample: int = VOCABULARY_SAMPLE,
+) -> Projection:
+    """A truncated SVD of (a sample of) the tf-idf rows over the `terms` most frequent terms."""
+    from sklearn.decomposition import TruncatedSVD
+
+    rng = np.random.default_rng(3)
+    rows = vectors
+    if vectors.shape[0] > sample:
+        rows = vectors[np.sort(rng.choice(vectors.shape[0], sample, replace=False))]
+    df = np.bincount(rows.indices, minlength=vectors.shape[1])
+    keep = np.sort(np.argsort(-df, kind="stable")[: min(terms, vectors.shape[1])]).astype(np.int64)
+    sub = rows[:, keep]
+    dims = max(1, min(dims, sub.shape[0] - 1, sub.shape[1] - 1))
+    svd = TruncatedSVD(n_components=dims, n_iter=4, random_state=0).fit(sub)
+    return Projection(keep, np.ascontiguousarray(svd.components_.T, dtype=np.float32))
+
 
 def fit_text_model(
-    texts: Sequence[str], labels: NDArray[np.int8], *, c: float = 4.0, max_features: int = 200_000
+    texts: Sequence[str],
+    labels: NDArray[np.int8],
+    *,
+    c: float = 4.0,
+    max_features: int = 200_000,
+    dims: int = 128,
+    projection_terms: int = 30_000,
+    sample: int = VOCABULARY_SAMPLE,
 ) -> tuple[TextModel, sparse.csr_matrix]:
     """The fitted text model and the vectors of `texts`."""
-    vectorizer = tfidf_vectorizer(max_features)
-    vectors = sparse.csr_matrix(vectorizer.fit_transform(texts))
-    classifier = _logistic(c).fit(vectors, labels)
-    return TextModel(vectorizer, classifier), vectors
+    rng = np.random.default_rng(1)
+    if len(texts) > sample:
+        chosen = np.sort(rng.choice(len(texts), sample, replace=False))
+        fit_texts: Sequence[str] = [texts[int(i)] for i in chosen]
+    else:
+        fit_texts = texts
+    # min_df of 3 papers in the sample; on small instances 2 (a tiny vocabulary learns nothing).
+    vectorizer = tfidf_vectorizer(max_features, min_df=3 if len(fit_texts) >= 2_000 else 2)
+    vectorizer.fit(fit_texts)
+    # The fitted stop-word list is a set of every pruned term: useless and large.
+    vectorizer.stop_words_ = None
+    projection = Projection(np.zeros(0, dtype=np.int64), np.zeros((0, dims), dtype=np.float32))
+    model = TextModel(vectorizer, None, projection)
+    vectors = model.vectors(texts)
+    model.classifier = _logistic(c).fit(vectors, labels)
+    model.projection = fit_projection(vectors, dims=dims, terms=projection_terms, sample=sample)
+    return model, vectors
 
 
 def out_of_fold_scores(
