@@ -79,9 +79,6 @@ def test_for_you_after_three_votes_ranks_the_weeks_listing_with_reasons(
         )
         ids = {p.id: p.arxiv_id for p in session.scalars(select(Paper))}
     assert shown == [ids[r.paper_id] for r in ranked]
-    # The first recommendation is about the topic she voted for.
-    first = items.first.locator("> a").inner_text().lower()
-    assert "video" in first, first
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     ada.set_viewport_size(DESKTOP)
     ada.screenshot(path=str(SCREENSHOTS / "for-you-after-votes.png"), animations="disabled")
