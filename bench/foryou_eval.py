@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from recommend_eval import corpus_tfidf
 
 from papertide.rank.recommend import AUTHOR_WEIGHT, MIN_SCORE, TOP_K, Ranker
 from papertide.store.schema import Paper
@@ -211,28 +212,8 @@ def svm_features(docs: list[Doc]):  # type: ignore[no-untyped-def]
     author names, fitted on the whole database."""
 
     def build():  # type: ignore[no-untyped-def]
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        v = TfidfVectorizer(
-            input="content",
-            encoding="utf-8",
-            decode_error="replace",
-            strip_accents="unicode",
-            lowercase=True,
-            analyzer="word",
-            stop_words="english",
-            token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b",
-            ngram_range=(1, 2),
-            max_features=20000,
-            norm="l2",
-            use_idf=True,
-            smooth_idf=True,
-            sublinear_tf=True,
-            max_df=0.1,
-            min_df=5,
-        )
         texts = [" ".join([d.title, d.abstract, " ".join(d.authors)]) for d in docs]
-        return v.fit_transform(texts).astype(np.float32).tocsr()
+        return corpus_tfidf(texts).tocsr()
 
     started = time.perf_counter()
     x = _cached(f"svm-features-{len(docs)}", [ARXIV, FEED], build)

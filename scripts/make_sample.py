@@ -11,7 +11,8 @@ date is the feed's `publishedAt` where that can be v1's date (in the id's month,
 paper was first seen: for 18 of 598 feed papers Hugging Face gives a later date, a later version's),
 and none otherwise. Nothing else about versions is invented.
 
-Run: python scripts/make_sample.py [--days 30] [--extra 2500 (about; every len/2500-th paper)] [--papers-only] [--shared DIR]
+Run: python scripts/make_sample.py [--days 30] [--papers-only] [--shared DIR]
+     [--extra 2500 (about; every len/2500-th paper)]
 (--papers-only rewrites arxiv_papers.jsonl.gz and keeps the shipped feed file, whose pseudonyms
 cannot be made again; its papers are then read from that file.)
 """

@@ -75,16 +75,7 @@ FEATURES = (
     "cos_spread",
     "fused_gap",
     "few_answers",
-    # score-distribution features (see distribution_features)
-    "excess",
-    "log_excess_count",
-    "excess_z3",
-    "mix_posterior",
-    "log_mix_count",
-    "mix_logit",
-    "mix_prior",
-    "kw_mix_posterior",
-    "kw_mix_prior",
+    *DISTRIBUTION_FEATURES,  # see distribution_features
 )
 
 

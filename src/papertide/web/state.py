@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from papertide.config import Settings
 from papertide.jobs.queue import JobQueue, build_queue
-from papertide.rank.recommend import RankerCache
+from papertide.models import SeedOwner
+from papertide.rank.recommend import RankerCache, Recommendation, recommend
 from papertide.search.follower import IndexFollower
 from papertide.web.ratelimit import RateLimits
 from papertide.web.security import SessionCodec
@@ -117,6 +118,17 @@ class WebState:
         """Forget cached pages and data after a write (a vote, a submission, a hide)."""
         self.pages.clear()
         self.data.clear()
+
+    def recommendations(self, db: Session, owner: SeedOwner, limit: int) -> list[Recommendation]:
+        """For you: this instance's pool (its categories' listing and its feed), best first."""
+        return recommend(
+            db,
+            owner,
+            self.settings.now(),
+            categories=self.settings.categories,
+            cache=self.rankers,
+            limit=limit,
+        )
 
     def job_queue(self) -> JobQueue:
         """This app's handle on the job queue, built on first use: most pages never need it."""

@@ -30,7 +30,6 @@ from papertide.feeds.render import (
     last_modified,
     render_feed,
 )
-from papertide.rank.recommend import recommend
 from papertide.rank.trending import WINDOWS, trending_papers
 from papertide.store.queries import (
     category_papers,
@@ -285,15 +284,7 @@ def recommendations_feed(request: Request, db: Db, token: str, fmt: str) -> Resp
     owner = owner_for_token(db, web_state(request).settings, token)
     if owner is None:
         raise WebError(404, "no such feed")
-    settings = web_state(request).settings
-    recs = recommend(
-        db,
-        owner,
-        settings.now(),
-        categories=settings.categories,
-        cache=web_state(request).rankers,
-        limit=30,
-    )
+    recs = web_state(request).recommendations(db, owner, limit=30)
     papers = papers_by_ids(db, [r.paper_id for r in recs])
     base = _base(request)
     items = [

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from papertide.digest import library as lib
 from papertide.feeds.private import user_feed_token
 from papertide.models import SeedOwner
-from papertide.rank.recommend import recommend
 from papertide.store.queries import papers_by_ids
 from papertide.store.schema import Collection
 from papertide.web.deps import Csrf, Db, SignedIn
@@ -29,14 +28,7 @@ router = APIRouter(tags=["recommendations"])
 def recommendations_page(request: Request, db: Db, user: SignedIn) -> HTMLResponse:
     owner = SeedOwner.for_user(user.id)
     settings = web_state(request).settings
-    recs = recommend(
-        db,
-        owner,
-        settings.now(),
-        categories=settings.categories,
-        cache=web_state(request).rankers,
-        limit=20,
-    )
+    recs = web_state(request).recommendations(db, owner, limit=20)
     papers = papers_by_ids(db, [r.paper_id for r in recs])
     token = user_feed_token(settings, user.id)
     collections = list(db.scalars(select(Collection).where(Collection.user_id == user.id)))
