@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -67,6 +68,29 @@ def pg_schema_url() -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+@contextmanager
+def sqlite_instance(folder: Path, **overrides: Any) -> Iterator[tuple[Settings, Engine]]:
+    """A migrated SQLite instance in `folder` for a module-scoped fixture (the `settings` fixture
+    is per test): nothing read from PAPERTIDE_ variables but the tests' own, no sync thread."""
+    with pytest.MonkeyPatch.context() as patch:
+        for key in list(os.environ):
+            if key.startswith("PAPERTIDE_") and not key.startswith("PAPERTIDE_TEST_"):
+                patch.delenv(key)
+        settings = Settings(
+            data_dir=folder / "data",
+            database_url=f"sqlite:///{folder / 'papertide.db'}",
+            secret_key="test-" + uuid.uuid4().hex,
+            index_sync_seconds=0,
+            **overrides,
+        )
+        engine = make_engine(settings.effective_database_url)
+        upgrade(engine)
+        try:
+            yield settings, engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

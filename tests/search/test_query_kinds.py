@@ -5,23 +5,17 @@ the ranking do not depend on the database)."""
 from __future__ import annotations
 
 import itertools
-import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from tests.conftest import index_sample_papers
+from tests.conftest import index_sample_papers, sqlite_instance
 
-from papertide.config import Settings
 from papertide.models import PaperRecord
 from papertide.search.api import Searcher, get_searcher
 from papertide.search.authors import AUTHOR_RELEVANCE, author_papers, name_in_query
 from papertide.search.query import parse_query
 from papertide.search.relevance import names_one_paper
-from papertide.store.db import make_engine
-from papertide.store.migrate import upgrade
 
 
 @dataclass
@@ -55,22 +49,9 @@ class Sample:
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sample]:
-    folder: Path = tmp_path_factory.mktemp("sample")
-    with pytest.MonkeyPatch.context() as patch:
-        for key in list(os.environ):
-            if key.startswith("PAPERTIDE_") and not key.startswith("PAPERTIDE_TEST_"):
-                patch.delenv(key)
-        settings = Settings(
-            data_dir=folder / "data",
-            database_url=f"sqlite:///{folder / 'papertide.db'}",
-            secret_key="sample-" + uuid.uuid4().hex,
-            index_sync_seconds=0,
-        )
-        engine = make_engine(settings.effective_database_url)
-        upgrade(engine)
+    with sqlite_instance(tmp_path_factory.mktemp("sample")) as (settings, engine):
         records = index_sample_papers(settings, engine)
         yield Sample(get_searcher(settings), {r.arxiv_id: r for r in records})
-        engine.dispose()
 
 
 NEEDLE = "2607.16245"

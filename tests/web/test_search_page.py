@@ -8,9 +8,7 @@ One app for the module (SQLite): these tests only read.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,12 +16,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from tests.conftest import sqlite_instance
 
-from papertide.config import Settings
 from papertide.ingest.sample import load_demo_data
 from papertide.search.api import prepare_demo_index
-from papertide.store.db import make_engine
-from papertide.store.migrate import upgrade
 from papertide.store.schema import Paper, PaperCategory
 from papertide.web.app import create_app
 
@@ -32,25 +28,14 @@ BROAD = "mixture of experts"
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Session]]:
-    folder = tmp_path_factory.mktemp("demo")
-    with pytest.MonkeyPatch.context() as patch:
-        for key in list(os.environ):
-            if key.startswith("PAPERTIDE_") and not key.startswith("PAPERTIDE_TEST_"):
-                patch.delenv(key)
-        settings = Settings(
-            data_dir=folder / "data",
-            database_url=f"sqlite:///{folder / 'papertide.db'}",
-            secret_key="demo-" + uuid.uuid4().hex,
-            index_sync_seconds=0,
-            mail_backend="null",
-        )
-        engine = make_engine(settings.effective_database_url)
-        upgrade(engine)
+    with sqlite_instance(tmp_path_factory.mktemp("demo"), mail_backend="null") as (
+        settings,
+        engine,
+    ):
         load_demo_data(settings, engine)
         prepare_demo_index(settings, engine)
         with TestClient(create_app(settings, engine=engine)) as client, Session(engine) as db:
             yield client, db
-        engine.dispose()
 
 
 @pytest.fixture

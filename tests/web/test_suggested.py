@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import os
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
+from tests.conftest import sqlite_instance
 from tests.web.conftest import DAY, Mailbox, Seed, sign_in
 
 from papertide.config import Settings
@@ -30,8 +29,6 @@ from papertide.rank.curate.service import (
     forget_day_suggestions,
     model_folder,
 )
-from papertide.store.db import make_engine
-from papertide.store.migrate import upgrade
 from papertide.store.schema import Paper, PaperCategory
 from papertide.web.app import create_app
 
@@ -50,24 +47,10 @@ def fresh_suggestions() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Settings, Engine]]:
     folder = tmp_path_factory.mktemp("demo")
-    with pytest.MonkeyPatch.context() as patch:
-        for key in list(os.environ):
-            if key.startswith("PAPERTIDE_") and not key.startswith("PAPERTIDE_TEST_"):
-                patch.delenv(key)
-        settings = Settings(
-            data_dir=folder / "data",
-            database_url=f"sqlite:///{folder / 'papertide.db'}",
-            secret_key="demo-" + uuid.uuid4().hex,
-            index_sync_seconds=0,
-            mail_backend="null",
-            demo_today=DEMO_TODAY,
-        )
-        engine = make_engine(settings.effective_database_url)
-        upgrade(engine)
+    with sqlite_instance(folder, mail_backend="null", demo_today=DEMO_TODAY) as (settings, engine):
         load_demo_data(settings, engine)
         with TestClient(create_app(settings, engine=engine), follow_redirects=False) as client:
             yield client, settings, engine
-        engine.dispose()
 
 
 def _listed(engine: Engine, day: dt.date, categories: list[str]) -> int:
