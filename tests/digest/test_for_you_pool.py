@@ -1,13 +1,16 @@
 """ "For you" ranks the whole listing of the instance's categories, not only the community feed:
 which papers are in the pool, a listed paper nobody submitted recommended from a library built
 of an upvote, a collection and pasted ids (with its reason in words), and the ranker shared by
-requests until the pool changes. On a real SQLite file and on PostgreSQL."""
+requests until the pool changes, built once when requests race, and warmed by a serving node
+before its first reader asks. On a real SQLite file and on PostgreSQL."""
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from papertide.config import Settings
@@ -15,7 +18,9 @@ from papertide.digest import library as lib
 from papertide.models import SeedOwner
 from papertide.rank.recommend import RankerCache, load_seeds, recent_candidates, recommend
 from papertide.store.schema import Collection, CollectionItem, FeedEntry, Paper, User, Vote
+from papertide.web.app import create_app
 
+from ..ops.serving import serving, wait_for
 from .conftest import add_paper
 
 DAY = dt.date(2026, 11, 25)  # a Wednesday, the newest listing day
@@ -193,3 +198,49 @@ def test_requests_share_one_ranker_until_the_pool_changes(db: Session) -> None:
     db.expire_all()
     liked, disliked = load_seeds(db, owner)
     assert first.rank(liked, disliked)[0].paper_id == papers["listed"].id
+
+
+def test_requests_that_race_for_a_new_pool_build_its_ranker_once(db: Session) -> None:
+    _listing(db)
+    db.commit()
+    cache = RankerCache()
+    start = threading.Barrier(4)
+    got: list[object] = []
+
+    def ask() -> None:
+        with Session(db.get_bind()) as own:
+            start.wait()
+            got.append(cache.ranker(own, NOW, categories=CATEGORIES))
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(got) == 4 and all(r is got[0] for r in got)
+    assert cache.builds == 1
+
+
+def test_a_serving_node_warms_for_you_before_the_first_reader(
+    db: Session, settings: Settings, engine: Engine
+) -> None:
+    papers = _listing(db)
+    user, _ = _reader_with_a_library(db)
+    db.commit()
+    settings = settings.model_copy(
+        update={
+            "index_sync_seconds": 0.2,
+            "index_follower_embeds": False,
+            "demo_today": DAY,
+        }
+    )
+    app = create_app(settings, engine=engine)
+    state = app.state.web
+    with serving(app):
+        wait_for(lambda: state.rankers.builds, "the node to warm its For-you ranker")
+        with state.sessions() as session:
+            recs = state.recommendations(session, SeedOwner.for_user(user.id), 10)
+        time.sleep(0.5)  # a few more follower rounds: the pool is unchanged
+    # The reader's request and the later rounds used the warmed ranker: one build in all.
+    assert state.rankers.builds == 1
+    assert recs and recs[0].paper_id == papers["listed"].id

@@ -378,6 +378,10 @@ class RankerCache:
         self.max_entries = max_entries
         self._rankers: OrderedDict[str, Ranker] = OrderedDict()
         self._lock = threading.Lock()
+        # One build at a time: requests that arrive while a pool is being built (by the node's
+        # warm-up or another request) wait for it and take it, instead of each building it again.
+        self._build = threading.Lock()
+        self.builds = 0  # rankers built so far (for the node's warm-up and its tests)
 
     def ranker(
         self, session: Session, now: dt.datetime, *, days: int = 7, categories: Sequence[str] = ()
@@ -389,20 +393,30 @@ class RankerCache:
         key = hashlib.sha1(
             "\n".join(f"{pid} {digest}" for pid, digest in rows).encode()
         ).hexdigest()
+        hit = self._get(key)
+        if hit is not None:
+            return hit
+        with self._build:
+            hit = self._get(key)
+            if hit is not None:
+                return hit
+            papers = [
+                _snapshot(p) for p in session.scalars(select(Paper).where(where).order_by(Paper.id))
+            ]
+            built = Ranker(papers, keep_similarities=False)
+            with self._lock:
+                self._rankers[key] = built
+                self.builds += 1
+                while len(self._rankers) > self.max_entries:
+                    self._rankers.popitem(last=False)
+        return built
+
+    def _get(self, key: str) -> Ranker | None:
         with self._lock:
             hit = self._rankers.get(key)
             if hit is not None:
                 self._rankers.move_to_end(key)
-                return hit
-        papers = [
-            _snapshot(p) for p in session.scalars(select(Paper).where(where).order_by(Paper.id))
-        ]
-        built = Ranker(papers, keep_similarities=False)
-        with self._lock:
-            self._rankers[key] = built
-            while len(self._rankers) > self.max_entries:
-                self._rankers.popitem(last=False)
-        return built
+            return hit
 
 
 def load_seeds_many(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from sqlalchemy import Engine
 
@@ -19,12 +20,24 @@ log = logging.getLogger("papertide.search")
 
 
 class IndexFollower:
-    """A background thread syncing this node's index; start() and stop() around serving."""
+    """A background thread syncing this node's index; start() and stop() around serving.
 
-    def __init__(self, settings: Settings, engine: Engine, interval: float) -> None:
+    `also`: other work that keeps this node in step with the database on the same beat (the
+    web app warms its For-you ranker here), run before each sync so a long embedding run does
+    not hold it up; its failures are logged apart from the index's.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        interval: float,
+        also: Callable[[], None] | None = None,
+    ) -> None:
         self.settings = settings
         self.engine = engine
         self.interval = interval
+        self.also = also
         self.stop_event = threading.Event()
         self.thread: threading.Thread | None = None
         self.last_ok: float | None = None
@@ -42,6 +55,13 @@ class IndexFollower:
 
     def _loop(self) -> None:
         while not self.stop_event.is_set():
+            if self.also is not None:
+                try:
+                    self.also()
+                except Exception as exc:  # same: a bad round must not stop the follower
+                    log.warning(
+                        "follower task failed", extra={"error": f"{type(exc).__name__}: {exc}"}
+                    )
             try:
                 self.sync_once()
             except Exception as exc:  # database down, disk full: log, keep trying

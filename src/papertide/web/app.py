@@ -1,8 +1,9 @@
 """`create_app(settings)`: the whole web application, built on demand (nothing at import time).
 
 Besides the routes, a web node runs what its lifespan starts: the index follower (keeps this
-node's index files in step with the database every settings.index_sync_seconds) and, with
-settings.jobs_in_process, the job consumer itself (one machine, no separate `papertide worker`).
+node's index files in step with the database every settings.index_sync_seconds, and warms the
+For-you ranker on the same beat) and, with settings.jobs_in_process, the job consumer itself
+(one machine, no separate `papertide worker`).
 """
 
 from __future__ import annotations
@@ -52,7 +53,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         templates=build_templates(),
     )
     if settings.index_sync_seconds > 0:
-        state.index_follower = IndexFollower(settings, db_engine, settings.index_sync_seconds)
+        state.index_follower = IndexFollower(
+            settings, db_engine, settings.index_sync_seconds, also=state.warm_for_you
+        )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

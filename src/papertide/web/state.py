@@ -130,6 +130,14 @@ class WebState:
             limit=limit,
         )
 
+    def warm_for_you(self) -> None:
+        """Build this node's For-you ranker for the current pool if it has none yet, so the
+        first reader after a new listing day does not wait for it (seconds for a week of a big
+        listing). Called by the node's follower between index syncs; a cache hit costs one
+        query of the pool's ids."""
+        with self.sessions() as db:
+            self.rankers.ranker(db, self.settings.now(), categories=self.settings.categories)
+
     def job_queue(self) -> JobQueue:
         """This app's handle on the job queue, built on first use: most pages never need it."""
         with self._job_queue_lock:
