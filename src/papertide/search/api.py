@@ -12,6 +12,7 @@ that paper first.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 from collections.abc import Callable
@@ -91,7 +92,8 @@ class SearchStatus(StrEnum):
 
     OK = "ok"  # ranked in the mode asked for, every paper embedded (or keyword mode)
     EMPTY_QUERY = "empty_query"
-    NO_SEARCHABLE_WORDS = "no_searchable_words"  # "*", ":" or emoji alone: nothing to match
+    # "*", ":" or emoji alone, or only stop words ("the", "of the"): nothing to match
+    NO_SEARCHABLE_WORDS = "no_searchable_words"
     INDEX_NOT_BUILT = "index_not_built"  # no usable index yet: a sync or rebuild builds one
     INDEX_UNREADABLE = "index_unreadable"  # files damaged or of another version: rebuild
     SEMANTIC_PENDING = "semantic_pending"  # some papers have no vector yet (mode says which ran)
@@ -222,6 +224,18 @@ class Searcher:
                 "no searchable words in the query",
                 SearchStatus.NO_SEARCHABLE_WORDS,
             )
+        if not parsed.fielded and not content_words(query_words(parsed)):
+            # "the", "of the": every paper has these words and a vector of them says nothing,
+            # so every paper would come out relevant.
+            return SearchResponse(
+                query,
+                mode,
+                [],
+                0,
+                "only common words in the query (such as “the” or “of”): add a word that says "
+                "what you are looking for",
+                SearchStatus.NO_SEARCHABLE_WORDS,
+            )
         status, message = self._coverage(engine, mode)
         effective: Mode = mode
         if mode != "keyword" and not engine.semantic_ready:
@@ -238,10 +252,15 @@ class Searcher:
         relevant = int((rel >= line).sum()) if line > 0 else 0
         matching = None
         if count_matching:
-            # Relevant papers without any query word (found by meaning, an id or an author)
-            # count as matching too, so that "12 relevant of 240 matching" always adds up.
-            wordless = int(((rel >= line) & (ranked.fused.keyword <= 0)).sum()) if line else 0
-            matching = engine.keyword.count_matching(highlight, filters.to_filter()) + wordless
+            # Papers with a query word that also have the query's field words (`ti:`, `au:`,
+            # `cat:`); with field words alone, every paper that has them.
+            counted = dataclasses.replace(filters.to_filter(), must=parsed.split_fields()[1])
+            matching = engine.keyword.count_matching(highlight, counted)
+            if highlight:
+                # Relevant papers without any query word (found by meaning, an id or an author)
+                # count as matching too, so that "12 relevant of 240 matching" always adds up.
+                wordless = int(((rel >= line) & (ranked.fused.keyword <= 0)).sum()) if line else 0
+                matching += wordless
         return SearchResponse(
             query,
             ranked.mode,

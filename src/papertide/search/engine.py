@@ -5,6 +5,7 @@ Knows nothing of the database: `api.Searcher` feeds it from the DB, `evaluate` f
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from typing import Literal
@@ -12,7 +13,7 @@ from typing import Literal
 import numpy as np
 
 from papertide.embed.base import Embedder
-from papertide.search.authors import author_papers, put_authors_first
+from papertide.search.authors import author_papers, name_in_query, put_authors_first
 from papertide.search.fusion import Fused, fuse
 from papertide.search.keyword import Filter, KeywordIndex
 from papertide.search.params import SearchParams
@@ -121,10 +122,79 @@ class HybridEngine:
         depth: int | None = None,
         query_vector: np.ndarray | None = None,
     ) -> Ranked:
-        p = self.params
-        depth = depth or p.depth
+        """The query's candidates best first, with their probability of being relevant.
+
+        A filter narrows what is listed, not what "relevant" means: the probabilities are those
+        of the search over the whole collection. Judged within the filtered pool alone, the best
+        of a handful of off-topic papers (astrophysics for "mixture of experts") looked like a
+        query's relevant set and got its probabilities. So a filtered search ranks the whole
+        collection, keeps the papers that pass the filter, and appends the ones only the
+        filtered retrieval reached, scored as the whole collection's deeper candidates (never
+        more likely relevant than its last).
+        """
+        depth = depth or self.params.depth
         if mode != "keyword" and not self.semantic_ready:
             mode = "keyword" if mode == "hybrid" else mode
+        subject, clauses = query.split_fields()
+        if clauses and name_in_query(query) is None:  # `au:smith` alone: an author query
+            # Field words narrow the list as a filter does; relevance is the subject's.
+            flt = dataclasses.replace(flt, must=clauses)
+            query = subject
+            if not query.has_keywords:  # `cat:cs.LG`: the newest papers that have the fields
+                return self._listing(flt, mode, depth)
+        whole, qvec = self._retrieve(query, Filter(), mode, depth, query_vector)
+        target = navigational_target(self.keyword, query, whole, Filter())
+        if flt.empty:
+            relevance = self._relevance(query, whole, qvec, mode, target)
+            return self._finish(query, whole, relevance, mode, depth, target)
+        narrow, _ = self._retrieve(query, flt, mode, depth, query_vector)
+        known = set(whole.paper_ids)
+        extra = [i for i, pid in enumerate(narrow.paper_ids) if pid not in known]
+        pool = Fused(
+            [*whole.paper_ids, *(narrow.paper_ids[i] for i in extra)],
+            np.concatenate([whole.fused, narrow.fused[extra]]),
+            np.concatenate([whole.keyword, narrow.keyword[extra]]),
+            np.concatenate([whole.semantic, narrow.semantic[extra]]),
+        )
+        relevance = self._relevance(query, whole, qvec, mode, target)
+        if extra:
+            # The model pools an out-of-order run into its mean, which would lift the whole
+            # collection's tail towards the extras: they are capped at that tail instead.
+            deeper = self._relevance(query, pool, qvec, mode, target)[len(whole.paper_ids) :]
+            floor = float(np.nanmin(relevance)) if len(relevance) else 0.0
+            relevance = np.concatenate([relevance, np.fmin(deeper, floor)])
+        # The vector index applies no field clause: every candidate is checked here.
+        passing = self.keyword.passing(pool.paper_ids, flt)
+        keep = [i for i, pid in enumerate(pool.paper_ids) if pid in passing]
+        listed = Fused(
+            [pool.paper_ids[i] for i in keep],
+            pool.fused[keep],
+            pool.keyword[keep],
+            pool.semantic[keep],
+        )
+        # The paper the query names, if it passes the filter (by id, it may not be in `listed`).
+        target = navigational_target(self.keyword, query, listed, flt)
+        return self._finish(query, listed, relevance[keep], mode, depth, target, flt)
+
+    def _listing(self, flt: Filter, mode: Mode, depth: int) -> Ranked:
+        """A query of field clauses alone: the newest papers that have them, each of which is
+        exactly what was asked for (probability 1)."""
+        ids = self.keyword.newest(flt, depth)
+        n = len(ids)
+        fused = Fused(ids, np.zeros(n), np.zeros(n), np.full(n, np.nan))
+        return Ranked(mode, fused, np.ones(n), n)
+
+    def _retrieve(
+        self,
+        query: ParsedQuery,
+        flt: Filter,
+        mode: Mode,
+        depth: int,
+        query_vector: np.ndarray | None,
+    ) -> tuple[Fused, np.ndarray | None]:
+        """Both retrievers' candidates passing `flt`, fused (after the feedback rounds), and
+        the query vector (None without semantic search)."""
+        p = self.params
         kw_string = query.tantivy_string() if query.has_keywords else ""
         keyword: dict[int, float] = {}
         semantic: dict[int, float] = {}
@@ -137,43 +207,75 @@ class HybridEngine:
             qvec = (
                 query_vector if query_vector is not None else self.embed_query(query.semantic_text)
             )
-            semantic = dict(self.vectors.search(qvec, depth, flt))
-        if mode == "hybrid":
+            semantic = self._semantic(qvec, depth, flt)
+        if mode == "keyword":
+            return fuse(keyword, {}, 0.0, p.normalisation), qvec
+        if mode == "semantic":
+            return fuse({}, semantic, 1.0, p.normalisation), qvec
+        fused = self._fuse_hybrid(kw_string, keyword, semantic, qvec)
+        feedback = False
+        if p.rm3_docs > 0 and p.rm3_terms > 0 and kw_string and fused.paper_ids:
+            kw_string = self._expanded(query, kw_string, fused)
+            keyword = dict(self.keyword.search(kw_string, flt, limit=depth)[0])
+            feedback = True
+        if p.prf_beta > 0 and p.prf_docs > 0 and qvec is not None and fused.paper_ids:
+            # The moved vector is the query from here on: its cosines and the background.
+            qvec = self._feedback(qvec, fused)
+            semantic = self._semantic(qvec, depth, flt)
+            feedback = True
+        if feedback:
             fused = self._fuse_hybrid(kw_string, keyword, semantic, qvec)
-            feedback = False
-            if p.rm3_docs > 0 and p.rm3_terms > 0 and kw_string and fused.paper_ids:
-                kw_string = self._expanded(query, kw_string, fused)
-                keyword = dict(self.keyword.search(kw_string, flt, limit=depth)[0])
-                feedback = True
-            if p.prf_beta > 0 and p.prf_docs > 0 and qvec is not None and fused.paper_ids:
-                qvec = self._feedback(qvec, fused)
-                assert self.vectors is not None
-                semantic = dict(self.vectors.search(qvec, depth, flt))
-                feedback = True
-            if feedback:
-                fused = self._fuse_hybrid(kw_string, keyword, semantic, qvec)
-        elif mode == "keyword":
-            fused = fuse(keyword, {}, 0.0, p.normalisation)
-        else:
-            fused = fuse({}, semantic, 1.0, p.normalisation)
-        target = navigational_target(self.keyword, query, fused, flt)
-        alone = names_one_paper(query, target)
-        calibrator = p.calibrator(mode)
-        if calibrator is not None:
-            background = self.background.for_query(qvec, flt) if qvec is not None else None
-            relevance = score_relevance(
-                self.keyword,
-                query,
-                fused,
-                calibrator,
-                background,
-                mode != "semantic",
-                names_a_paper=alone,
-            )
-        else:
-            relevance = np.full(len(fused.paper_ids), np.nan)
-        if target is not None:  # an arXiv id or an exact title: that paper first
-            fused, relevance = put_first(fused, relevance, target, alone)
+        return fused, qvec
+
+    def _semantic(self, qvec: np.ndarray, depth: int, flt: Filter) -> dict[int, float]:
+        """The nearest papers passing `flt`. The vector index cannot apply field clauses: when
+        few papers have them (`au:smith`'s papers), all of those are the candidates, so none
+        of them is missed for being far down the whole collection's list."""
+        assert self.vectors is not None
+        if flt.must:
+            members = self.keyword.newest(flt, depth + 1)
+            if len(members) <= depth:
+                ids, vecs = self.vectors.vectors_for(members)
+                return dict(zip(ids, (vecs @ qvec).tolist(), strict=True)) if ids else {}
+        return dict(self.vectors.search(qvec, depth, flt))
+
+    def _relevance(
+        self,
+        query: ParsedQuery,
+        fused: Fused,
+        qvec: np.ndarray | None,
+        mode: Mode,
+        target: int | None,
+    ) -> np.ndarray:
+        """p(relevant) of each candidate, judged against the whole collection (`target`: the
+        paper the query names there, if any)."""
+        calibrator = self.params.calibrator(mode)
+        if calibrator is None:
+            return np.full(len(fused.paper_ids), np.nan)
+        background = self.background.for_query(qvec, Filter()) if qvec is not None else None
+        return score_relevance(
+            self.keyword,
+            query,
+            fused,
+            calibrator,
+            background,
+            mode != "semantic",
+            names_a_paper=names_one_paper(query, target),
+        )
+
+    def _finish(
+        self,
+        query: ParsedQuery,
+        fused: Fused,
+        relevance: np.ndarray,
+        mode: Mode,
+        depth: int,
+        target: int | None,
+        flt: Filter = Filter(),
+    ) -> Ranked:
+        """The paper an id or exact title names (`target`) first, or a named author's papers."""
+        if target is not None:
+            fused, relevance = put_first(fused, relevance, target, names_one_paper(query, target))
         elif (authored := author_papers(self.keyword, query, flt, depth)) is not None:
             fused, relevance = put_authors_first(fused, relevance, authored)
         return Ranked(mode, fused, relevance, len(fused.paper_ids))

@@ -6,6 +6,7 @@ stay comparable between filtered and unfiltered searches (the calibration reads 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import html
@@ -45,9 +46,22 @@ class Filter:
     date_to: dt.date | None = None
     has_code: bool | None = None
     on_feed: bool | None = None
+    # Field clauses every paper must match, in tantivy syntax (`+title:diffusion`, from a
+    # query's `ti:`/`au:`/`cat:` words, see ParsedQuery.split_fields). The keyword index applies
+    # them; the vector index cannot, so its candidates are checked with `passing` afterwards.
+    must: str = ""
 
     @property
     def empty(self) -> bool:
+        return self.empty_metadata and not self.must
+
+    @property
+    def by_metadata(self) -> Filter:
+        """The clauses on a paper's metadata alone (what the vector index can apply)."""
+        return dataclasses.replace(self, must="") if self.must else self
+
+    @property
+    def empty_metadata(self) -> bool:
         return (
             not self.categories
             and self.date_from is None
@@ -186,6 +200,8 @@ class KeywordIndex:
             clauses.append(tantivy.Query.term_query(self.schema, "has_code", int(flt.has_code)))
         if flt.on_feed is not None:
             clauses.append(tantivy.Query.term_query(self.schema, "on_feed", int(flt.on_feed)))
+        if flt.must:
+            clauses.append(self.index.parse_query(flt.must, default_field_names=["title"]))
         return clauses
 
     def _combine(self, text: Any | None, flt: Filter, ids: Sequence[int] | None = None) -> Any:
@@ -226,6 +242,29 @@ class KeywordIndex:
         hits = searcher.search(query, limit=len(paper_ids), count=False).hits
         ids = searcher.fast_field_values("paper_id", [addr for _, addr in hits])
         return {int(i or 0): float(s) for (s, _), i in zip(hits, ids, strict=True)}
+
+    def count(self, flt: Filter) -> int:
+        """How many papers pass the filter."""
+        result = self.index.searcher().search(self._combine(None, flt), limit=1, count=True)
+        return int(getattr(result, "count", 0) or 0)
+
+    def newest(self, flt: Filter, limit: int) -> list[int]:
+        """The newest papers that pass the filter (by listing day), newest first."""
+        searcher = self.index.searcher()
+        query = self._combine(None, flt)
+        hits = searcher.search(query, limit=max(limit, 1), count=False, order_by_field="day").hits
+        return [int(i or 0) for i in searcher.fast_field_values("paper_id", [a for _, a in hits])]
+
+    def passing(self, paper_ids: Sequence[int], flt: Filter) -> set[int]:
+        """Those of these papers that pass the filter."""
+        if not paper_ids:
+            return set()
+        if flt.empty:
+            return set(paper_ids)
+        searcher = self.index.searcher()
+        query = self._combine(None, flt, paper_ids)
+        hits = searcher.search(query, limit=len(paper_ids), count=False).hits
+        return {int(i or 0) for i in searcher.fast_field_values("paper_id", [a for _, a in hits])}
 
     def filtered_ids(self, flt: Filter, limit: int) -> list[int]:
         """Every paper id that passes the filter (up to `limit`)."""
@@ -301,7 +340,8 @@ class KeywordIndex:
         plain words: see `content_words`) in their title, abstract or authors."""
         terms = words.split()
         if not terms:
-            return 0
+            # A query of field clauses alone (`cat:cs.LG`): every paper that has them matches.
+            return self.count(flt) if flt.must else 0
         query = self._combine(self.text_query(" ".join(terms)), flt)
         result = self.index.searcher().search(query, limit=1, count=True)
         return int(getattr(result, "count", 0) or 0)

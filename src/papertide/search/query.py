@@ -56,6 +56,40 @@ class ParsedQuery:
         words += [w for f, ws in self.fielded if f in ("title", "abstract") for w in ws]
         return " ".join(words) if words else self.text
 
+    def split_fields(self) -> tuple[ParsedQuery, str]:
+        """The query's subject and its field clauses: `ti:diffusion cat:cs.LG` is the subject
+        "diffusion" over the papers that have "diffusion" in their title and are in cs.LG.
+
+        The subject keeps the free words and phrases, and takes the title and abstract words as
+        plain ones (what a paper is about is judged on its whole text, as for any query); the
+        clauses come back in tantivy syntax, each required ("" when the query has none).
+        """
+        if not self.fielded:
+            return self, ""
+        subject = ParsedQuery(
+            text=self.semantic_text if self.has_subject else "",
+            terms=list(self.terms),
+            phrases=[list(p) for p in self.phrases],
+        )
+        clauses = []
+        for name, words in self.fielded:
+            if name in ("title", "abstract"):
+                if len(words) > 1:
+                    subject.phrases.append(list(words))
+                else:
+                    subject.terms.extend(words)
+            clauses.append(f"+{ParsedQuery(text='', fielded=[(name, words)]).tantivy_string()}")
+        return subject, " ".join(clauses)
+
+    @property
+    def has_subject(self) -> bool:
+        """Words beyond author and category clauses (`au:smith` alone names no subject)."""
+        return bool(
+            self.terms
+            or self.phrases
+            or any(name in ("title", "abstract") for name, _ in self.fielded)
+        )
+
     def tantivy_string(self) -> str:
         """A query in tantivy syntax built only from words, so it always parses."""
         parts = list(self.terms)

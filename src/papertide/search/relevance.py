@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ import numpy.typing as npt
 import tantivy
 
 from papertide.search.calibration import (
+    NO_EVIDENCE,
     Background,
     Calibrator,
     QueryEvidence,
@@ -224,7 +226,23 @@ def score_relevance(
         evidence.matches = np.vstack([evidence.matches, tail])
     few = names_a_paper or classify(query.text, query).few_answers
     table = feature_table(fused, evidence, background, few_answers=few, names=calibrator.features)
-    return relevance_from(calibrator, table)
+    relevance = relevance_from(calibrator, table)
+    if evidence.known_share == 0.0 and latin_share(query.text) < 0.5:
+        # The embedding model reads English: a query in another script, none of whose words a
+        # paper has, is a pattern of characters to it. Arabic "hello" sat close to the Arabic
+        # NLP papers by script alone and put a hundred of them above the line.
+        relevance = np.minimum(relevance, NO_EVIDENCE)
+    return relevance
+
+
+def latin_share(text: str) -> float:
+    """Share of the letters of `text` that are Latin (1.0 without letters)."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 1.0
+    return sum(1 for c in letters if c.isascii() or "LATIN" in unicodedata.name(c, "")) / len(
+        letters
+    )
 
 
 NAVIGATIONAL = 0.99  # relevance of the paper a query names (its arXiv id or exact title)

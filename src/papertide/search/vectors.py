@@ -264,7 +264,7 @@ class VectorIndex:
         self, flt: Filter, rows: npt.NDArray[np.int64] | None = None
     ) -> npt.NDArray[np.bool_] | None:
         """A mask of rows that pass the filter (None: no filter); of `rows` only, when given."""
-        if flt.empty:
+        if flt.empty_metadata:  # field clauses (`must`) are checked by the keyword index
             return None
         pick = slice(None) if rows is None else rows
         mask = self.alive[pick].copy()
