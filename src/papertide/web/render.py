@@ -15,9 +15,9 @@ from markupsafe import Markup, escape
 
 from papertide.latex import latex_parts, latex_to_text
 from papertide.models import web_link
+from papertide.store.queries import published
 from papertide.web.deps import load_user, web_session
 from papertide.web.security import CSRF_FIELD
-from papertide.web.serialize import published
 from papertide.web.state import web_state
 
 TEMPLATES = Path(__file__).with_name("templates")

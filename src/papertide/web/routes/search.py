@@ -13,14 +13,20 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
-from papertide.store.queries import PaperStats, category_counts, paper_stats, papers_by_ids
+from papertide.store.queries import (
+    PaperStats,
+    category_counts,
+    paper_stats,
+    papers_by_ids,
+    published,
+)
 from papertide.store.schema import Paper
 from papertide.web.deps import CurrentUser, Db, SearchLimit
 from papertide.web.params import parse_day
 from papertide.web.render import render_page
 from papertide.web.routes.common import voted_ids
 from papertide.web.searching import MAX_LIMIT, MAX_QUERY_CHARS, run_search
-from papertide.web.serialize import listed_paper_json, published
+from papertide.web.serialize import listed_paper_json
 from papertide.web.state import WebState, web_state
 
 router = APIRouter(tags=["search"])
