@@ -123,3 +123,36 @@ def test_sorting_by_upvotes_or_time_reads_votes_and_dates_from_the_database(
         days = [r["paper"]["publishedAt"] for r in part]
         assert days == sorted(days, reverse=True)
     assert any(r["paper"]["id"] == "2608.00004" for r in newest)  # the older one is there
+
+
+def test_query_words_inside_latex_are_marked_in_the_converted_text(
+    web_settings: Settings, engine: Engine, seed: Seed
+) -> None:
+    """The index marks "Mpc" inside `$…\\mathrm{Mpc}…$`; the card converts that math to text,
+    and the mark must survive as a real, balanced <mark>, not as literal "< mark >" text."""
+    from sqlalchemy.orm import Session
+    from tests.web.conftest import add_paper
+
+    from papertide.search.api import get_searcher
+
+    with Session(engine) as session:
+        add_paper(
+            session,
+            "2608.00010",
+            "Galaxy clustering on large scales",
+            abstract=r"We measure the power spectrum for $k<0.8\,h\,\mathrm{Mpc}^{-1}$ and "
+            r"filaments of $R_{200}$ near 2 Mpc, with $\mathcal{O}(1)$ errors.",
+        )
+        session.commit()
+    get_searcher(web_settings).sync(engine, embed=False)
+    with TestClient(create_app(web_settings, engine=engine)) as client:
+        for query in ("Mpc", "mpc filaments"):
+            page = client.get("/search", params={"q": query}).text
+            card = page[page.index('id="p-2608.00010"') :]
+            snippet = card[card.index('<p class="snippet">') :]
+            snippet = snippet[: snippet.index("</p>")]
+            assert "&lt;" not in snippet.replace("k &lt; 0.8", ""), snippet
+            assert "&lt; mark &gt;" not in snippet and "< mark >" not in snippet, snippet
+            assert snippet.count("<mark>") == snippet.count("</mark>") >= 2, snippet
+            assert "<mark>Mpc</mark>⁻¹" in snippet, snippet
+            assert "k &lt; 0.8" in snippet, snippet  # a "<" of the math stays text
