@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 
 from papertide.latex import latex_parts, latex_to_text
 from papertide.models import web_link
+from papertide.search.query import MAX_QUERY_CHARS
 from papertide.store.queries import published
 from papertide.web.deps import load_user, web_session
 from papertide.web.security import CSRF_FIELD
@@ -116,6 +117,8 @@ def build_templates() -> Jinja2Templates:
         tojson_attr=json.dumps,
         weblink=web_link,
     )
+    # The search boxes (the page's and the header's) take no more than a search accepts.
+    env.globals["max_query"] = MAX_QUERY_CHARS
     return Jinja2Templates(env=env)
 
 
