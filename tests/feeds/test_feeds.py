@@ -229,3 +229,58 @@ def test_conditional_get_answers_304(client: TestClient) -> None:
     assert client.get("/feed.atom", headers={"If-None-Match": '"stale"'}).status_code == 200
     old = "Mon, 01 Jan 2001 00:00:00 GMT"
     assert client.get("/feed.atom", headers={"If-Modified-Since": old}).status_code == 200
+
+
+def test_papers_without_a_v1_date_are_dated_by_announcement_or_listing_never_1991(
+    settings: Settings, engine: Engine, world: dict[str, Any]
+) -> None:
+    """Most papers of an arXiv listing import have no v1 date, only their announcement day;
+    papers from the Hugging Face feed alone may have neither, only the day they were listed."""
+    from papertide.search.api import get_searcher
+
+    # Within the last week, so that the recommendations feed (new papers only) may hold them.
+    announced, listed = TODAY - dt.timedelta(days=3), TODAY - dt.timedelta(days=2)
+    with Session(engine) as db:
+        only_announced = Paper(
+            arxiv_id="2611.00005",
+            title="Mixture of experts routing with announced dates",
+            abstract="Experts route tokens; a mixture of experts for language models.",
+            authors=["Ada Lovelace"],
+            categories=["cs.CL"],
+            primary_category="cs.CL",
+            first_announced=announced,
+        )
+        only_listed = Paper(
+            arxiv_id="2611.00006",
+            title="Mixture of experts routing known from the daily feed",
+            abstract="Experts route tokens; a mixture of experts for language models.",
+            authors=["Alan Turing"],
+            categories=[],
+        )
+        db.add_all([only_announced, only_listed])
+        db.flush()
+        db.add(
+            FeedEntry(
+                paper_id=only_listed.id,
+                feed_date=listed,
+                submitted_at=dt.datetime.combine(listed, dt.time(6), dt.UTC),
+            )
+        )
+        db.commit()
+    get_searcher(settings).rebuild(engine)
+    expected = {
+        "2611.00005": dt.datetime.combine(announced, dt.time(), dt.UTC),
+        "2611.00006": dt.datetime.combine(listed, dt.time(), dt.UTC),
+    }
+    with TestClient(create_app(settings, engine=engine)) as client:
+        for aid, when in expected.items():
+            feed = _parse(client, f"/search.atom?q={aid}", "application/atom+xml")
+            assert [e.id[-10:] for e in feed.entries] == [aid]
+            entry = feed.entries[0]
+            assert dt.datetime(*entry.published_parsed[:6], tzinfo=dt.UTC) == when
+            assert dt.datetime(*entry.updated_parsed[:6], tzinfo=dt.UTC) == when
+        token = user_feed_token(settings, world["owner_id"])
+        recs = _parse(client, f"/feeds/recommendations/{token}.atom", "application/atom+xml")
+        dated = {e.id[-10:]: e.published_parsed[:3] for e in recs.entries}
+        assert dated["2611.00006"] == (listed.year, listed.month, listed.day), dated
+        assert all(day[0] != 1991 for day in dated.values())

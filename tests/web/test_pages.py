@@ -7,9 +7,10 @@ import datetime as dt
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-from tests.web.conftest import DAY, Seed, add_paper
+from tests.web.conftest import DAY, Seed, add_entry, add_paper
 
 from papertide.config import Settings
+from papertide.store.schema import PaperCategory
 from papertide.web.app import create_app
 
 
@@ -210,3 +211,27 @@ def test_month_view_pages_through_its_papers(reader: TestClient) -> None:
     second = reader.get(f"/papers/month/{DAY:%Y-%m}?limit=3&p=1")
     assert "Gamma rays" in second.text and "Beta" not in second.text
     assert reader.get(f"/papers/month/{DAY:%Y-%m}?p=-1").status_code == 422
+
+
+def test_a_paper_without_categories_shows_no_none_category_anywhere(
+    client: TestClient, engine: Engine, seed: Seed, web_settings: Settings
+) -> None:
+    """Papers known from the Hugging Face feed alone have no categories: no "None" pill, no
+    link to /c/None, and /c/None is no category page."""
+    with Session(engine) as session:
+        paper = add_paper(session, "2608.00009", "Zeta without categories")
+        paper.categories, paper.primary_category = [], None
+        session.query(PaperCategory).filter_by(paper_id=paper.id).delete()
+        add_entry(session, paper, upvotes=3)
+        session.commit()
+    for url in ("/papers/2608.00009", f"/papers/date/{DAY.isoformat()}", "/feed.atom"):
+        page = client.get(url)
+        assert page.status_code == 200 and "Zeta without categories" in page.text, url
+        assert "None" not in page.text and "/c/None" not in page.text, url
+    missing = client.get("/c/None")
+    assert missing.status_code == 404
+    assert "no paper here is listed in &#39;None&#39;" in missing.text
+    assert client.get("/c/None.json").json()["error"]["code"] == "not_found"
+    # A followed category without papers yet is still a category: an empty page, not a 404.
+    followed = next(c for c in web_settings.categories if c not in {"cs.CL", "cs.AI", "cs.CV"})
+    assert client.get(f"/c/{followed}").status_code == 200

@@ -123,3 +123,69 @@ def test_sorting_by_upvotes_or_time_reads_votes_and_dates_from_the_database(
         days = [r["paper"]["publishedAt"] for r in part]
         assert days == sorted(days, reverse=True)
     assert any(r["paper"]["id"] == "2608.00004" for r in newest)  # the older one is there
+
+
+def test_query_words_inside_latex_are_marked_in_the_converted_text(
+    web_settings: Settings, engine: Engine, seed: Seed
+) -> None:
+    """The index marks "Mpc" inside `$…\\mathrm{Mpc}…$`; the card converts that math to text,
+    and the mark must survive as a real, balanced <mark>, not as literal "< mark >" text."""
+    from sqlalchemy.orm import Session
+    from tests.web.conftest import add_paper
+
+    from papertide.search.api import get_searcher
+
+    with Session(engine) as session:
+        add_paper(
+            session,
+            "2608.00010",
+            "Galaxy clustering on large scales",
+            abstract=r"We measure the power spectrum for $k<0.8\,h\,\mathrm{Mpc}^{-1}$ and "
+            r"filaments of $R_{200}$ near 2 Mpc, with $\mathcal{O}(1)$ errors.",
+        )
+        session.commit()
+    get_searcher(web_settings).sync(engine, embed=False)
+    with TestClient(create_app(web_settings, engine=engine)) as client:
+        for query in ("Mpc", "mpc filaments"):
+            page = client.get("/search", params={"q": query}).text
+            card = page[page.index('id="p-2608.00010"') :]
+            snippet = card[card.index('<p class="snippet">') :]
+            snippet = snippet[: snippet.index("</p>")]
+            assert "&lt;" not in snippet.replace("k &lt; 0.8", ""), snippet
+            assert "&lt; mark &gt;" not in snippet and "< mark >" not in snippet, snippet
+            assert snippet.count("<mark>") == snippet.count("</mark>") >= 2, snippet
+            assert "<mark>Mpc</mark>⁻¹" in snippet, snippet
+            assert "k &lt; 0.8" in snippet, snippet  # a "<" of the math stays text
+
+
+def test_bad_search_parameters_show_the_form_with_the_query_and_a_plain_message(
+    indexed: TestClient,
+) -> None:
+    cases = {
+        "q=" + "x" * 5000: "Your query is 5,000 characters long; at most 1,000 can be searched",
+        "q=attention&page=200": "There is no results page &#39;200&#39;: pages go from 0 to 9",
+        "q=attention&page=-1": "There is no results page &#39;-1&#39;",
+        "q=attention&sort=bogus": "Unknown order &#39;bogus&#39;: sort by relevance, time or votes",
+        "q=attention&has_code=maybe": "has_code is &#39;maybe&#39;: use true",
+        "q=attention&from=2026-99-01": "Not a date: &#39;2026-99-01&#39;; use YYYY-MM-DD.",
+    }
+    for query, message in cases.items():
+        page = indexed.get("/search?" + query)
+        assert page.status_code == 422, query
+        assert message in page.text, (query, page.text[-2000:])
+        assert '<form method="get" action="/search" role="search">' in page.text
+        assert "Input should be" not in page.text and "Something went wrong" not in page.text
+        kept = "x" * 1000 if query.startswith("q=x") else "attention"
+        assert f'id="q" name="q" type="search" value="{kept}"' in page.text, query
+    # Both search boxes take no more than a search accepts.
+    page = indexed.get("/search?q=attention").text
+    assert 'id="q-top" name="q" type="search" maxlength="1000"' in page
+    assert 'id="q" name="q" type="search" value="attention" maxlength="1000"' in page
+    # The JSON twin keeps clear 4xx JSON errors.
+    api = indexed.get("/search.json?q=attention&sort=bogus")
+    assert api.status_code == 422 and "Unknown order" in api.json()["error"]["message"]
+    long = indexed.get("/search.json?q=" + "x" * 1001)
+    assert long.status_code == 422 and long.json()["error"]["code"] == "query_too_long"
+    assert indexed.get("/search.json?q=attention&from=2026-99-01").json()["error"]["code"] == (
+        "bad_date"
+    )

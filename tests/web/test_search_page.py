@@ -99,18 +99,50 @@ def test_results_sort_by_relevance_newest_or_upvotes_in_the_page_and_its_json(
     assert client.get("/search", params={"q": BROAD, "sort": "stars"}).status_code == 422
 
 
+@pytest.mark.parametrize("sort", ["relevance", "time", "votes"])
+def test_every_order_pages_through_the_same_ranking_and_stops_where_it_stops(
+    client: TestClient, sort: str
+) -> None:
+    """`total` is the ranking the pages go through (the first 200 ranked papers): the same on
+    every page and in every order, and the last page has no Next link."""
+    # A client address of its own per order: these ~40 searches stay under the per-IP limit.
+    address = f"10.9.0.{['relevance', 'time', 'votes'].index(sort) + 1}"
+    client = TestClient(client.app, client=(address, 50000))
+    for query in (BROAD, "qwzx blorfing snarkle"):
+        first = _json(client, query, sort=sort)
+        total = first["total"]
+        assert 0 < total <= 200
+        last = (total - 1) // 20
+        seen: list[str] = []
+        for page in range(last + 1):
+            body = _json(client, query, sort=sort, page=page)
+            assert body["total"] == total, (query, page)
+            seen += [r["paper"]["id"] for r in body["results"]]
+            html = client.get("/search", params={"q": query, "sort": sort, "page": page}).text
+            assert ('rel="next"' in html) == (page < last), (query, page)
+        assert len(seen) == len(set(seen)) == total
+        if last < 9:  # a page past the last: no results, no Next, a way back
+            past = client.get("/search", params={"q": query, "sort": sort, "page": last + 1})
+            assert past.status_code == 200 and "The results end on page" in past.text
+            assert 'rel="next"' not in past.text
+            assert f"page={last}" in past.text
+    assert _json(client, BROAD, sort=sort)["total"] == 200  # a broad topic fills the ranking
+    assert 'rel="next"' not in client.get("/search", params={"q": BROAD, "page": 9}).text
+
+
 def test_the_count_says_what_it_counts(client: TestClient) -> None:
     body = _json(client, BROAD)
     pages = range(-(-body["relevant"] // 20) + 1)  # every page with relevant ones, and one more
     above = sum(len(_split(_json(client, BROAD, page=page))[0]) for page in pages)
     assert body["relevant"] == above and 0 < above < body["matching"]
     page = client.get("/search", params={"q": BROAD}).text
-    assert f"{body['relevant']} relevant of {body['matching']} matching papers" in page
-    assert "matching papers</span> · hybrid search" in page
+    # Which words the second count looks for, named ("of" is a stop word, not counted).
+    words = f"{body['matching']:,} papers contain “mixture” or “experts”</span> · hybrid search"
+    assert f"{body['relevant']:,} likely relevant · {words}" in page
     needle = client.get("/search", params={"q": "2607.16245"}).text
-    assert "1 relevant of 1 matching paper<" in needle
+    assert "1 likely relevant · 1 paper contains" in needle
     nonsense = client.get("/search", params={"q": "qwzx blorfing snarkle"}).text
-    assert "0 relevant of 0 matching papers" in nonsense
+    assert "0 likely relevant · 0 papers contain “qwzx”, “blorfing” or “snarkle”" in nonsense
     assert "No result reaches the relevance cutoff" in nonsense
 
 

@@ -13,6 +13,7 @@ from typing import Literal
 from feedgen.feed import FeedGenerator
 
 from papertide.latex import latex_to_text
+from papertide.store.queries import published as paper_published
 from papertide.store.schema import Paper
 
 FeedFormat = Literal["atom", "rss"]
@@ -23,7 +24,9 @@ MEDIA_TYPES: dict[str, str] = {
 
 # XML 1.0 forbids most C0 controls; arXiv abstracts occasionally carry them (from TeX sources).
 _XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_EPOCH = dt.datetime(1991, 8, 14, tzinfo=dt.UTC)  # arXiv's first day: a floor for unknown dates
+# An empty feed still needs an <updated>; a constant keeps its bytes (and ETag) stable. Entries
+# never get it: each has a date of its own (`item_from_paper`).
+_EMPTY_FEED_UPDATED = dt.datetime(1991, 8, 14, tzinfo=dt.UTC)  # arXiv's first day
 
 
 def clean_text(value: str | None) -> str:
@@ -72,9 +75,19 @@ def item_from_paper(
     *,
     listed_at: dt.datetime | None = None,
     reason: str | None = None,
+    first_listed: dt.date | None = None,
 ) -> FeedItem:
-    """A feed item for a stored paper; `listed_at` (when it entered this feed) wins for dates."""
-    published = _aware(listed_at) or _aware(paper.published_at) or _EPOCH
+    """A feed item for a stored paper, dated by the first of: `listed_at` (when it entered this
+    feed), its arXiv v1 date or first announcement, `first_listed` (its first day on this site's
+    daily feed, for papers known from the Hugging Face feed alone), when this site stored it."""
+    listed_day = dt.datetime.combine(first_listed, dt.time(), dt.UTC) if first_listed else None
+    published = (
+        _aware(listed_at)
+        or _aware(paper_published(paper))
+        or listed_day
+        or _aware(paper.created_at)
+        or dt.datetime.now(dt.UTC)  # a paper not yet flushed (created_at is set on insert)
+    )
     updated = max(published, _aware(paper.revised_at) or published)
     return FeedItem(
         arxiv_id=paper.arxiv_id,
@@ -108,9 +121,9 @@ def render_feed(meta: FeedMeta, items: Iterable[FeedItem], fmt: FeedFormat) -> b
     fg.subtitle(clean_text(meta.subtitle) or clean_text(meta.title))
     fg.language("en")
     fg.generator("papertide")
-    fg.updated(last_modified(items) or _EPOCH)
+    fg.updated(last_modified(items) or _EMPTY_FEED_UPDATED)
     if fmt == "rss":
-        fg.lastBuildDate(last_modified(items) or _EPOCH)
+        fg.lastBuildDate(last_modified(items) or _EMPTY_FEED_UPDATED)
     for item in items:
         fe = fg.add_entry(order="append")
         fe.id(entry_id(item))

@@ -218,6 +218,29 @@ def adjacent_feed_dates(session: Session, day: dt.date) -> tuple[dt.date | None,
     return prev, nxt
 
 
+def published(paper: Paper) -> dt.datetime | None:
+    """When the paper appeared: its v1 date, or its first announcement when versions are unknown."""
+    if paper.published_at is not None:
+        return paper.published_at
+    if paper.first_announced is not None:
+        return dt.datetime.combine(paper.first_announced, dt.time(), dt.UTC)
+    return None
+
+
+def first_listings(session: Session, paper_ids: Iterable[int]) -> dict[int, dt.date]:
+    """The first day each paper was on this site's daily feed (papers never listed are absent):
+    the one date a paper imported from the Hugging Face feed alone may have."""
+    wanted = list(set(paper_ids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(FeedEntry.paper_id, func.min(FeedEntry.feed_date))
+        .where(FeedEntry.paper_id.in_(wanted))
+        .group_by(FeedEntry.paper_id)
+    )
+    return {int(paper_id): day for paper_id, day in rows if day is not None}
+
+
 def paper_by_arxiv_id(session: Session, arxiv_id: str) -> Paper | None:
     return session.scalars(select(Paper).where(Paper.arxiv_id == arxiv_id)).one_or_none()
 

@@ -7,8 +7,8 @@ import io
 import re
 from collections.abc import Iterable
 
+from papertide.store.queries import published
 from papertide.store.schema import Paper
-from papertide.web.serialize import published
 
 
 def _key(paper: Paper) -> str:

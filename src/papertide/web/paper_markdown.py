@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 from papertide.latex import latex_to_text
+from papertide.store.queries import published
 from papertide.store.schema import Paper
-from papertide.web.serialize import published
 
 
 def _line(text: str) -> str:

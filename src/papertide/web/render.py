@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +17,10 @@ from markupsafe import Markup, escape
 
 from papertide.latex import latex_parts, latex_to_text
 from papertide.models import web_link
+from papertide.search.query import MAX_QUERY_CHARS
+from papertide.store.queries import published
 from papertide.web.deps import load_user, web_session
 from papertide.web.security import CSRF_FIELD
-from papertide.web.serialize import published
 from papertide.web.state import web_state
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -64,14 +67,35 @@ def _paragraphs(text: str | None) -> Markup:
     return Markup("".join(f"<p>{_tex(p)}</p>" for p in parts))
 
 
-def _snippet(html: str | None) -> Markup:
-    """Search snippets come as HTML with highlight marks: keep only those tags, and show the
-    LaTeX inside as text (no KaTeX on result lists)."""
-    import nh3
+_MARKED = re.compile(r"<mark>(.*?)</mark>", re.S)
 
-    # Converted first and cleaned last: whatever the markup turns into passes the cleaner.
-    text = latex_to_text(html)
-    return Markup(nh3.clean(text, tags={"mark", "b", "em", "strong"}, attributes={}))
+
+def _snippet(snippet_html: str | None) -> Markup:
+    """A search snippet (escaped text with <mark> around the query's words) with its LaTeX shown
+    as text (no KaTeX on result lists), and the same words marked again.
+
+    The marks are taken out before the LaTeX is converted: inside math (`$0.8\\mathrm{Mpc}$`)
+    they would be converted with it, into literal "< mark >" text or a mark left open. The
+    marked words are then marked wherever they stand in the converted text (the search engine
+    marks every occurrence of them in the snippet, so this is the same set), and every tag is
+    written here, so the marks are always balanced."""
+    if not snippet_html:
+        return Markup("")
+    words = {html.unescape(w).strip() for w in _MARKED.findall(snippet_html)}
+    text = latex_to_text(html.unescape(snippet_html.replace("<mark>", "").replace("</mark>", "")))
+    words = {w for w in words if w}
+    if not words:
+        return escape(text)
+    # Longest first, so that "models" is marked whole rather than as "model" + "s".
+    pattern = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    found = re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE)
+    out, last = [], 0
+    for match in found.finditer(text):
+        out.append(str(escape(text[last : match.start()])))
+        out.append(f"<mark>{escape(match.group(0))}</mark>")
+        last = match.end()
+    out.append(str(escape(text[last:])))
+    return Markup("".join(out))
 
 
 def build_templates() -> Jinja2Templates:
@@ -93,6 +117,8 @@ def build_templates() -> Jinja2Templates:
         tojson_attr=json.dumps,
         weblink=web_link,
     )
+    # The search boxes (the page's and the header's) take no more than a search accepts.
+    env.globals["max_query"] = MAX_QUERY_CHARS
     return Jinja2Templates(env=env)
 
 

@@ -12,12 +12,22 @@ from typing import Any
 
 from papertide.search.api import MAX_LIMIT, Searcher, SearchFilters, get_searcher
 from papertide.search.engine import Mode
-from papertide.search.query import MAX_QUERY_CHARS, QueryTooLong
+from papertide.search.keyword import content_words
+from papertide.search.query import MAX_QUERY_CHARS, QueryTooLong, parse_query
+from papertide.search.relevance import query_words
 from papertide.web.errors import WebError
 from papertide.web.state import WebState
 
 log = logging.getLogger("papertide.web")
-__all__ = ["MAX_LIMIT", "MAX_QUERY_CHARS", "SearchOutcome", "related", "run_search", "searcher"]
+__all__ = [
+    "MAX_LIMIT",
+    "MAX_QUERY_CHARS",
+    "SearchOutcome",
+    "counted_words",
+    "related",
+    "run_search",
+    "searcher",
+]
 
 
 @dataclass
@@ -91,6 +101,19 @@ def run_search(
         relevant_at_least=response.relevant_at_least,
         matching=response.matching,
     )
+
+
+def counted_words(q: str) -> str:
+    """The words the "matching" count looks for, as a reader reads them: `“diffusion” or
+    “models”` (stop words are not counted), or "a word of the query" for many or none."""
+    try:
+        words = content_words(query_words(parse_query(q)))
+    except QueryTooLong:
+        return "a word of the query"
+    if not words or len(words) > 4:
+        return "a word of the query"
+    quoted = [f"“{w}”" for w in words]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
 def related(state: WebState, arxiv_id: str, limit: int = 6) -> tuple[list[Any], str | None]:

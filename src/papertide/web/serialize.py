@@ -7,7 +7,7 @@ from typing import Any
 
 from papertide.models import web_link
 from papertide.rank.trending import TrendingItem
-from papertide.store.queries import FeedItem, PaperStats
+from papertide.store.queries import FeedItem, PaperStats, published
 from papertide.store.schema import Paper, PaperVersion
 
 
@@ -17,15 +17,6 @@ def iso(value: dt.datetime | dt.date | None) -> str | None:
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     return value.isoformat()
-
-
-def published(paper: Paper) -> dt.datetime | None:
-    """When the paper appeared: its v1 date, or its first announcement when versions are unknown."""
-    if paper.published_at is not None:
-        return paper.published_at
-    if paper.first_announced is not None:
-        return dt.datetime.combine(paper.first_announced, dt.time(), dt.UTC)
-    return None
 
 
 def paper_json(paper: Paper, *, upvotes: int | None = None) -> dict[str, Any]:

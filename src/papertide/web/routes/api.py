@@ -27,6 +27,7 @@ from papertide.store.queries import (
     paper_stats,
     paper_upvotes,
     papers_by_ids,
+    published,
 )
 from papertide.store.schema import PaperVersion
 from papertide.web.deps import Db, SearchLimit
@@ -39,7 +40,6 @@ from papertide.web.serialize import (
     iso,
     listed_paper_json,
     paper_json,
-    published,
     submitter_json,
     versions_json,
 )

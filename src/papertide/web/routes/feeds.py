@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from email.utils import format_datetime
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from papertide.feeds.private import owner_for_token
 from papertide.feeds.render import (
@@ -36,10 +38,13 @@ from papertide.store.queries import (
     collection_by_slug,
     collection_papers,
     feed_for_date,
+    first_listings,
     latest_feed_date,
     papers_by_ids,
+    published,
     user_by_name,
 )
+from papertide.store.schema import Paper
 from papertide.web.deps import Db, SearchLimit
 from papertide.web.errors import WebError
 from papertide.web.params import parse_day
@@ -98,6 +103,12 @@ def feed_response(
         # answered (or 304'd) from the page cache without running the route again.
         remember_page(request, response)
     return response
+
+
+def _listing_days(db: Session, papers: Iterable[Paper]) -> dict[int, dt.date]:
+    """The first daily-feed day of the papers without an arXiv date, the date their entries
+    fall back to in feeds that have no listing date of their own (search, recommendations)."""
+    return first_listings(db, [p.id for p in papers if published(p) is None])
 
 
 def _base(request: Request) -> str:
@@ -232,9 +243,15 @@ def search_feed(
         raise WebError(503, outcome.unavailable, code="unavailable")
     results = outcome.results
     papers = papers_by_ids(db, [r.paper_id for r in results])
+    listed = _listing_days(db, papers.values())
     base = _base(request)
     items = [
-        item_from_paper(papers[r.paper_id], base, reason=f"relevance {r.relevance:.2f}")
+        item_from_paper(
+            papers[r.paper_id],
+            base,
+            reason=f"relevance {r.relevance:.2f}",
+            first_listed=listed.get(r.paper_id),
+        )
         for r in results
         if r.paper_id in papers
     ]
@@ -286,9 +303,12 @@ def recommendations_feed(request: Request, db: Db, token: str, fmt: str) -> Resp
         raise WebError(404, "no such feed")
     recs = web_state(request).recommendations(db, owner, limit=30)
     papers = papers_by_ids(db, [r.paper_id for r in recs])
+    listed = _listing_days(db, papers.values())
     base = _base(request)
     items = [
-        item_from_paper(papers[r.paper_id], base, reason=r.reason)
+        item_from_paper(
+            papers[r.paper_id], base, reason=r.reason, first_listed=listed.get(r.paper_id)
+        )
         for r in recs
         if r.paper_id in papers
     ]

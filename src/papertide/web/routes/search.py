@@ -13,14 +13,21 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
-from papertide.store.queries import PaperStats, category_counts, paper_stats, papers_by_ids
+from papertide.store.queries import (
+    PaperStats,
+    category_counts,
+    paper_stats,
+    papers_by_ids,
+    published,
+)
 from papertide.store.schema import Paper
 from papertide.web.deps import CurrentUser, Db, SearchLimit
+from papertide.web.errors import WebError
 from papertide.web.params import parse_day
 from papertide.web.render import render_page
 from papertide.web.routes.common import voted_ids
-from papertide.web.searching import MAX_LIMIT, MAX_QUERY_CHARS, run_search
-from papertide.web.serialize import listed_paper_json, published
+from papertide.web.searching import MAX_LIMIT, MAX_QUERY_CHARS, counted_words, run_search
+from papertide.web.serialize import listed_paper_json
 from papertide.web.state import WebState, web_state
 
 router = APIRouter(tags=["search"])
@@ -30,9 +37,16 @@ SearchSort = Literal["relevance", "time", "votes"]
 SORTS: dict[str, str] = {"relevance": "Relevance", "time": "Newest", "votes": "Most upvoted"}
 
 
+# Every order pages through the same ranking: the first MAX_LIMIT ranked papers (fewer when fewer
+# are found), 20 a page, so pages 0-9 at most; the pages stop where the ranking stops.
+LAST_PAGE = MAX_LIMIT // PAGE_SIZE - 1
+_TRUE, _FALSE = {"true", "1", "on", "yes"}, {"false", "0", "off", "no", ""}
+
+
 @dataclass(frozen=True)
 class SearchForm:
-    """The search page's query parameters, shared by the page and its `.json` twin."""
+    """The search page's query parameters, shared by the page and its `.json` twin; `problems`
+    says in plain words what was wrong with them (nothing is searched then)."""
 
     q: str
     category: list[str]
@@ -41,22 +55,57 @@ class SearchForm:
     has_code: bool
     page: int
     sort: SearchSort = "relevance"
+    problems: tuple[str, ...] = ()
+    code: str = "invalid"  # the JSON error code for the problems
 
 
 def search_form(
     q: str = "",
     category: list[str] = Query([], max_length=20),
-    date_from: str = Query("", alias="from", max_length=20),
-    date_to: str = Query("", alias="to", max_length=20),
-    has_code: bool = False,
-    page: int = Query(0, ge=0, le=50),
-    sort: SearchSort = Query(
+    date_from: str = Query("", alias="from"),
+    date_to: str = Query("", alias="to"),
+    has_code: str = Query("", description="true: only papers with a code link"),
+    page: str = Query("0", description=f"the page of results, 0 to {LAST_PAGE}"),
+    sort: str = Query(
         "relevance",
         description="relevance (default), time (newest first) or votes (most upvoted first); "
         "the papers above the relevance line come first in every order",
     ),
 ) -> SearchForm:
-    return SearchForm(q, category, date_from, date_to, has_code, page, sort)
+    """The parameters, checked here rather than by FastAPI, so that the page can show what was
+    wrong next to the form (with the query kept) instead of a bare validation error."""
+    problems: list[str] = []
+    code = "invalid"
+    q = q.strip()
+    if len(q) > MAX_QUERY_CHARS:
+        problems.append(
+            f"Your query is {len(q):,} characters long; at most {MAX_QUERY_CHARS:,} can be "
+            f"searched. The box holds its first {MAX_QUERY_CHARS:,}: shorten it and search again."
+        )
+        q, code = q[:MAX_QUERY_CHARS], "query_too_long"
+    number = int(page) if page.isascii() and page.isdigit() and len(page) < 6 else None
+    if number is None or number > LAST_PAGE:
+        problems.append(
+            f"There is no results page {page[:20]!r}: pages go from 0 to {LAST_PAGE} "
+            f"(the first {MAX_LIMIT} ranked papers, {PAGE_SIZE} a page)."
+        )
+    if sort not in SORTS:
+        problems.append(f"Unknown order {sort[:20]!r}: sort by relevance, time or votes.")
+    if has_code.lower() not in _TRUE | _FALSE:
+        problems.append(
+            f"has_code is {has_code[:20]!r}: use true (only papers with code) or false."
+        )
+    return SearchForm(
+        q,
+        category,
+        date_from,
+        date_to,
+        has_code.lower() in _TRUE,
+        min(number or 0, LAST_PAGE),
+        sort if sort in SORTS else "relevance",  # type: ignore[arg-type]
+        tuple(problems),
+        code,
+    )
 
 
 Form = Annotated[SearchForm, Depends(search_form)]
@@ -119,17 +168,26 @@ def _search(
     q, category, date_from, date_to = form.q, form.category, form.date_from, form.date_to
     has_code, page, sort = form.has_code, form.page, form.sort
     state = web_state(request)
-    q = q.strip()
-    start = parse_day(date_from) if date_from else None
-    end = parse_day(date_to) if date_to else None
+    problems = list(form.problems)
+    days: list[dt.date | None] = []
+    for value in (date_from, date_to):
+        try:
+            days.append(parse_day(value) if value else None)
+        except WebError as exc:
+            if as_json:
+                raise
+            problems.append(f"{exc.message[:1].upper()}{exc.message[1:]}.")
+            days.append(None)
+    start, end = days
+    if problems and as_json:
+        raise WebError(422, " ".join(problems), code=form.code)
     categories = [c for c in category if c]
     outcome = None
     rows: list[Row] = []
-    ranked = 0  # how far the pages go
-    if q:
-        # Another order than relevance sorts the whole ranking (the first MAX_LIMIT papers),
-        # then pages through it; relevance pages through the search itself.
-        by_relevance = sort == "relevance"
+    ranked = 0  # papers in the ranking the pages go through
+    if q and not problems:
+        # Every order sorts the same ranking (the first MAX_LIMIT papers) and pages through
+        # it, so the pages, and `total`, end at the same place whatever the order and page.
         outcome = run_search(
             state,
             q,
@@ -137,24 +195,25 @@ def _search(
             date_from=start,
             date_to=end,
             has_code=True if has_code else None,
-            limit=PAGE_SIZE if by_relevance else MAX_LIMIT,
-            offset=page * PAGE_SIZE if by_relevance else 0,
+            limit=MAX_LIMIT,
+            offset=0,
             count_matching=True,
         )
         papers = papers_by_ids(db, [r.paper_id for r in outcome.results])
         rows = [(r, papers[r.paper_id]) for r in outcome.results if r.paper_id in papers]
-        ranked = outcome.total if by_relevance else len(rows)
-        if not by_relevance:
+        ranked = len(rows)
+        if sort != "relevance":
             stats = paper_stats(db, [p.id for _, p in rows])
             rows = sort_rows(rows, stats, sort, outcome.cutoff)
-            rows = rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        rows = rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    last_page = max(0, (ranked - 1) // PAGE_SIZE)
     stats = paper_stats(db, [p.id for _, p in rows])
     if as_json:
         return JSONResponse(
             {
                 "query": q,
                 "sort": sort,
-                "total": outcome.total if outcome else 0,
+                "total": ranked,
                 "relevant": outcome.relevant if outcome else 0,
                 "relevantAtLeast": outcome.relevant_at_least if outcome else False,
                 "matching": outcome.matching if outcome else 0,
@@ -191,7 +250,8 @@ def _search(
     return render_page(
         request,
         "search.html",
-        {
+        status_code=422 if problems else 200,
+        context={
             "q": q,
             "rows": rows,
             "stats": stats,
@@ -205,13 +265,16 @@ def _search(
             "page": page,
             "sort": sort,
             "sorts": [(name, label, sort_url(name)) for name, label in SORTS.items()],
-            "prev_url": page_url(page - 1) if page > 0 else None,
-            "next_url": page_url(page + 1) if (page + 1) * PAGE_SIZE < ranked else None,
+            "prev_url": page_url(min(page - 1, last_page)) if page > 0 else None,
+            "next_url": page_url(page + 1) if page < last_page else None,
+            "past_the_end": bool(ranked) and page > last_page,
+            "last_page": last_page,
+            "problems": problems,
+            "counted_words": counted_words(q) if outcome else "",
             "json_url": "/search.json?" + urlencode(sorted_params, doseq=True),
             # The same query as a feed and as an email alert (feeds and digest packages).
             "atom_url": "/search.atom?" + urlencode(params, doseq=True),
             "alert_url": "/subscribe?" + urlencode({"kind": "search", "q": q}),
-            "max_query": MAX_QUERY_CHARS,
         },
     )
 

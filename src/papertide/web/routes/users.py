@@ -22,6 +22,7 @@ from papertide.web.params import split_json
 from papertide.web.render import render_page
 from papertide.web.routes.common import cached_anonymous, voted_ids
 from papertide.web.serialize import avatar_url, feed_entry_json, listed_paper_json
+from papertide.web.state import web_state
 
 router = APIRouter(tags=["users and categories"])
 CATEGORY = r"^[A-Za-z\-]+(\.[A-Za-z\-]+)?$"
@@ -100,8 +101,17 @@ def category_page(
         raise WebError(404, f"{bare!r} is not an arXiv category (e.g. cs.CL)", code="not_found")
 
     def make() -> Response:
-        papers = category_papers(db, bare, limit=limit, offset=p * limit)
         total = count_category(db, bare)
+        if not total and bare not in web_state(request).settings.categories:
+            # No paper here is listed in it and the site does not follow it: a typo, or the
+            # "None" of a paper without categories, not an empty category.
+            raise WebError(
+                404,
+                f"no paper here is listed in {bare!r}, and this site does not follow it; "
+                "categories are arXiv's, e.g. cs.CL",
+                code="not_found",
+            )
+        papers = category_papers(db, bare, limit=limit, offset=p * limit)
         stats = paper_stats(db, [paper.id for paper in papers])
         if as_json:
             return JSONResponse(
