@@ -265,6 +265,13 @@ def test_snippets_are_escaped_with_mark_highlights_only(
     assert "<mark>quantum</mark>" in result.snippet_html
     assert "&lt;script&gt;" in result.snippet_html
     assert set(re.findall(r"</?(\w+)", result.snippet_html)) == {"mark"}
+    # A page that sorts a long ranking asks for the excerpts of the papers it shows only.
+    bare = searcher.search("quantum tomography", mode="keyword", min_relevance=0.0, snippets=False)
+    assert bare.results[0].arxiv_id == "2401.00010"
+    assert all(r.snippet_html == "" for r in bare.results)
+    assert searcher.snippets("quantum tomography", [result.paper_id]) == {
+        result.paper_id: result.snippet_html
+    }
 
 
 def test_pagination_and_cutoff(corpus: Engine, searcher: Searcher) -> None:

@@ -5,6 +5,7 @@ When the index cannot be loaded, pages show a clear empty state with the reason 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ __all__ = [
     "related",
     "run_search",
     "searcher",
+    "with_snippets",
 ]
 
 
@@ -68,6 +70,7 @@ def run_search(
     mode: Mode = "hybrid",
     min_relevance: float | None = 0.0,
     count_matching: bool = False,
+    snippets: bool = True,
 ) -> SearchOutcome:
     """Run a search; `min_relevance=0.0` (the default here) lists every ranked paper with its
     relevance, so people see the full ranking; None applies the search package's tuned cutoff."""
@@ -85,7 +88,14 @@ def run_search(
     )
     try:
         response = engine.search(
-            q, filters, limit, offset, min_relevance, mode, count_matching=count_matching
+            q,
+            filters,
+            limit,
+            offset,
+            min_relevance,
+            mode,
+            count_matching=count_matching,
+            snippets=snippets,
         )
     except QueryTooLong as exc:
         raise WebError(422, str(exc), code="query_too_long") from None
@@ -101,6 +111,15 @@ def run_search(
         relevant_at_least=response.relevant_at_least,
         matching=response.matching,
     )
+
+
+def with_snippets(state: WebState, q: str, results: list[Any]) -> list[Any]:
+    """`results` (of a search run without excerpts) with their excerpts for `q`."""
+    engine, _ = searcher(state)
+    if engine is None or not results:
+        return results
+    found = engine.snippets(q, [r.paper_id for r in results])
+    return [dataclasses.replace(r, snippet_html=found.get(r.paper_id, "")) for r in results]
 
 
 def counted_words(q: str) -> str:

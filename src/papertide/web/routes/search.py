@@ -26,7 +26,13 @@ from papertide.web.errors import WebError
 from papertide.web.params import parse_day
 from papertide.web.render import render_page
 from papertide.web.routes.common import voted_ids
-from papertide.web.searching import MAX_LIMIT, MAX_QUERY_CHARS, counted_words, run_search
+from papertide.web.searching import (
+    MAX_LIMIT,
+    MAX_QUERY_CHARS,
+    counted_words,
+    run_search,
+    with_snippets,
+)
 from papertide.web.serialize import listed_paper_json
 from papertide.web.state import WebState, web_state
 
@@ -198,6 +204,7 @@ def _search(
             limit=MAX_LIMIT,
             offset=0,
             count_matching=True,
+            snippets=False,  # only the page's 20 need one: fetched below
         )
         papers = papers_by_ids(db, [r.paper_id for r in outcome.results])
         rows = [(r, papers[r.paper_id]) for r in outcome.results if r.paper_id in papers]
@@ -206,6 +213,8 @@ def _search(
             stats = paper_stats(db, [p.id for _, p in rows])
             rows = sort_rows(rows, stats, sort, outcome.cutoff)
         rows = rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        shown = with_snippets(state, q, [r for r, _ in rows])
+        rows = [(r, p) for r, (_, p) in zip(shown, rows, strict=True)]
     last_page = max(0, (ranked - 1) // PAGE_SIZE)
     stats = paper_stats(db, [p.id for _, p in rows])
     if as_json:
