@@ -288,3 +288,95 @@ def test_signed_in_reader_builds_a_library_gets_reasons_and_can_say_not_interest
     assert seeds == {1.0, -1.0}
     no_csrf = client.post("/recommendations/library", data={"ids": "2611.00002"})
     assert no_csrf.status_code == 403
+
+
+def test_signed_out_for_you_and_admin_lead_to_sign_in_and_a_reader_gets_a_clear_403(
+    client: TestClient, smtp: SmtpServer
+) -> None:
+    for path in ("/recommendations", "/admin"):
+        answer = client.get(path, follow_redirects=False)
+        assert answer.status_code == 303, path
+        assert answer.headers["location"] == f"/login?next={path}"
+    _sign_in(client, smtp, "ada@example.org")
+    page = client.get("/admin", follow_redirects=False)
+    assert page.status_code == 403
+    assert "Not allowed" in page.text and "is not one" in page.text
+    assert 'href="/login' not in page.text.split("<main", 1)[1]  # signed in: no sign-in offer
+
+
+def test_html_library_add_reports_ids_rows_show_the_listing_and_entries_can_be_undone(
+    client: TestClient, db: Session, smtp: SmtpServer
+) -> None:
+    _feed(db)
+    add_paper(db, "2611.00009", "Routing experts for long context", "Mixture of experts routing.")
+    db.commit()
+    csrf = _sign_in(client, smtp, "ada@example.org")
+    added = client.post(
+        "/recommendations/library",
+        data={"ids": "2611.00001, foo-bar, 9999.99999, hep-th/9901001", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303 and added.headers["location"] == "/recommendations#library"
+    page = client.get("/recommendations").text
+    library = page[page.index('id="library"') :]
+    note = re.search(r'<p class="flash row-note" role="status">([^<]+)</p>', library)
+    assert note, "the report shows in the library section, where the page lands"
+    report = note.group(1)
+    assert "Added 1 paper to your library: 2611.00001." in report
+    assert "Not found here: 9999.99999, hep-th/9901001." in report
+    assert "Without an arXiv id: foo-bar." in report
+    assert report not in client.get("/recommendations").text  # said once
+    # Library rows in words, each with a way out.
+    assert "added by id" in library and '<small class="muted">ids' not in library
+    assert 'action="/recommendations/library/remove/2611.00001"' in library
+    # The recommended papers are listing rows: authors, date, votes with the vote button.
+    listing = page[page.index('class="for-you-list"') : page.index('id="library"')]
+    assert 'action="/papers/2611.00009/vote"' in listing or "2611.00009" not in listing
+    assert 'class="authors"' in listing and 'class="vote-button' in listing
+    assert "Not interested" in listing
+
+    dismissed = client.post(
+        "/recommendations/not-interested/2611.00009",
+        data={"csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert dismissed.headers["location"] == "/recommendations?dismissed=2611.00009#for-you"
+    page = client.get(dismissed.headers["location"]).text
+    assert "Marked “Routing experts for long context” not interested" in page
+    assert 'action="/recommendations/library/remove/2611.00009"' in page  # the undo
+    assert "Undo not interested" in page[page.index('id="library"') :]
+    undone = client.post(
+        "/recommendations/library/remove/2611.00009",
+        data={"csrf_token": csrf, "back": "for-you"},
+        follow_redirects=False,
+    )
+    assert undone.headers["location"] == "/recommendations#for-you"
+    assert not db.scalars(select(SeedPaper).where(SeedPaper.weight < 0)).all()
+    page = client.get("/recommendations").text
+    assert "“Routing experts for long context” is no longer marked not interested." in page
+    # Removing a liked entry, and one that is not there.
+    removed = client.post(
+        "/recommendations/library/remove/2611.00001",
+        data={"csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert removed.status_code == 303
+    db.expire_all()
+    assert not db.scalars(select(SeedPaper)).all()
+    again = client.post("/recommendations/library/remove/2611.00001", data={"csrf_token": csrf})
+    assert again.status_code == 404 and "is not in your library" in again.text
+
+
+def test_upvotes_that_seed_for_you_are_listed_on_it(
+    client: TestClient, db: Session, smtp: SmtpServer
+) -> None:
+    _feed(db)
+    db.commit()
+    csrf = _sign_in(client, smtp, "ada@example.org")
+    assert "No upvotes yet" in client.get("/recommendations").text
+    voted = client.post("/papers/2611.00002/vote", data={"csrf_token": csrf})
+    assert voted.status_code == 200
+    page = client.get("/recommendations").text
+    upvotes = page[page.index('id="upvotes"') :]
+    assert "Diffusion models for protein structure generation" in upvotes
+    assert 'aria-pressed="true"' in upvotes  # its vote button takes the upvote back

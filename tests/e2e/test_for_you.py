@@ -56,10 +56,10 @@ def test_for_you_after_three_votes_ranks_the_weeks_listing_with_reasons(
     ada.goto("/recommendations")
     items = ada.locator("main ol > li")
     assert items.count() > 0, ada.inner_text("main")[:500]
-    shown = [href.rsplit("/", 1)[1] for href in items.locator("> a").evaluate_all(
+    shown = [href.rsplit("/", 1)[1] for href in items.locator("h3 > a").evaluate_all(
         "links => links.map(a => a.getAttribute('href'))"
     )]  # fmt: skip
-    reasons = items.locator("small").all_inner_texts()
+    reasons = items.locator(".reason").all_inner_texts()
     assert len(reasons) == len(shown)
     titles = {f"“{short_title(p.title)}”" for p in voted}
     for reason in reasons:

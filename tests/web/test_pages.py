@@ -43,6 +43,18 @@ def test_weekend_day_explains_that_arxiv_does_not_announce(reader: TestClient) -
     assert "does not announce new papers on weekends" in page.text
 
 
+def test_an_empty_past_weekday_says_there_were_none_and_only_today_on_says_yet(
+    reader: TestClient,
+) -> None:
+    for past in ("2026-07-01", "1900-01-01"):  # a Wednesday, a Monday
+        page = reader.get(f"/papers/date/{past}").text
+        assert "There were no papers on this day&#39;s feed." in page, past
+        assert "yet" not in page.split('class="note"')[1].split("</p>")[0], past
+    future = (dt.date.today() + dt.timedelta(days=7 - dt.date.today().weekday())).isoformat()
+    page = reader.get(f"/papers/date/{future}").text  # next Monday: nothing announced yet
+    assert "No papers on this day&#39;s feed yet." in page
+
+
 def test_week_and_month_views_cover_both_days(reader: TestClient) -> None:
     iso = DAY.isocalendar()
     for url in (f"/papers/week/{iso.year}-W{iso.week:02d}", f"/papers/month/{DAY:%Y-%m}"):

@@ -96,10 +96,23 @@ def test_the_day_page_lists_the_papers_above_the_line_best_first_with_reasons(
     n = len(expected.above)
     assert f"{n} of the day's {listed} new papers" in section
     assert f"{listed - n} others considered" in section
+    on_feed = {
+        s["paper"]["id"]: s
+        for s in client.get(f"/api/suggestions?date={LISTING_DAY}").json()["suggestions"]
+        if s["onFeed"]
+    }
+    assert on_feed and len(on_feed) < len(expected.above)
     for s in expected.above:
         item = section[section.index(f'id="s-{s.paper.arxiv_id}"') :]
-        item = item[: item.index("</li>\n  \n")] if "</li>\n  \n" in item else item
-        assert f"{round(s.score * 100)}% chance of being picked" in item or s.score > 0.995
+        item = item[: item.index('<li class="row')] if '<li class="row' in item else item
+        meta = item[item.index('<p class="meta">') :]
+        meta = meta[: meta.index("</p>")]
+        if s.paper.arxiv_id in on_feed:  # picked already: where it is and its votes instead
+            votes = on_feed[s.paper.arxiv_id]["paper"]["upvotes"]
+            assert "chance of being picked" not in meta
+            assert re.search(rf"on the feed of [A-Z][a-z]{{2}} \d+, \d{{4}} · {votes} votes?", meta)
+        else:
+            assert f"{round(s.score * 100)}% chance of being picked" in meta or s.score > 0.995
         assert s.reasons, "every suggestion above the line says why"
         for reason in s.reasons:
             assert f"<li>{reason}</li>" in item
@@ -129,7 +142,7 @@ def test_signed_out_readers_get_the_sign_in_flow_for_both_actions(
     assert answer.status_code == 303 and answer.headers["location"].startswith("/login?next=")
 
 
-def test_the_api_gives_the_same_list_and_refuses_bad_dates_with_422(
+def test_the_api_gives_the_same_list_and_refuses_bad_dates_like_the_page(
     demo: tuple[TestClient, Settings, Engine],
 ) -> None:
     client, settings, engine = demo
@@ -145,10 +158,21 @@ def test_the_api_gives_the_same_list_and_refuses_bad_dates_with_422(
     # Without a date: the newest listing day up to the demo's today.
     latest = client.get("/api/suggestions").json()
     assert latest["date"] == DEMO_TODAY.isoformat() and latest["considered"] > 0
-    for bad in ("yesterday", "2026-02-30", "2026-8-1", "1800-01-01"):
+    # A bad date is a 400 with the code the rest of the API and the day page give for it.
+    for bad, code in (
+        ("yesterday", "bad_date"),
+        ("2026-02-30", "bad_date"),
+        ("2026-8-1", "bad_date"),
+        ("1800-01-01", "date_out_of_range"),
+        ("0001-01-01", "date_out_of_range"),
+    ):
         answer = client.get("/api/suggestions", params={"date": bad})
-        assert answer.status_code == 422, bad
-        assert answer.json()["error"]["message"]
+        assert answer.status_code == 400, bad
+        assert answer.json()["error"]["code"] == code, bad
+        page = client.get(f"/papers/date/{bad}")
+        assert page.status_code == 400, bad
+    message = client.get("/api/suggestions?date=0001-01-01").json()["error"]["message"]
+    assert message == "the date 0001-01-01 is out of range: use dates from 1900-01-01 to 9998-12-31"
     schema = client.get("/openapi.json").json()
     assert "/api/suggestions" in schema["paths"]
 
@@ -233,6 +257,10 @@ def test_submit_a_suggested_paper_then_upvote_it(
     assert f"Submitted {epsilon} to today&#39;s feed." in after
     assert epsilon in [e["paper"]["id"] for e in client.get(f"{url}.json").json()]
     item = _section(after)[_section(after).index(f'id="s-{epsilon}"') :]
+    # The confirmation is in the row the browser scrolls to, not at the top out of sight.
+    assert f"Submitted {epsilon} to today&#39;s feed." in item.split("</li>")[0]
+    assert "Submitted" not in after.split('<main id="main"')[0]
+    assert "Submitted" not in client.get(url).text  # shown once
     assert f'hx-post="/papers/{epsilon}/vote"' in item.split("</li>")[0]
     assert 'name="paper"' not in item.split("</li>")[0]
     voted = client.post(

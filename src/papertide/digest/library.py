@@ -50,6 +50,29 @@ class ImportReport:
             parts.append(f"{len(self.unreadable)} entries could not be read")
         return ", ".join(parts)
 
+    def details(self, shown: int = 6, width: int = 50) -> str:
+        """The summary with the ids themselves (the first `shown` of each kind, each cut to
+        `width` characters: the text travels in the session cookie), for a person who wants to
+        see which of theirs went in and which did not."""
+
+        def listed(items: list[str]) -> str:
+            cut = [i if len(i) <= width else i[: width - 1] + "…" for i in items[:shown]]
+            more = len(items) - shown
+            return ", ".join(cut) + (f" and {more} more" if more > 0 else "")
+
+        papers = "paper" if len(self.added) == 1 else "papers"
+        parts = [f"Added {len(self.added)} {papers} to your library"]
+        parts[0] += f": {listed(self.added)}." if self.added else "."
+        if self.already:
+            parts.append(f"Already in it: {listed(self.already)}.")
+        if self.unknown:
+            parts.append(f"Not found here: {listed(self.unknown)}.")
+        if self.unmatched:
+            parts.append(f"Without an arXiv id: {listed(self.unmatched)}.")
+        if self.unreadable:
+            parts.append(f"Could not be read: {listed(self.unreadable)}.")
+        return " ".join(parts)
+
 
 def parse_id_list(text: str) -> tuple[list[str], list[str]]:
     """(arXiv ids, tokens that are not ids) from text separated by commas, spaces or lines."""
@@ -261,6 +284,35 @@ def not_interested(session: Session, owner: SeedOwner, arxiv_id: str) -> ImportR
     parsed = parse_arxiv_id(arxiv_id)
     wanted = parsed[0] if parsed else arxiv_id  # not an id: reported back as unknown
     return add_seeds(session, owner, [wanted], "not_interested", weight=-1.0)
+
+
+# What each `SeedPaper.source` means, in the words the library list uses.
+SOURCE_LABELS = {
+    "ids": "added by id",
+    "bibtex": "from a BibTeX file",
+    "collection": "from a collection",
+    "vote": "from an upvote",
+    "not_interested": "not interested",
+}
+
+
+def source_label(source: str) -> str:
+    return SOURCE_LABELS.get(source, source.replace("_", " "))
+
+
+def remove_seed(session: Session, owner: SeedOwner, arxiv_id: str) -> float | None:
+    """Take a paper out of `owner`'s library (liked or "not interested"): the weight it had,
+    None when it was not in it. Upvotes and collections still count: they are not entries."""
+    row = session.execute(
+        select(SeedPaper.id, SeedPaper.weight)
+        .join(Paper, Paper.id == SeedPaper.paper_id)
+        .where(SeedPaper.owner == owner.key, Paper.arxiv_id == arxiv_id)
+    ).first()
+    if row is None:
+        return None
+    session.execute(delete(SeedPaper).where(SeedPaper.id == row.id))
+    session.flush()
+    return float(row.weight)
 
 
 def library(session: Session, owner: SeedOwner) -> list[tuple[Paper, SeedPaper]]:

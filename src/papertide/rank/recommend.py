@@ -137,8 +137,17 @@ def paper_text(paper: Paper) -> str:
 
 
 def short_title(title: str, limit: int = 60) -> str:
+    """`title` in at most `limit` characters, cut at a word boundary ("Cost-Aware Speculative…",
+    not "Cost-Aware Speculative Decod…"), unless that would drop more than half of it."""
     title = " ".join(title.split())
-    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+    if len(title) <= limit:
+        return title
+    cut = title[: limit - 1]  # room for the ellipsis
+    if title[limit - 1] != " ":  # the cut is inside a word: leave that word out
+        space = cut.rfind(" ")
+        if space >= limit // 2:
+            cut = cut[:space]
+    return cut.rstrip(" ,;:-–—") + "…"
 
 
 def explain(titles: Sequence[str]) -> str:

@@ -62,7 +62,11 @@ def require_user(request: Request, db: Db) -> User:
 
 def require_admin(user: Annotated[User, Depends(require_user)]) -> User:
     if not user.is_admin:
-        raise WebError(403, "admins only")
+        raise WebError(
+            403,
+            f"This is for the site's admins, and {user.name} is not one. "
+            "An admin of this site can make you one (papertide admin NAME).",
+        )
     return user
 
 

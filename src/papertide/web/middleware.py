@@ -77,7 +77,7 @@ class SessionAndHeadersMiddleware:
             self.pages is not None
             and scope["method"] == "GET"
             and session.user_id is None
-            and not session.flash
+            and not session.has_messages
             and not session.modified
         ):
             hit = self.pages.get_or_refresh(page_key(scope))

@@ -53,7 +53,7 @@ def plain_text(value: str) -> str:
 
 def _in_range(day: dt.date, what: str) -> None:
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise WebError(400, f"{what} out of range: use dates {_RANGE}", code="date_out_of_range")
+        raise WebError(400, f"{what} is out of range: use dates {_RANGE}", code="date_out_of_range")
 
 
 def parse_day(value: str) -> dt.date:

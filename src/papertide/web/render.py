@@ -143,7 +143,7 @@ def common_context(request: Request) -> dict[str, Any]:
         "current_user": user,
         "csrf_token": csrf_token,
         "csrf_input": csrf_input,
-        "flash": session.pop_flash() if session.flash else [],
+        "flash": session.pop_flash() if session.has_messages else [],
         "categories": state.settings.categories,
         "path": request.url.path,
     }

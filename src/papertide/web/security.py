@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -47,6 +48,11 @@ class WebSession:
     key: str = ""  # the server-side session's key (see web/sessions.py); only when signed in
     sid: str = ""
     flash: list[str] = field(default_factory=list)
+    # Messages shown next to one element of the next page (its id -> message) rather than at
+    # the top, for redirects to an anchor far down the page ("#s-2608.20169"), where a message
+    # at the top would be out of sight. The page that has the element takes them
+    # (`take_notes`); any left over are shown at the top like `flash`.
+    notes: dict[str, str] = field(default_factory=dict)
     modified: bool = False
     cleared: bool = False
 
@@ -68,6 +74,7 @@ class WebSession:
         self.key = ""
         self.sid = ""
         self.flash = []
+        self.notes = {}
         self.cleared = True
         self.modified = True
 
@@ -76,8 +83,27 @@ class WebSession:
         self.flash.append(message)
         self.modified = True
 
+    def add_note(self, anchor: str, message: str) -> None:
+        """A message for the element `anchor` (an id) of the next page; see `notes`."""
+        self.ensure_sid()
+        self.notes[anchor] = message
+        self.modified = True
+
+    def take_notes(self, anchors: Iterable[str]) -> dict[str, str]:
+        """The notes for those of `anchors` the page shows, removed from the session."""
+        taken = {a: self.notes.pop(a) for a in anchors if a in self.notes}
+        if taken:
+            self.modified = True
+        return taken
+
+    @property
+    def has_messages(self) -> bool:
+        return bool(self.flash or self.notes)
+
     def pop_flash(self) -> list[str]:
-        messages, self.flash = self.flash, []
+        """The messages for the top of the page: flash messages and notes no element took."""
+        messages, self.flash = [*self.flash, *self.notes.values()], []
+        self.notes = {}
         if messages:
             self.modified = True
         return messages
@@ -97,6 +123,8 @@ class SessionCodec:
             data["k"] = session.key
         if session.flash:
             data["f"] = session.flash[-5:]
+        if session.notes:
+            data["n"] = dict(list(session.notes.items())[-5:])
         return self._serializer.dumps(data)
 
     def loads(self, value: str | None) -> WebSession:
@@ -111,6 +139,7 @@ class SessionCodec:
             return WebSession(modified=True, cleared=True)
         user_id, key = data.get("u"), data.get("k")
         flash = data.get("f")
+        notes = data.get("n")
         if not isinstance(user_id, int) or not isinstance(key, str) or not key:
             user_id, key = None, ""  # e.g. a cookie from before sessions were stored
         return WebSession(
@@ -118,6 +147,7 @@ class SessionCodec:
             key=key,
             sid=str(data.get("s") or ""),
             flash=[str(m) for m in flash] if isinstance(flash, list) else [],
+            notes={str(k): str(v) for k, v in notes.items()} if isinstance(notes, dict) else {},
         )
 
     def csrf_token(self, session: WebSession) -> str:

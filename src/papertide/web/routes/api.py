@@ -230,10 +230,7 @@ def suggestions(
     empty when it is."""
     state = web_state(request)
     if date:
-        try:
-            day = parse_day(date)
-        except WebError as exc:  # an invalid parameter of a JSON API: 422, as FastAPI answers
-            raise WebError(422, exc.message, code=exc.code) from None
+        day = parse_day(date)  # 400 bad_date / date_out_of_range, as for every other date here
     else:
         latest = latest_listing_days(db, state.settings.categories, state.settings.today(), 1)
         day = latest[0] if latest else state.settings.today()

@@ -60,7 +60,7 @@ def cached_anonymous(request: Request, make: Callable[[], Response]) -> Response
 
 def _shareable(request: Request) -> bool:
     session = web_session(request)
-    return session.user_id is None and not session.flash and not session.modified
+    return session.user_id is None and not session.has_messages and not session.modified
 
 
 def remember_page(request: Request, response: Response) -> None:

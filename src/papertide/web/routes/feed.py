@@ -23,7 +23,7 @@ from papertide.store.queries import (
     latest_feed_date,
     new_papers_on,
 )
-from papertide.web.deps import CurrentUser, Db
+from papertide.web.deps import CurrentUser, Db, web_session
 from papertide.web.params import parse_day, parse_month, parse_week, split_json
 from papertide.web.render import render_page
 from papertide.web.routes.common import cached_anonymous, voted_ids
@@ -99,11 +99,18 @@ def _day_page(
     # The model's papers above the line for this day (ranked once per day and model, cached).
     suggested = suggested_for_day(web_state(request), db, day) if not as_json else None
     if not items and note is None:
-        note = (
-            "arXiv does not announce new papers on weekends."
-            if day.weekday() >= 5
-            else "No papers on this day's feed yet."
-        )
+        if day.weekday() >= 5:
+            note = "arXiv does not announce new papers on weekends."
+        elif day < settings.today():  # "yet" would promise papers for a day that is over
+            note = "There were no papers on this day's feed."
+        else:
+            note = "No papers on this day's feed yet."
+    # Messages a redirect left for a suggested paper's row (e.g. after Submit there) show in it.
+    row_notes = (
+        web_session(request).take_notes(f"s-{s.paper.arxiv_id}" for s in suggested.items)
+        if suggested
+        else {}
+    )
     suffix = "" if sort == "votes" else "?sort=time"
     return _render_feed(
         request,
@@ -124,6 +131,7 @@ def _day_page(
             "month_url": f"/papers/month/{day:%Y-%m}",
             "new_papers": new_papers,
             "suggested": suggested,
+            "row_notes": row_notes,
             "suggested_voted": voted_ids(
                 db, user, [s.paper.id for s in suggested.items] if suggested else []
             ),

@@ -173,5 +173,11 @@ def submit(
         return JSONResponse(
             {"paper": found.arxiv_id, "feedDate": today.isoformat()}, status_code=201
         )
-    request.state.web_session.add_flash(f"Submitted {found.arxiv_id} to today's feed.")
-    return redirect(safe_next(next_path, f"/papers/{found.arxiv_id}"))
+    target = safe_next(next_path, f"/papers/{found.arxiv_id}")
+    message = f"Submitted {found.arxiv_id} to today's feed."
+    anchor = target.partition("#")[2]
+    if anchor:  # e.g. the suggested paper's row: say it there, where the browser scrolls to
+        request.state.web_session.add_note(anchor, message)
+    else:
+        request.state.web_session.add_flash(message)
+    return redirect(target)
