@@ -191,8 +191,8 @@ def test_for_you_lists_only_papers_that_clear_the_line_each_with_its_reason(
         )
         assert added.status_code == 200 and len(added.json()["added"]) == 4
         page = client.get("/recommendations").text
-    listed = page[page.index("<ol>") : page.index("</ol>")]
-    shown = re.findall(r'<li>\s*<a href="/papers/([^"]+)"', listed)
+    listed = page[page.index('<ol class="for-you-list">') : page.index("</ol>")]
+    shown = re.findall(r'<h3 data-math><a href="/papers/([^"]+)"', listed)
     pool = recent_candidates(
         db, dt.datetime.now(dt.UTC), days=7, categories=mail_settings.categories
     )
