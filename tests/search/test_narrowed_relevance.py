@@ -7,47 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
-from tests.conftest import index_sample_papers, sqlite_instance
+from tests.search.sample import Sample, bundled_sample
 
-from papertide.models import PaperRecord
-from papertide.search.api import Searcher, SearchFilters, SearchResponse, SearchStatus, get_searcher
-
-
-@dataclass
-class Sample:
-    searcher: Searcher
-    papers: dict[str, PaperRecord]
-
-    @property
-    def line(self) -> float:
-        return self.searcher.params.min_relevance["hybrid"]
-
-    def search(self, query: str, **filters: object) -> SearchResponse:
-        return self.searcher.search(
-            query,
-            SearchFilters(**filters),  # type: ignore[arg-type]
-            limit=200,
-            min_relevance=0.0,
-            count_matching=True,
-        )
-
-    def above(self, response: SearchResponse) -> dict[str, float]:
-        return {r.arxiv_id: r.relevance for r in response.results if r.relevance >= self.line}
-
-    def in_category(self, arxiv_id: str, category: str) -> bool:
-        return any(
-            c == category or c.startswith(f"{category}.") for c in self.papers[arxiv_id].categories
-        )
+from papertide.search.api import SearchStatus
 
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sample]:
-    with sqlite_instance(tmp_path_factory.mktemp("narrowed")) as (settings, engine):
-        records = index_sample_papers(settings, engine)
-        yield Sample(get_searcher(settings), {r.arxiv_id: r for r in records})
+    yield from bundled_sample(tmp_path_factory.mktemp("narrowed"))
 
 
 BROAD = "mixture of experts"

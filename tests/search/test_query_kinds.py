@@ -6,52 +6,18 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
-from tests.conftest import index_sample_papers, sqlite_instance
+from tests.search.sample import Sample, bundled_sample
 
-from papertide.models import PaperRecord
-from papertide.search.api import Searcher, get_searcher
 from papertide.search.authors import AUTHOR_RELEVANCE, author_papers, name_in_query
 from papertide.search.query import parse_query
 from papertide.search.relevance import names_one_paper
 
 
-@dataclass
-class Sample:
-    searcher: Searcher
-    papers: dict[str, PaperRecord]
-
-    @property
-    def line(self) -> float:
-        return self.searcher.params.min_relevance["hybrid"]
-
-    def relevant(self, query: str) -> list[str]:
-        """arXiv ids above the default line, best first."""
-        return [r.arxiv_id for r in self.searcher.search(query, limit=200).results]
-
-    def ranked(self, query: str, limit: int = 20) -> list[tuple[str, float]]:
-        results = self.searcher.search(query, limit=limit, min_relevance=0.0).results
-        return [(r.arxiv_id, r.relevance) for r in results]
-
-    def by(self, surname: str) -> set[str]:
-        return {
-            a
-            for a, p in self.papers.items()
-            if any(name.split()[-1] == surname for name in p.authors)
-        }
-
-    def text(self, arxiv_id: str) -> str:
-        paper = self.papers[arxiv_id]
-        return f"{paper.title} {paper.abstract}".lower()
-
-
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sample]:
-    with sqlite_instance(tmp_path_factory.mktemp("sample")) as (settings, engine):
-        records = index_sample_papers(settings, engine)
-        yield Sample(get_searcher(settings), {r.arxiv_id: r for r in records})
+    yield from bundled_sample(tmp_path_factory.mktemp("sample"))
 
 
 NEEDLE = "2607.16245"

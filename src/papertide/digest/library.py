@@ -38,16 +38,18 @@ class ImportReport:
     unmatched: list[str] = field(default_factory=list)  # entries with no arXiv id (titles)
     unreadable: list[str] = field(default_factory=list)  # "line 12: ..." per broken entry
 
+    def _kinds(self) -> list[tuple[list[str], str, str]]:
+        """(items, as counted, as listed) for what did not go in, in the order people read it."""
+        return [
+            (self.already, "already in your library", "Already in it"),
+            (self.unknown, "arXiv ids not found here", "Not found here"),
+            (self.unmatched, "entries without an arXiv id", "Without an arXiv id"),
+            (self.unreadable, "entries could not be read", "Could not be read"),
+        ]
+
     def summary(self) -> str:
         parts = [f"{len(self.added)} papers added"]
-        if self.already:
-            parts.append(f"{len(self.already)} already in your library")
-        if self.unknown:
-            parts.append(f"{len(self.unknown)} arXiv ids not found here")
-        if self.unmatched:
-            parts.append(f"{len(self.unmatched)} entries without an arXiv id")
-        if self.unreadable:
-            parts.append(f"{len(self.unreadable)} entries could not be read")
+        parts += [f"{len(items)} {counted}" for items, counted, _ in self._kinds() if items]
         return ", ".join(parts)
 
     def details(self, shown: int = 6, width: int = 50) -> str:
@@ -63,14 +65,7 @@ class ImportReport:
         papers = "paper" if len(self.added) == 1 else "papers"
         parts = [f"Added {len(self.added)} {papers} to your library"]
         parts[0] += f": {listed(self.added)}." if self.added else "."
-        if self.already:
-            parts.append(f"Already in it: {listed(self.already)}.")
-        if self.unknown:
-            parts.append(f"Not found here: {listed(self.unknown)}.")
-        if self.unmatched:
-            parts.append(f"Without an arXiv id: {listed(self.unmatched)}.")
-        if self.unreadable:
-            parts.append(f"Could not be read: {listed(self.unreadable)}.")
+        parts += [f"{label}: {listed(items)}." for items, _, label in self._kinds() if items]
         return " ".join(parts)
 
 
