@@ -142,12 +142,12 @@ class HybridEngine:
             query = subject
             if not query.has_keywords:  # `cat:cs.LG`: the newest papers that have the fields
                 return self._listing(flt, mode, depth)
-        whole, qvec = self._retrieve(query, Filter(), mode, depth, query_vector)
+        whole, qvec, kw_string = self._retrieve(query, Filter(), mode, depth, query_vector)
         target = navigational_target(self.keyword, query, whole, Filter())
         if flt.empty:
             relevance = self._relevance(query, whole, qvec, mode, target)
             return self._finish(query, whole, relevance, mode, depth, target)
-        narrow, _ = self._retrieve(query, flt, mode, depth, query_vector)
+        narrow = self._narrowed(kw_string, qvec, flt, mode, depth)
         known = set(whole.paper_ids)
         extra = [i for i, pid in enumerate(narrow.paper_ids) if pid not in known]
         pool = Fused(
@@ -191,9 +191,10 @@ class HybridEngine:
         mode: Mode,
         depth: int,
         query_vector: np.ndarray | None,
-    ) -> tuple[Fused, np.ndarray | None]:
-        """Both retrievers' candidates passing `flt`, fused (after the feedback rounds), and
-        the query vector (None without semantic search)."""
+    ) -> tuple[Fused, np.ndarray | None, str]:
+        """Both retrievers' candidates passing `flt`, fused (after the feedback rounds), the
+        query vector (None without semantic search) and the keyword query, both as the feedback
+        left them."""
         p = self.params
         kw_string = query.tantivy_string() if query.has_keywords else ""
         keyword: dict[int, float] = {}
@@ -209,9 +210,9 @@ class HybridEngine:
             )
             semantic = self._semantic(qvec, depth, flt)
         if mode == "keyword":
-            return fuse(keyword, {}, 0.0, p.normalisation), qvec
+            return fuse(keyword, {}, 0.0, p.normalisation), qvec, kw_string
         if mode == "semantic":
-            return fuse({}, semantic, 1.0, p.normalisation), qvec
+            return fuse({}, semantic, 1.0, p.normalisation), qvec, kw_string
         fused = self._fuse_hybrid(kw_string, keyword, semantic, qvec)
         feedback = False
         if p.rm3_docs > 0 and p.rm3_terms > 0 and kw_string and fused.paper_ids:
@@ -225,7 +226,26 @@ class HybridEngine:
             feedback = True
         if feedback:
             fused = self._fuse_hybrid(kw_string, keyword, semantic, qvec)
-        return fused, qvec
+        return fused, qvec, kw_string
+
+    def _narrowed(
+        self, kw_string: str, qvec: np.ndarray | None, flt: Filter, mode: Mode, depth: int
+    ) -> Fused:
+        """The candidates passing `flt` for the query the whole collection's retrieval ended
+        with (its feedback terms and moved vector): the same query, narrowed, and half the
+        index work of a retrieval of its own (no feedback rounds)."""
+        p = self.params
+        keyword: dict[int, float] = {}
+        semantic: dict[int, float] = {}
+        if mode in ("hybrid", "keyword") and kw_string:
+            keyword = dict(self.keyword.search(kw_string, flt, limit=depth)[0])
+        if mode in ("hybrid", "semantic") and qvec is not None and self.semantic_ready:
+            semantic = self._semantic(qvec, depth, flt)
+        if mode == "keyword":
+            return fuse(keyword, {}, 0.0, p.normalisation)
+        if mode == "semantic":
+            return fuse({}, semantic, 1.0, p.normalisation)
+        return self._fuse_hybrid(kw_string, keyword, semantic, qvec)
 
     def _semantic(self, qvec: np.ndarray, depth: int, flt: Filter) -> dict[int, float]:
         """The nearest papers passing `flt`. The vector index cannot apply field clauses: when
