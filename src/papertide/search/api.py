@@ -114,6 +114,8 @@ class SearchResponse:
     # With `count_matching`: papers (passing the filters) that contain a query word other than
     # a stop word, plus relevant ones found by meaning or by id alone. None when not counted.
     matching: int | None = None
+    # The words `matching` looks for (the query's words but stop words), for saying what it counts.
+    counted: tuple[str, ...] = ()
 
 
 class Searcher:
@@ -276,6 +278,7 @@ class Searcher:
             relevant=relevant,
             relevant_at_least=bool(relevant) and relevant == ranked.total_candidates,
             matching=matching,
+            counted=tuple(highlight.split()),
         )
 
     def _coverage(self, engine: HybridEngine, mode: str) -> tuple[SearchStatus, str | None]:

@@ -142,12 +142,12 @@ class HybridEngine:
             query = subject
             if not query.has_keywords:  # `cat:cs.LG`: the newest papers that have the fields
                 return self._listing(flt, mode, depth)
-        whole, qvec, kw_string = self._retrieve(query, Filter(), mode, depth, query_vector)
+        whole, qvec, kw_string = self._retrieve(query, mode, depth, query_vector)
         target = navigational_target(self.keyword, query, whole, Filter())
         if flt.empty:
             relevance = self._relevance(query, whole, qvec, mode, target)
             return self._finish(query, whole, relevance, mode, depth, target)
-        narrow = self._narrowed(kw_string, qvec, flt, mode, depth)
+        narrow = self._candidates(kw_string, qvec, flt, mode, depth)
         known = set(whole.paper_ids)
         extra = [i for i, pid in enumerate(narrow.paper_ids) if pid not in known]
         pool = Fused(
@@ -185,55 +185,39 @@ class HybridEngine:
         return Ranked(mode, fused, np.ones(n), n)
 
     def _retrieve(
-        self,
-        query: ParsedQuery,
-        flt: Filter,
-        mode: Mode,
-        depth: int,
-        query_vector: np.ndarray | None,
+        self, query: ParsedQuery, mode: Mode, depth: int, query_vector: np.ndarray | None
     ) -> tuple[Fused, np.ndarray | None, str]:
-        """Both retrievers' candidates passing `flt`, fused (after the feedback rounds), the
-        query vector (None without semantic search) and the keyword query, both as the feedback
-        left them."""
+        """The whole collection's candidates, fused (after the feedback rounds, when the
+        parameters ask for them), the query vector (None without semantic search) and the
+        keyword query, both as the feedback left them."""
         p = self.params
         kw_string = query.tantivy_string() if query.has_keywords else ""
-        keyword: dict[int, float] = {}
-        semantic: dict[int, float] = {}
-        if mode in ("hybrid", "keyword") and kw_string:
-            hits, _ = self.keyword.search(kw_string, flt, limit=depth)
-            keyword = dict(hits)
         qvec = None
         if mode in ("hybrid", "semantic") and self.semantic_ready:
-            assert self.vectors is not None
             qvec = (
                 query_vector if query_vector is not None else self.embed_query(query.semantic_text)
             )
-            semantic = self._semantic(qvec, depth, flt)
-        if mode == "keyword":
-            return fuse(keyword, {}, 0.0, p.normalisation), qvec, kw_string
-        if mode == "semantic":
-            return fuse({}, semantic, 1.0, p.normalisation), qvec, kw_string
-        fused = self._fuse_hybrid(kw_string, keyword, semantic, qvec)
-        feedback = False
-        if p.rm3_docs > 0 and p.rm3_terms > 0 and kw_string and fused.paper_ids:
+        fused = self._candidates(kw_string, qvec, Filter(), mode, depth)
+        if mode != "hybrid" or not fused.paper_ids:
+            return fused, qvec, kw_string
+        expand = p.rm3_docs > 0 and p.rm3_terms > 0 and bool(kw_string)
+        move = p.prf_beta > 0 and p.prf_docs > 0 and qvec is not None
+        if expand:
             kw_string = self._expanded(query, kw_string, fused)
-            keyword = dict(self.keyword.search(kw_string, flt, limit=depth)[0])
-            feedback = True
-        if p.prf_beta > 0 and p.prf_docs > 0 and qvec is not None and fused.paper_ids:
+        if move:
             # The moved vector is the query from here on: its cosines and the background.
+            assert qvec is not None
             qvec = self._feedback(qvec, fused)
-            semantic = self._semantic(qvec, depth, flt)
-            feedback = True
-        if feedback:
-            fused = self._fuse_hybrid(kw_string, keyword, semantic, qvec)
+        if expand or move:
+            fused = self._candidates(kw_string, qvec, Filter(), mode, depth)
         return fused, qvec, kw_string
 
-    def _narrowed(
+    def _candidates(
         self, kw_string: str, qvec: np.ndarray | None, flt: Filter, mode: Mode, depth: int
     ) -> Fused:
-        """The candidates passing `flt` for the query the whole collection's retrieval ended
-        with (its feedback terms and moved vector): the same query, narrowed, and half the
-        index work of a retrieval of its own (no feedback rounds)."""
+        """Both retrievers' best `depth` papers passing `flt` for this keyword query and query
+        vector, fused. A filtered search asks it with the query the whole collection's
+        retrieval ended with (feedback terms, moved vector): the same query, narrowed."""
         p = self.params
         keyword: dict[int, float] = {}
         semantic: dict[int, float] = {}

@@ -13,9 +13,7 @@ from typing import Any
 
 from papertide.search.api import MAX_LIMIT, Searcher, SearchFilters, get_searcher
 from papertide.search.engine import Mode
-from papertide.search.keyword import content_words
-from papertide.search.query import MAX_QUERY_CHARS, QueryTooLong, parse_query
-from papertide.search.relevance import query_words
+from papertide.search.query import MAX_QUERY_CHARS, QueryTooLong
 from papertide.web.errors import WebError
 from papertide.web.state import WebState
 
@@ -45,6 +43,7 @@ class SearchOutcome:
     relevant: int = 0  # ranked papers at or above the cutoff ...
     relevant_at_least: bool = False  # ... and maybe more beyond the ranking
     matching: int | None = None  # papers with a query word (when counted)
+    counted: tuple[str, ...] = ()  # the words `matching` looks for
 
 
 def searcher(state: WebState) -> tuple[Searcher | None, str | None]:
@@ -110,6 +109,7 @@ def run_search(
         relevant=response.relevant,
         relevant_at_least=response.relevant_at_least,
         matching=response.matching,
+        counted=response.counted,
     )
 
 
@@ -122,13 +122,9 @@ def with_snippets(state: WebState, q: str, results: list[Any]) -> list[Any]:
     return [dataclasses.replace(r, snippet_html=found.get(r.paper_id, "")) for r in results]
 
 
-def counted_words(q: str) -> str:
+def counted_words(words: tuple[str, ...]) -> str:
     """The words the "matching" count looks for, as a reader reads them: `“diffusion” or
-    “models”` (stop words are not counted), or "a word of the query" for many or none."""
-    try:
-        words = content_words(query_words(parse_query(q)))
-    except QueryTooLong:
-        return "a word of the query"
+    “models”`, or "a word of the query" for many or none."""
     if not words or len(words) > 4:
         return "a word of the query"
     quoted = [f"“{w}”" for w in words]

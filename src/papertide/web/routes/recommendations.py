@@ -18,7 +18,7 @@ from papertide.people.profile import upvoted_papers
 from papertide.rank.recommend import short_title
 from papertide.store.queries import paper_by_arxiv_id, paper_stats, papers_by_ids
 from papertide.store.schema import Collection
-from papertide.web.deps import Csrf, CurrentUser, Db, SignedIn, web_session
+from papertide.web.deps import Csrf, CurrentUser, Db, SignedIn, require_user, web_session
 from papertide.web.errors import WebError
 from papertide.web.params import row_id
 from papertide.web.render import render_page
@@ -40,8 +40,7 @@ def recommendations_page(
     page can confirm it and offer to undo."""
     if user is None:  # like /collections: sign in, then come back here
         return redirect("/login?next=/recommendations")
-    if user.banned:
-        raise WebError(403, "this account is banned", code="banned")
+    require_user(request, db)  # banned accounts
     owner = SeedOwner.for_user(user.id)
     settings = web_state(request).settings
     recs = web_state(request).recommendations(db, owner, limit=20)

@@ -279,7 +279,7 @@ def _search(
             "past_the_end": bool(ranked) and page > last_page,
             "last_page": last_page,
             "problems": problems,
-            "counted_words": counted_words(q) if outcome else "",
+            "counted_words": counted_words(outcome.counted) if outcome else "",
             "json_url": "/search.json?" + urlencode(sorted_params, doseq=True),
             # The same query as a feed and as an email alert (feeds and digest packages).
             "atom_url": "/search.atom?" + urlencode(params, doseq=True),
