@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+from urllib.parse import urlencode
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from tests.web.conftest import Mailbox, Seed, csrf_from, open_sign_in_link, sign_in, user_name
 
 from papertide.config import Settings
+from papertide.store.schema import User
 from papertide.web.security import safe_next
 from papertide.web.signin import issue_token
 
@@ -162,3 +166,31 @@ def test_sign_out_clears_the_session(client: TestClient, mailbox: Mailbox, seed:
     response = client.post("/logout", data={"csrf_token": token})
     assert response.status_code == 303
     assert "Sign in" in client.get("/papers/2608.00001").text
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["/settings", "/collections", "/recommendations", "/admin", "/submit?paper=2608.00001"],
+)
+def test_signed_in_pages_send_a_signed_out_reader_through_sign_in_and_back(
+    client: TestClient, mailbox: Mailbox, seed: Seed, page: str
+) -> None:
+    response = client.get(page)
+    assert response.status_code == 303
+    target = response.headers["location"]
+    assert target == f"/login?{urlencode({'next': page}, safe='/')}"
+    # The sign-in page keeps where to go back to.
+    assert html.escape(page) in client.get(target).text
+
+
+def test_signed_in_pages_refuse_a_banned_account(
+    client: TestClient, mailbox: Mailbox, seed: Seed, engine: Engine
+) -> None:
+    sign_in(client, mailbox, "troll@example.org")
+    with Session(engine) as session:
+        session.query(User).filter_by(email="troll@example.org").one().banned = True
+        session.commit()
+    for page in ("/settings", "/collections", "/recommendations", "/submit"):
+        response = client.get(page)
+        assert response.status_code == 403, page
+        assert "banned" in response.text, page

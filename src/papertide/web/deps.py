@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from papertide.store.db import request_session
 from papertide.store.schema import User
-from papertide.web.errors import WebError
+from papertide.web.errors import SignInFirst, WebError
 from papertide.web.security import CSRF_FIELD, CSRF_HEADER, WebSession
 from papertide.web.sessions import session_user
 from papertide.web.state import WebState, web_state
@@ -60,6 +60,16 @@ def require_user(request: Request, db: Db) -> User:
     return user
 
 
+def page_user(request: Request, db: Db) -> User:
+    """The signed-in user of a page people open (not an API call): a signed-out reader is sent
+    through sign-in and back to this very page instead of getting a 401; a banned account gets
+    the same 403 as everywhere."""
+    if load_user(request, db) is None:
+        query = request.url.query
+        raise SignInFirst(request.url.path + (f"?{query}" if query else ""))
+    return require_user(request, db)
+
+
 def require_admin(user: Annotated[User, Depends(require_user)]) -> User:
     if not user.is_admin:
         raise WebError(
@@ -98,6 +108,7 @@ def limit_searches(request: Request) -> None:
 CurrentUser = Annotated[User | None, Depends(current_user)]
 SignedIn = Annotated[User, Depends(require_user)]
 Admin = Annotated[User, Depends(require_admin)]
+PageUser = Annotated[User, Depends(page_user)]
 Csrf = Depends(require_csrf)
 SearchLimit = Depends(limit_searches)
 

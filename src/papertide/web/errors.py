@@ -21,6 +21,15 @@ CODES = {
 }
 
 
+class SignInFirst(Exception):
+    """A signed-out reader opened a page that needs an account: the answer is the sign-in page,
+    which brings them back to `back` (this page, with its query) afterwards."""
+
+    def __init__(self, back: str) -> None:
+        super().__init__(back)
+        self.back = back
+
+
 class WebError(Exception):
     """Raised by routes for an expected failure: status, a short code and a human message."""
 

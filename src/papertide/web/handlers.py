@@ -9,16 +9,17 @@ and leaves the connection open.
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from papertide.web.errors import CODES, WebError, error_body, wants_json
+from papertide.web.errors import CODES, SignInFirst, WebError, error_body, wants_json
 from papertide.web.render import render_page
 
 log = logging.getLogger("papertide.web")
@@ -110,6 +111,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(WebError)
     async def _web_error(request: Request, exc: WebError) -> Response:
         return error_response(request, exc.status, exc.code, exc.message, exc.headers)
+
+    @app.exception_handler(SignInFirst)
+    async def _sign_in_first(request: Request, exc: SignInFirst) -> Response:
+        target = f"/login?{urlencode({'next': exc.back}, safe='/')}"
+        return RedirectResponse(target, status_code=303)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from papertide.people.claims import ClaimStatus, decide_claim, pending_claims
 from papertide.store.queries import user_by_name
 from papertide.store.schema import AuditLog, AuthorClaim, Comment, FeedEntry, Paper, User
-from papertide.web.deps import Admin, Csrf, CurrentUser, Db, require_admin, require_user
+from papertide.web.deps import Admin, Csrf, Db, PageUser, require_admin
 from papertide.web.errors import WebError
 from papertide.web.params import RowId
 from papertide.web.render import render_page
@@ -21,10 +21,8 @@ router = APIRouter(prefix="/admin", tags=["admin"], include_in_schema=False)
 
 
 @router.get("")
-def admin_home(request: Request, db: Db, user: CurrentUser) -> Response:
-    if user is None:  # like every other signed-in page: sign in, then come back
-        return redirect("/login?next=/admin")
-    require_admin(require_user(request, db))
+def admin_home(request: Request, db: Db, user: PageUser) -> Response:
+    require_admin(user)
     rows = db.execute(
         select(AuditLog, User.name)
         .outerjoin(User, User.id == AuditLog.actor_id)

@@ -20,7 +20,7 @@ from papertide.store.queries import (
 )
 from papertide.store.schema import Collection, CollectionItem, User
 from papertide.web.bibtex import papers_bibtex, papers_csv
-from papertide.web.deps import Csrf, CurrentUser, Db, SignedIn, client_ip
+from papertide.web.deps import Csrf, CurrentUser, Db, PageUser, SignedIn, client_ip
 from papertide.web.errors import WebError, wants_json
 from papertide.web.params import FormRowId, RowId, plain_text
 from papertide.web.render import render_page
@@ -71,9 +71,7 @@ def _owner_name(db: Db, collection: Collection) -> str:
 
 
 @router.get("/collections", include_in_schema=False)
-def my_collections(request: Request, db: Db, user: CurrentUser) -> Response:
-    if user is None:
-        return redirect("/login?next=/collections")
+def my_collections(request: Request, db: Db, user: PageUser) -> Response:
     return render_page(
         request,
         "collections.html",

@@ -10,7 +10,7 @@ from papertide.people.avatar import avatar_svg
 from papertide.people.claims import ClaimError, ClaimStatus, claim_of, claim_paper
 from papertide.store.queries import paper_by_arxiv_id, user_by_name
 from papertide.store.schema import Paper
-from papertide.web.deps import Csrf, CurrentUser, Db, SignedIn, client_ip, web_session
+from papertide.web.deps import Csrf, Db, PageUser, SignedIn, client_ip, web_session
 from papertide.web.errors import WebError, wants_json
 from papertide.web.render import render_page
 from papertide.web.routes.common import redirect, utcnow
@@ -33,9 +33,7 @@ def avatar(name: str, db: Db) -> Response:
 
 
 @router.get("/settings", include_in_schema=False)
-def settings_page(request: Request, user: CurrentUser) -> Response:
-    if user is None:
-        return redirect("/login?next=/settings")
+def settings_page(request: Request, user: PageUser) -> Response:
     return render_page(request, "settings.html", {"person": user})
 
 

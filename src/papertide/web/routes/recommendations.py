@@ -18,7 +18,7 @@ from papertide.people.profile import upvoted_papers
 from papertide.rank.recommend import short_title
 from papertide.store.queries import paper_by_arxiv_id, paper_stats, papers_by_ids
 from papertide.store.schema import Collection
-from papertide.web.deps import Csrf, CurrentUser, Db, SignedIn, require_user, web_session
+from papertide.web.deps import Csrf, Db, PageUser, SignedIn, web_session
 from papertide.web.errors import WebError
 from papertide.web.params import row_id
 from papertide.web.render import render_page
@@ -33,14 +33,11 @@ router = APIRouter(tags=["recommendations"])
 def recommendations_page(
     request: Request,
     db: Db,
-    user: CurrentUser,
+    user: PageUser,
     dismissed: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
     """The list; `dismissed` (set by "Not interested") names the paper just dismissed, so the
     page can confirm it and offer to undo."""
-    if user is None:  # like /collections: sign in, then come back here
-        return redirect("/login?next=/recommendations")
-    require_user(request, db)  # banned accounts
     owner = SeedOwner.for_user(user.id)
     settings = web_state(request).settings
     recs = web_state(request).recommendations(db, owner, limit=20)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -16,7 +15,7 @@ from papertide.models import parse_arxiv_id
 from papertide.store.papers import upsert_papers
 from papertide.store.queries import paper_by_arxiv_id
 from papertide.store.schema import FeedEntry, Paper
-from papertide.web.deps import Csrf, CurrentUser, Db, SignedIn, client_ip
+from papertide.web.deps import Csrf, Db, PageUser, SignedIn, client_ip
 from papertide.web.errors import WebError, wants_json
 from papertide.web.render import render_page
 from papertide.web.routes.common import redirect
@@ -78,12 +77,9 @@ def _paper_date(paper: Paper) -> dt.date | None:
 
 @router.get("/submit", include_in_schema=False)
 def submit_form(
-    request: Request, user: CurrentUser, paper: str = Query("", max_length=300)
+    request: Request, user: PageUser, paper: str = Query("", max_length=300)
 ) -> Response:
     """The form; `?paper=` fills it in (the link on a missing paper's page)."""
-    if user is None:
-        here = f"/submit?{urlencode({'paper': paper})}" if paper else "/submit"
-        return redirect(f"/login?{urlencode({'next': here}, safe='/')}")
     max_age = web_state(request).settings.submission_max_age_days
     return render_page(request, "submit.html", {"max_age": max_age, "value": paper})
 
