@@ -110,6 +110,21 @@ def test_stop_words_alone_are_not_a_search(sample: Sample, query: str) -> None:
     assert response.message is not None and "common words" in response.message
 
 
+@pytest.mark.parametrize("query", ["a b c", "x y", "the a of b"])
+def test_single_letters_alone_are_not_a_search(sample: Sample, query: str) -> None:
+    response = sample.search(query)
+    # "a b c" put 13 papers of the demo above the line (a redshift z~5.3 paper at 38%).
+    assert response.status is SearchStatus.NO_SEARCHABLE_WORDS
+    assert not response.results and response.relevant == 0
+    assert response.message is not None and "single letters" in response.message
+
+
+def test_one_letter_or_letters_with_a_word_still_search(sample: Sample) -> None:
+    for query in ("x", "R"):
+        assert sample.search(query).status is SearchStatus.OK, query
+    assert sample.search("b quark decays").results
+
+
 @pytest.mark.parametrize("query", ["مرحبا", "نماذج الانتشار", "扩散模型", "диффузионные модели"])
 def test_a_query_in_a_script_the_model_cannot_read_finds_nothing_relevant(
     sample: Sample, query: str

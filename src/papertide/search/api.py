@@ -229,7 +229,9 @@ class Searcher:
                 "no searchable words in the query",
                 SearchStatus.NO_SEARCHABLE_WORDS,
             )
-        if not parsed.fielded and not content_words(query_words(parsed)):
+        said = query_words(parsed)
+        words = content_words(said)
+        if not parsed.fielded and not words:
             # "the", "of the": every paper has these words and a vector of them says nothing,
             # so every paper would come out relevant.
             return SearchResponse(
@@ -239,6 +241,18 @@ class Searcher:
                 0,
                 "only common words in the query (such as “the” or “of”): add a word that says "
                 "what you are looking for",
+                SearchStatus.NO_SEARCHABLE_WORDS,
+            )
+        if not parsed.fielded and len(said) > 1 and all(len(word) == 1 for word in words):
+            # "a b c", "x y": letters that half the papers contain somewhere (a variable, a
+            # band, an initial), so they would rank noise as relevant. One letter alone ("R",
+            # "x") stays a query: a language or an X-ray paper may be what was meant.
+            return SearchResponse(
+                query,
+                mode,
+                [],
+                0,
+                "only single letters in the query: add a word that says what you are looking for",
                 SearchStatus.NO_SEARCHABLE_WORDS,
             )
         status, message = self._coverage(engine, mode)
@@ -251,7 +265,7 @@ class Searcher:
             ranked = extend(ranked, deeper)
         line = self.params.min_relevance.get(ranked.mode, 0.0)
         cutoff = line if min_relevance is None else min_relevance
-        highlight = " ".join(content_words(query_words(parsed)))
+        highlight = " ".join(words)
         results = self._results(
             engine, highlight if snippets else None, ranked, cutoff, offset, limit
         )
