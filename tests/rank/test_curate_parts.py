@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import sparse
 
 from papertide.rank.curate.features import META_FEATURES, has_link, meta_row
 from papertide.rank.curate.model import (
@@ -18,6 +19,7 @@ from papertide.rank.curate.model import (
     fit_scorer,
     line_stats,
 )
+from papertide.rank.curate.reasons import topic_terms
 from papertide.rank.curate.records import Candidate
 from papertide.rank.curate.trend import SAMPLE_EVERY, TREND_FEATURES, TrendIndex, in_sample
 
@@ -166,3 +168,12 @@ def test_fast_tfidf_rows_equal_scikit_learns_transform() -> None:
     assert ours.shape == theirs.shape
     assert (ours.indptr == theirs.indptr).all() and (ours.indices == theirs.indices).all()
     assert np.allclose(ours.data, theirs.data, atol=1e-6)
+
+
+def test_a_topic_is_named_by_subject_words_not_words_every_abstract_uses() -> None:
+    terms = ["improves", "knowledge", "editing", "proposed method", "knowledge editing"]
+    # "improves" and "proposed method" weigh most with the week's picks, yet name no subject.
+    vector = sparse.csr_matrix(np.array([[0.9, 0.5, 0.4, 0.8, 0.3]], dtype=np.float32))
+    centroid = np.array([0.9, 0.5, 0.4, 0.9, 0.2], dtype=np.float32)
+    assert topic_terms(vector, centroid, terms) == ["knowledge", "editing"]
+    assert topic_terms(sparse.csr_matrix((1, 5), dtype=np.float32), centroid, terms) == []

@@ -21,6 +21,48 @@ HERE = "here"
 SHIPPED_PLACE = "on Hugging Face Daily Papers or here"
 # How close (tf-idf cosine) a paper must be to a recent pick to call it the same topic.
 TOPIC_SIMILARITY = 0.2
+# Words every abstract uses whatever its subject: they weigh a lot in a tf-idf product with the
+# week's picks but name no topic ("knowledge / improves" said less than "knowledge / editing").
+GENERIC_TERMS = frozenset(
+    (
+        "achieve",
+        "achieves",
+        "achieving",
+        "approach",
+        "approaches",
+        "based",
+        "demonstrate",
+        "demonstrates",
+        "effective",
+        "effectively",
+        "existing",
+        "extensive",
+        "framework",
+        "improve",
+        "improved",
+        "improvement",
+        "improvements",
+        "improves",
+        "improving",
+        "method",
+        "methods",
+        "novel",
+        "outperforms",
+        "paper",
+        "performance",
+        "propose",
+        "proposed",
+        "proposes",
+        "results",
+        "show",
+        "shows",
+        "significant",
+        "significantly",
+        "superior",
+        "using",
+        "work",
+    )
+)
 
 
 def author_reason(authors_picked: int, picks: int, place: str = HERE) -> str | None:
@@ -46,6 +88,8 @@ def topic_terms(
         if weight[i] <= 0 or len(out) >= k:
             break
         term = terms[row.col[i]]
+        if any(word in GENERIC_TERMS for word in term.split()):
+            continue
         if not any(term in t or t in term for t in out):
             out.append(term)
     return out
