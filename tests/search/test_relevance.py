@@ -19,6 +19,7 @@ from papertide.search.calibration import (
     QueryEvidence,
     cascade,
     excess_over_background,
+    feature_rows,
     feature_table,
     fit_cascade_calibrator,
     non_increasing,
@@ -191,6 +192,44 @@ def test_the_fit_learns_only_what_the_offset_leaves() -> None:
     )
     assert (model.coef / model.scale)[0] == pytest.approx(1.5, abs=0.2)
     assert abs(model.intercept - (-(model.coef * model.mean / model.scale).sum())) < 0.2
+
+
+def test_a_product_feature_is_an_interaction_and_a_hinge_bends_the_slope() -> None:
+    table = {
+        "cos": np.array([0.2, 0.5, 0.8]),
+        "mix_prior": np.array([2.0, 2.0, 2.0]),
+        "cos_z": np.array([1.0, 3.0, 5.0]),
+    }
+    rows = feature_rows(table, ("cos", "mix_prior*cos", "cos_z>2.5"))
+    assert rows[:, 1].tolist() == pytest.approx([0.4, 1.0, 1.6])
+    assert rows[:, 2].tolist() == pytest.approx([0.0, 0.5, 2.5])
+    model = Calibrator([1.0, 1.0], 0.0, [0.0, 0.0], [1.0, 1.0], ("cos", "mix_prior*cos"))
+    assert Calibrator.from_dict(model.to_dict()).features == ("cos", "mix_prior*cos")
+    logit = np.log(model.predict_table(table) / (1 - model.predict_table(table)))
+    assert logit.tolist() == pytest.approx([0.6, 1.5, 2.4])  # cos slope 1 + prior 2
+    with pytest.raises(ValueError):
+        Calibrator([1.0], 0.0, [0.0], [1.0], ("mix_prior*no_such_feature",))
+
+
+def test_a_model_naming_an_interaction_gets_the_distribution_features_it_reads() -> None:
+    cos = np.concatenate([np.linspace(0.7, 0.6, 10), np.linspace(0.3, 0.1, 90)])
+    fused = fuse({}, {i: float(c) for i, c in enumerate(cos)}, 0.5)
+    evidence = QueryEvidence(["a"], np.array([1.0]), np.ones((100, 1), dtype=bool))
+    table = feature_table(fused, evidence, Background(0.1, 0.05, 1000), names=("mix_prior*cos",))
+    assert table["mix_prior"][0] != 0.0  # computed: the model reads it through the product
+
+
+def test_a_small_c_for_one_feature_pulls_only_that_coefficient_to_zero() -> None:
+    rng = np.random.default_rng(3)
+    queries = []
+    for _ in range(300):
+        x = rng.normal(size=(20, 2))
+        p = 1 / (1 + np.exp(-(1.5 * x[:, 0] + 1.5 * x[:, 1])))
+        queries.append((x, (rng.random(20) < p).astype(int), False, 1.0))
+    both = fit_cascade_calibrator(queries, ("cos", "coverage"), c=100.0)
+    one = fit_cascade_calibrator(queries, ("cos", "coverage"), c=[100.0, 1e-6])
+    assert (both.coef / both.scale).tolist() == pytest.approx([1.5, 1.5], abs=0.25)
+    assert abs(one.coef[1]) < 0.05 and one.coef[0] / one.scale[0] > 1.0
 
 
 def test_shipped_parameters_load_for_every_mode() -> None:

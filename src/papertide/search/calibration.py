@@ -250,7 +250,7 @@ def feature_table(
     tenth = float(cos_sorted[min(9, len(cos_sorted) - 1)])
     ones = np.ones(n)
     sem_rank = np.searchsorted(-cos_sorted, -cos, side="left")
-    wanted = set(FEATURES if names is None else names)
+    wanted = set(FEATURES) if names is None else base_features(names)
     if has_sem and wanted & set(DISTRIBUTION_FEATURES):
         share, excess_count = excess_over_background(cos_sorted[:MIX_DEPTH], bg)
         posterior, mix_count = score_mixture(cos_sorted[:MIX_DEPTH])
@@ -310,8 +310,25 @@ def feature_table(
     }
 
 
+def base_features(names: Sequence[str]) -> set[str]:
+    """The FEATURES that these model features read (see `column`)."""
+    return {part.split(">")[0] for name in names for part in name.split("*")}
+
+
+def column(table: dict[str, F64], name: str) -> F64:
+    """A model feature: a FEATURES column, a product `a*b` of two (an interaction: the slope of
+    one depends on the other), or a hinge `a>k` = max(0, a - k) (a bend in a's slope at k)."""
+    if "*" in name:
+        left, right = name.split("*", 1)
+        return column(table, left) * column(table, right)
+    if ">" in name:
+        base, knot = name.split(">", 1)
+        return np.maximum(table[base] - float(knot), 0.0)
+    return table[name]
+
+
 def feature_rows(table: dict[str, F64], names: Sequence[str]) -> F64:
-    columns = [table[name] for name in names]
+    columns = [column(table, name) for name in names]
     if not columns or not len(columns[0]):
         return np.zeros((0, len(names)))
     return np.column_stack(columns)
@@ -343,7 +360,7 @@ class Calibrator:
         self.features = tuple(features)
         self.offset = offset
         self.offset_weight = float(offset_weight)
-        unknown = {*self.features, *([offset] if offset else [])} - set(FEATURES)
+        unknown = base_features([*self.features, *([offset] if offset else [])]) - set(FEATURES)
         if unknown or len(self.features) != len(self.coef):
             raise ValueError(f"calibration features do not match the code: {sorted(unknown)}")
 
@@ -464,7 +481,7 @@ def fit_calibrator(
 def fit_cascade_calibrator(
     queries: Sequence[tuple[F64, npt.NDArray[np.int_], bool, float]],
     features: Sequence[str],
-    c: float = 1.0,
+    c: float | Sequence[float] = 1.0,
     offsets: Sequence[F64] | None = None,
     offset: str | None = None,
     offset_weight: float = 1.0,
@@ -472,7 +489,8 @@ def fit_cascade_calibrator(
     """Maximum likelihood of the final probabilities (cascade included) over whole queries.
 
     `queries`: (feature rows in ranking order, 0/1 labels, few answers?, weight of each row).
-    The L2 penalty 1/(2C)·|w|² matches scikit-learn's LogisticRegression(C) on unit weights.
+    The L2 penalty 1/(2C)·|w|² matches scikit-learn's LogisticRegression(C) on unit weights;
+    `c` may give one C per feature (a weaker or stronger pull towards 0 for some features).
     `offsets`: per query, the values of the feature `offset` added to the logit (see Calibrator).
     """
     from scipy.optimize import minimize
@@ -488,6 +506,7 @@ def fit_cascade_calibrator(
     bounds = np.cumsum([0, *(len(y) for _, y, _, _ in queries)])
     few = [f for _, _, f, _ in queries]
     k = x_all.shape[1]
+    c_each = np.broadcast_to(np.asarray(c, dtype=np.float64), (k,))
     shift = (
         offset_weight * np.concatenate(list(offsets))
         if offsets is not None
@@ -513,8 +532,8 @@ def fit_cascade_calibrator(
             later = np.concatenate([np.cumsum(g[::-1])[::-1][1:], [0.0]])  # sum over i > j
             dz[s] = g * (1 - pi) - later * pi
         grad = np.concatenate([x_all.T @ dz, [dz.sum()]])
-        grad[:k] += theta[:k] / c
-        return total + float(theta[:k] @ theta[:k]) / (2 * c), grad
+        grad[:k] += theta[:k] / c_each
+        return total + float(theta[:k] ** 2 @ (1.0 / c_each)) / 2, grad
 
     result = minimize(loss, np.zeros(k + 1), jac=True, method="L-BFGS-B")
     theta = result.x
