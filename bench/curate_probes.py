@@ -21,6 +21,9 @@ ranker) and fits the shipped LightGBM ranker without calibration:
 - `ceiling`: the evaluated days split into odd and even halves, each ranked by a ranker that
   also trained on the other half: do the features gain from labels closer in time?
 
+The MiniLM vectors as the dense space are probed by `bench/curate_probes_minilm.py` (its vectors
+come from `bench/curate_vectors.py`).
+
 Results: bench/results/curate_probes.json.
 """
 
