@@ -259,13 +259,18 @@ def _sign_in(client: TestClient, smtp: SmtpServer, address: str) -> str:
     return _csrf(client, "/recommendations")
 
 
-def test_signed_in_reader_builds_a_library_gets_reasons_and_can_say_not_interested(
-    client: TestClient, db: Session, smtp: SmtpServer
-) -> None:
+def _reader_beside_the_feed(client: TestClient, db: Session, smtp: SmtpServer) -> str:
+    """The feed plus a paper on mixture-of-experts routing; Ada signed in (her CSRF token)."""
     _feed(db)
     add_paper(db, "2611.00009", "Routing experts for long context", "Mixture of experts routing.")
     db.commit()
-    csrf = _sign_in(client, smtp, "ada@example.org")
+    return _sign_in(client, smtp, "ada@example.org")
+
+
+def test_signed_in_reader_builds_a_library_gets_reasons_and_can_say_not_interested(
+    client: TestClient, db: Session, smtp: SmtpServer
+) -> None:
+    csrf = _reader_beside_the_feed(client, db, smtp)
     added = client.post(
         "/recommendations/library",
         data={"ids": "2611.00001 2699.00000", "csrf_token": csrf},
@@ -307,10 +312,7 @@ def test_signed_out_for_you_and_admin_lead_to_sign_in_and_a_reader_gets_a_clear_
 def test_html_library_add_reports_ids_rows_show_the_listing_and_entries_can_be_undone(
     client: TestClient, db: Session, smtp: SmtpServer
 ) -> None:
-    _feed(db)
-    add_paper(db, "2611.00009", "Routing experts for long context", "Mixture of experts routing.")
-    db.commit()
-    csrf = _sign_in(client, smtp, "ada@example.org")
+    csrf = _reader_beside_the_feed(client, db, smtp)
     added = client.post(
         "/recommendations/library",
         data={"ids": "2611.00001, foo-bar, 9999.99999, hep-th/9901001", "csrf_token": csrf},

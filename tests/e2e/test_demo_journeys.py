@@ -172,6 +172,18 @@ def ensure_submitted(tab: Any, demo: Demo) -> None:
     tab.wait_for_url(f"**/papers/{demo.paper}")
 
 
+def day_with_a_paper_to_submit(demo: Demo) -> str:
+    """The newest day with papers nobody has put on the feed (their suggestions offer submit)."""
+    with Session(demo.engine) as session:
+        day = session.scalars(
+            select(Paper.first_announced)
+            .where(Paper.id.not_in(select(FeedEntry.paper_id)))
+            .order_by(Paper.first_announced.desc())
+            .limit(1)
+        ).one()
+    return day.isoformat()
+
+
 def no_csp_problems(tab: Any) -> None:
     assert not [p for p in tab.problems if "Content Security Policy" in p], tab.problems
 
@@ -357,13 +369,7 @@ def test_suggested_papers_with_reasons_then_submit_and_upvote_one(
     assert votes + submits == items.count() and votes > 0
     visitor.context.close()
 
-    with Session(demo.engine) as session:  # the newest day with papers nobody put on the feed
-        day = session.scalars(
-            select(Paper.first_announced)
-            .where(Paper.id.not_in(select(FeedEntry.paper_id)))
-            .order_by(Paper.first_announced.desc())
-            .limit(1)
-        ).one()
+    day = day_with_a_paper_to_submit(demo)
     ada.goto(f"/papers/date/{day}")
     ada.wait_for_load_state("networkidle")
     shoot_element(ada, "#suggested", "suggested-papers")

@@ -13,18 +13,15 @@ from itertools import pairwise
 from typing import Any
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from tests.e2e.test_demo_journeys import (  # noqa: F401
     DESKTOP,
     PHONE,
     Demo,
     ada,
     ada_tab,
+    day_with_a_paper_to_submit,
     demo,
 )
-
-from papertide.store.schema import FeedEntry, Paper
 
 pytestmark = pytest.mark.browser
 
@@ -81,17 +78,6 @@ def test_signed_in_header_is_one_row_on_a_desktop_and_two_compact_rows_on_a_phon
     ada.set_viewport_size(DESKTOP)
 
 
-def _day_with_a_paper_to_submit(demo: Demo) -> str:  # noqa: F811
-    with Session(demo.engine) as session:  # the newest day with papers nobody put on the feed
-        day = session.scalars(
-            select(Paper.first_announced)
-            .where(Paper.id.not_in(select(FeedEntry.paper_id)))
-            .order_by(Paper.first_announced.desc())
-            .limit(1)
-        ).one()
-    return day.isoformat()
-
-
 def _below_header(tab: Any, selector: str) -> tuple[float, float]:
     """(header bottom, top of `selector`) in the viewport, after the browser scrolled."""
     header = tab.locator("header.site").bounding_box()
@@ -124,7 +110,7 @@ def test_submit_from_the_suggested_list_confirms_in_the_row_in_view_on_a_phone(
     demo: Demo,  # noqa: F811
 ) -> None:
     ada.set_viewport_size(PHONE)
-    ada.goto(f"/papers/date/{_day_with_a_paper_to_submit(demo)}")
+    ada.goto(f"/papers/date/{day_with_a_paper_to_submit(demo)}")
     form = ada.locator("#suggested form.suggest-submit").first
     arxiv_id = form.locator('input[name="paper"]').get_attribute("value")
     form.locator("button").click()
