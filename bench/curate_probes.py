@@ -20,6 +20,15 @@ ranker) and fits the shipped LightGBM ranker without calibration:
 - `ensembles`: the binary objective, slower learning, smaller trees, and rank averages.
 - `ceiling`: the evaluated days split into odd and even halves, each ranked by a ranker that
   also trained on the other half: do the features gain from labels closer in time?
+- `siblings`: the day's other papers sharing an author (a group's burst of papers): how many,
+  and where this paper stands among them by text score, authors' gains, code and project page.
+- `submitters`: the taste of the community's most active submitter (about a quarter of the
+  picks since September 2025): a tf-idf regression of their own submissions, out-of-fold by
+  fortnight like the shipped text score. A live instance knows who submitted what; the handle
+  never leaves this script.
+- `objectives`: the booster's randomness (three seeds), binary labels and other truncation
+  levels for lambdarank, LightGBM's rank_xendcg, exponential label gains, and averages over
+  seeds.
 
 The MiniLM vectors as the dense space are probed by `bench/curate_probes_minilm.py` (its vectors
 come from `bench/curate_vectors.py`).
@@ -50,7 +59,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from curate_eval import CACHE, DATA, SPLITS, cached_prepare, inputs  # noqa: E402
+from curate_eval import CACHE, DATA, FEED, SPLITS, cached_prepare, inputs  # noqa: E402
 
 from papertide.rank.curate.evaluate import Prepared, measure, stack_rows  # noqa: E402
 from papertide.rank.curate.history import known_from  # noqa: E402
@@ -342,6 +351,130 @@ def ceiling_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     }
 
 
+def siblings_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+    papers = prepared.corpus.papers
+    col = {name: ALL_FEATURES.index(name) for name in ALL_FEATURES}
+    extra: Extra = {}
+    for rows in prepared.rows:
+        f = rows.features[:, :BASE]
+        text, gains, most = (
+            f[:, col[n]] for n in ("text_logit", "auth_gain_sum", "auth_picks_max")
+        )
+        code, page = f[:, col["code_link"]], f[:, col["project_page"]]
+        keys = [set(author_keys(papers[i].authors)) for i in rows.rows]
+        papers_of: dict[str, list[int]] = collections.defaultdict(list)
+        for j, own in enumerate(keys):
+            for key in own:
+                papers_of[key].append(j)
+        out = []
+        for j, own in enumerate(keys):
+            group = np.asarray(sorted({k for a in own for k in papers_of[a]} - {j}), dtype=np.int64)
+            if not len(group):
+                out.append([0.0] * 8)
+                continue
+            shared = sum(1 for a in own if len(papers_of[a]) > 1) / len(own)
+            out.append(
+                [
+                    len(group),
+                    shared,
+                    float((text[group] > text[j]).mean()),
+                    float(text[j] - text[group].max()),
+                    float((gains[group] > gains[j]).mean()),
+                    float(most[group].max() - most[j]),
+                    float(code[j] - code[group].max()),
+                    float(page[j] - page[group].max()),
+                ]
+            )
+        extra[rows.day] = np.asarray(out, dtype=np.float32)
+    return with_extra(prepared, extra)
+
+
+def submitters_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+
+    until = prepared.split.train_until
+    submitted: list[tuple[dt.date, str, str]] = []
+    with gzip.open(FEED, "rt") as feed:
+        for line in feed:
+            row = json.loads(line)
+            day = dt.date.fromisoformat(row["feed_date"])
+            if day <= until and row.get("submitted_by"):
+                submitted.append((day, row["submitted_by"], row["arxiv_id"]))
+    recent = collections.Counter(s for d, s, _ in submitted if (until - d).days < 90)
+    top, count = recent.most_common(1)[0]
+    print(
+        f"   the top submitter made {count / sum(recent.values()):.1%} of the last 90 days' picks"
+    )
+    theirs = {a for _, s, a in submitted if s == top}
+    first = min(d for d, s, _ in submitted if s == top).toordinal()
+    corpus = prepared.corpus
+    stages = sorted(CACHE.glob("text-*.pkl"), key=lambda p: p.stat().st_mtime)
+    with stages[-1].open("rb") as handle:
+        stage = pickle.load(handle)
+    vectors = stage.model.vectors([p.text for p in corpus.papers])
+    y = np.asarray([p.arxiv_id in theirs for p in corpus.papers], dtype=np.int8)
+    # Rows from the submitter's first submission on: before it, they could not have picked.
+    train = np.flatnonzero((corpus.days <= until.toordinal()) & (corpus.days >= first))
+
+    def fit(rows: NDArray[np.int64]) -> Any:
+        return LogisticRegression(C=4.0, max_iter=300, solver="liblinear").fit(
+            vectors[rows], y[rows]
+        )
+
+    logit = fit(train).decision_function(vectors).astype(np.float32)
+    for fit_rows, held in GroupKFold(5).split(train, y[train], corpus.days[train] // 14):
+        logit[train[held]] = fit(train[fit_rows]).decision_function(vectors[train[held]])
+    extra = {
+        r.day: np.column_stack(
+            [logit[r.rows.start : r.rows.stop], _rank_pct(logit[r.rows.start : r.rows.stop])]
+        ).astype(np.float32)
+        for r in prepared.rows
+    }
+    return with_extra(prepared, extra)
+
+
+def objectives_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+    import lightgbm as lgb
+
+    from papertide.rank.curate.model import MAX_LABEL, _lgb_params
+
+    x, gain, days = prepared.train_matrix()
+    x = x[:, :BASE]
+    weight = 0.5 ** ((days.max() - days) / Config().half_life)
+    _, sizes = np.unique(days, return_counts=True)
+    graded = np.clip(np.rint(gain), 0, MAX_LABEL).astype(np.int32)
+
+    def booster(label: NDArray[np.int32], **change: Any) -> Any:
+        params = {**_lgb_params(Config(calibration_days=0)), **change}
+        data = lgb.Dataset(x, label=label, group=sizes, weight=weight)
+        return lgb.train(params, data, num_boost_round=Config().max_iter)
+
+    def scored(boosters: list[Any]) -> dict[str, float]:
+        return summary_of(
+            prepared,
+            lambda r: sum(b.predict(r.features[:, :BASE], num_threads=1) for b in boosters),
+        )
+
+    out: dict[str, dict[str, float]] = {}
+    seeds = [booster(graded, seed=s, feature_fraction_seed=s) for s in (3, 11, 29, 41, 53)]
+    for s, b in zip((3, 11, 29), seeds, strict=False):
+        out[f"shipped, seed {s}" + (" (shipped)" if s == 3 else "")] = scored([b])
+    out["average of 5 seeds"] = scored(seeds)
+    half = [
+        booster(graded, seed=s, feature_fraction_seed=s, feature_fraction=0.5)
+        for s in (3, 11, 29, 41, 53)
+    ]
+    out["50% of the features per tree, average of 5 seeds"] = scored(half)
+    out["binary labels (any pick = 1)"] = scored([booster((gain > 0).astype(np.int32))])
+    out["truncation level 15"] = scored([booster(graded, lambdarank_truncation_level=15)])
+    out["truncation level 60"] = scored([booster(graded, lambdarank_truncation_level=60)])
+    out["rank_xendcg"] = scored([booster(graded, objective="rank_xendcg")])
+    gains_2 = [2.0**i - 1 for i in range(MAX_LABEL + 1)]
+    out["exponential label gains"] = scored([booster(graded, label_gain=gains_2)])
+    return out
+
+
 PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "members": members_probe,
     "pairs": pairs_probe,
@@ -349,6 +482,9 @@ PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "text_recent": text_recent_probe,
     "ensembles": ensembles_probe,
     "ceiling": ceiling_probe,
+    "siblings": siblings_probe,
+    "submitters": submitters_probe,
+    "objectives": objectives_probe,
 }
 
 
