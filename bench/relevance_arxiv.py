@@ -1,7 +1,7 @@
 """Does the relevance line behave on real arXiv papers? Nonsense, exact phrases, navigation.
 
     .venv/bin/python bench/relevance_arxiv.py [--papers 3000] [--cache /tmp/relevance-cache]
-                                              [--corpus arxiv|demo]
+                                              [--corpus arxiv|demo] [--mode hybrid|keyword|semantic]
                                               [--src src] [--out bench/results/relevance_arxiv.json]
 
 Indexes the first N papers of ../shared/data/arxiv/arxiv_papers.jsonl.gz (file order, i.e. the
@@ -156,6 +156,7 @@ def main() -> None:
     parser.add_argument("--params", type=Path, default=None, help="a params.json to use")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--show", action="append", default=[], help="print a query's top 10")
+    parser.add_argument("--mode", default="hybrid", choices=("hybrid", "keyword", "semantic"))
     args = parser.parse_args()
     sys.path.insert(0, str(args.src.resolve()))
     config = importlib.import_module("papertide.config")
@@ -178,7 +179,8 @@ def main() -> None:
         "corpus": args.corpus,
         "papers": len(papers),
         "src": str(args.src),
-        "min_relevance": params.min_relevance.get("hybrid"),
+        "mode": args.mode,
+        "min_relevance": params.min_relevance.get(args.mode),
     }
     with tempfile.TemporaryDirectory(prefix="relevance-arxiv-") as tmp:
         index_dir = Path(tmp) / "index"
@@ -240,17 +242,24 @@ def main() -> None:
 
         def search(query: str, **kw: Any) -> Any:
             started = time.perf_counter()
-            response = searcher.search(query, **kw)
+            response = searcher.search(query, mode=args.mode, **kw)
             timings.append(time.perf_counter() - started)
             return response
+
+        def line_of(response: Any) -> float:
+            """The line of the model that judged `response` (a checkout from before
+            `SearchResponse.line` judged each mode by that mode's model)."""
+            line = getattr(response, "line", None)
+            return float(line if line is not None else params.min_relevance.get(args.mode, 0.0))
 
         search("warm up the model", min_relevance=0.0)
         timings.clear()
         if args.show:
-            line = params.min_relevance.get("hybrid", 0.0)
             for q in args.show:
                 print(f"== {q}")
-                for r in search(q, limit=10, min_relevance=0.0).results:
+                shown = search(q, limit=10, min_relevance=0.0)
+                line = line_of(shown)
+                for r in shown.results:
                     mark = "*" if r.relevance >= line else " "
                     print(f"  {mark} {r.relevance:.3f} {r.arxiv_id:<11} {r.title[:90]}")
             return
@@ -274,8 +283,9 @@ def main() -> None:
         # 2. phrases in titles
         rows = []
         for phrase in PHRASES:
-            top50 = search(phrase, limit=50, min_relevance=0.0).results
-            line = params.min_relevance.get("hybrid", 0.0)
+            response = search(phrase, limit=50, min_relevance=0.0)
+            top50 = response.results
+            line = line_of(response)
             having = [r for r in top50 if norm(phrase) in norm(r.title)]
             above = [r for r in having if r.relevance >= line]
             top10_above = sum(1 for r in top50[:10] if r.relevance >= line)
@@ -319,16 +329,17 @@ def main() -> None:
         rng = random.Random(7)
         sample = rng.sample(papers, 20)
         nav = {"title_first": 0, "title_first_above": 0, "id_first": 0, "id_first_above": 0}
-        line = params.min_relevance.get("hybrid", 0.0)
         for p in sample:
-            got = search(p["title"], limit=5, min_relevance=0.0).results
+            response = search(p["title"], limit=5, min_relevance=0.0)
+            got = response.results
             if got and got[0].arxiv_id == p["arxiv_id"]:
                 nav["title_first"] += 1
-                nav["title_first_above"] += int(got[0].relevance >= line)
-            got = search(p["arxiv_id"], limit=5, min_relevance=0.0).results
+                nav["title_first_above"] += int(got[0].relevance >= line_of(response))
+            response = search(p["arxiv_id"], limit=5, min_relevance=0.0)
+            got = response.results
             if got and got[0].arxiv_id == p["arxiv_id"]:
                 nav["id_first"] += 1
-                nav["id_first_above"] += int(got[0].relevance >= line)
+                nav["id_first_above"] += int(got[0].relevance >= line_of(response))
         result["navigational"] = {**nav, "of": len(sample)}
         print(f"navigational: {nav} of {len(sample)}", flush=True)
 

@@ -234,7 +234,7 @@ def test_a_small_c_for_one_feature_pulls_only_that_coefficient_to_zero() -> None
 
 def test_shipped_parameters_load_for_every_mode() -> None:
     params = load_params()
-    for mode in ("hybrid", "semantic", "keyword"):
+    for mode in ("hybrid", "semantic", "keyword", "keyword_text"):
         model = params.calibrator(mode)
         assert model is not None and set(model.features) <= set(FEATURES)
         assert 0.0 < params.min_relevance[mode] < 1.0
@@ -326,10 +326,42 @@ def test_query_evidence_reads_the_index_in_groups_of_ids(tmp_path: Path) -> None
 def test_a_deeper_page_keeps_the_first_pools_places_and_probabilities() -> None:
     from papertide.search.engine import Ranked, extend
 
-    base = Ranked("hybrid", fuse({1: 3.0, 2: 2.0}, {}, 0.0), np.array([0.5, 0.1]), 2)
-    deeper = Ranked("hybrid", fuse({2: 3.0, 3: 2.0, 1: 1.0}, {}, 0.0), np.array([0.6, 0.4, 0.2]), 3)
+    base = Ranked("hybrid", fuse({1: 3.0, 2: 2.0}, {}, 0.0), np.array([0.5, 0.1]), 2, "hybrid")
+    deeper = Ranked(
+        "hybrid", fuse({2: 3.0, 3: 2.0, 1: 1.0}, {}, 0.0), np.array([0.6, 0.4, 0.2]), 3, "hybrid"
+    )
     both = extend(base, deeper)
     assert both.fused.paper_ids == [1, 2, 3] and both.total_candidates == 3
     assert both.relevance.tolist() == [0.5, 0.1, 0.1]  # never above the first pool's last
     assert len(both.fused.keyword) == len(both.fused.semantic) == 3
     assert extend(base, base) is base
+
+
+def test_keyword_search_keeps_bm25_order_and_is_judged_with_its_cosines(
+    corpus: Engine, searcher: Searcher
+) -> None:
+    """Keyword search ranks by BM25 alone; once the papers have vectors its relevance model
+    also reads the candidates' cosines (BM25 evidence alone misjudged whole collections), and
+    before any vector exists it falls back to the BM25-evidence model and that model's line."""
+    query = "graph neural networks"
+    searcher.sync(corpus, embed=False)
+    before = searcher.search(query, mode="keyword", min_relevance=0.0)
+    assert before.line == searcher.params.min_relevance["keyword_text"]
+    searcher.sync(corpus)
+    after = searcher.search(query, mode="keyword", min_relevance=0.0)
+    assert after.mode == "keyword"
+    assert after.line == searcher.params.min_relevance["keyword"] != before.line
+    assert [r.arxiv_id for r in after.results] == [
+        r.arxiv_id for r in before.results
+    ]  # the vectors do not reorder a keyword search
+    assert [r.keyword_score for r in after.results] == sorted(
+        (r.keyword_score or 0.0 for r in after.results), reverse=True
+    )
+    # The cosines are evidence now: the graph-network paper stays near certain, while the two
+    # papers that share a word but not the subject (Ramsey numbers of graphs; translation
+    # "networks") lose about half their probability (0.41 -> 0.21, 0.36 -> 0.16).
+    was = {r.arxiv_id: r.relevance for r in before.results}
+    now = {r.arxiv_id: r.relevance for r in after.results}
+    assert now["2401.00001"] > 0.9
+    for partial in ("2401.00005", "2401.00002"):
+        assert now[partial] < 0.75 * was[partial]

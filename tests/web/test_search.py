@@ -80,7 +80,8 @@ def test_overlong_queries_are_refused_with_a_clear_message(indexed: TestClient) 
 def test_results_under_the_calibrated_cutoff_sit_below_a_divider(indexed: TestClient) -> None:
     from papertide.search.params import load_params
 
-    cutoff = load_params().min_relevance["keyword"]
+    # Indexed without vectors: keyword search judged by the BM25-evidence model and its line.
+    cutoff = load_params().min_relevance["keyword_text"]
     page = indexed.get("/search?q=attention").text
     results = indexed.get("/search.json?q=attention").json()["results"]
     below = [r for r in results if r["relevance"] < cutoff]

@@ -116,6 +116,8 @@ class SearchResponse:
     matching: int | None = None
     # The words `matching` looks for (the query's words but stop words), for saying what it counts.
     counted: tuple[str, ...] = ()
+    # The line of the relevance model that judged the results (None: no model, no line).
+    line: float | None = None
 
 
 class Searcher:
@@ -263,7 +265,7 @@ class Searcher:
         if offset + limit > self.params.depth:  # a page past the first pool: look deeper
             deeper = engine.rank(parsed, filters.to_filter(), effective, depth=offset + limit)
             ranked = extend(ranked, deeper)
-        line = self.params.min_relevance.get(ranked.mode, 0.0)
+        line = self.params.min_relevance.get(ranked.judged_by, 0.0)
         cutoff = line if min_relevance is None else min_relevance
         highlight = " ".join(words)
         results = self._results(
@@ -293,6 +295,7 @@ class Searcher:
             relevant_at_least=bool(relevant) and relevant == ranked.total_candidates,
             matching=matching,
             counted=tuple(highlight.split()),
+            line=self.params.min_relevance.get(ranked.judged_by),
         )
 
     def _coverage(self, engine: HybridEngine, mode: str) -> tuple[SearchStatus, str | None]:

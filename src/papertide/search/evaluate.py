@@ -227,9 +227,10 @@ def run_eval(
                 hybrid_ranked = ranked
         cut_mode: Mode = "hybrid" if embedder is not None else "keyword"
         ranked = hybrid_ranked or rank_queries(index, data, cut_mode)
-        threshold = params.min_relevance.get(cut_mode, 0.5)
+        judge = next(iter(ranked.values())).judged_by if ranked else cut_mode
+        threshold = params.min_relevance.get(judge, 0.5)
         cutoff, probs, labels = cutoff_metrics(index, data, ranked, threshold)
-        cutoff["mode"] = cut_mode
+        cutoff["mode"] = judge
         out["cutoff"] = cutoff
         if diagram is not None and np.isfinite(probs).any():
             reliability_diagram(

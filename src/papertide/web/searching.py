@@ -105,7 +105,7 @@ def run_search(
         total=response.total_candidates,
         mode=response.mode,
         message=response.message,
-        cutoff=engine.params.min_relevance.get(response.mode),
+        cutoff=response.line,
         relevant=response.relevant,
         relevant_at_least=response.relevant_at_least,
         matching=response.matching,
