@@ -114,6 +114,24 @@ def with_extra(prepared: Prepared, extra: Extra) -> dict[str, dict[str, float]]:
     return {"shipped features": base, "with the probe's columns": added}
 
 
+def score_columns(prepared: Prepared, score: NDArray[np.float32]) -> Extra:
+    """A per-paper score as two columns of each day's rows: the score and its rank that day."""
+    return {
+        r.day: np.column_stack(
+            [score[r.rows.start : r.rows.stop], _rank_pct(score[r.rows.start : r.rows.stop])]
+        ).astype(np.float32)
+        for r in prepared.rows
+    }
+
+
+def text_vectors(prepared: Prepared) -> Any:
+    """The shipped text stage's tf-idf vectors of every paper (the newest cached stage)."""
+    stages = sorted(CACHE.glob("text-*.pkl"), key=lambda p: p.stat().st_mtime)
+    with stages[-1].open("rb") as handle:
+        stage = pickle.load(handle)
+    return stage.model.vectors([p.text for p in prepared.corpus.papers])
+
+
 def replay_days(prepared: Prepared) -> list[DayRows]:
     return sorted(prepared.rows, key=lambda r: r.day)
 
@@ -260,11 +278,8 @@ def text_recent_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold
 
-    stages = sorted(CACHE.glob("text-*.pkl"), key=lambda p: p.stat().st_mtime)
-    with stages[-1].open("rb") as handle:
-        stage = pickle.load(handle)
     corpus = prepared.corpus
-    vectors = stage.model.vectors([p.text for p in corpus.papers])
+    vectors = text_vectors(prepared)
     train = np.flatnonzero(corpus.days <= prepared.split.train_until.toordinal())
     rest = np.flatnonzero(corpus.days > prepared.split.train_until.toordinal())
     y = np.asarray([p.arxiv_id in prepared.train_gain for p in corpus.papers], dtype=np.int8)
@@ -279,12 +294,7 @@ def text_recent_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     blocks = corpus.days[train] // 14
     for fit_rows, held in GroupKFold(5).split(train, y[train], blocks):
         logit[train[held]] = fit(train[fit_rows]).decision_function(vectors[train[held]])
-    extra = {
-        r.day: np.column_stack(
-            [logit[r.rows.start : r.rows.stop], _rank_pct(logit[r.rows.start : r.rows.stop])]
-        ).astype(np.float32)
-        for r in prepared.rows
-    }
+    extra = score_columns(prepared, logit)
     out = with_extra(prepared, extra)
     dropped = {ALL_FEATURES.index("text_logit"), ALL_FEATURES.index("text_rank")}
     swap = np.asarray([i for i in range(BASE) if i not in dropped] + [BASE, BASE + 1])
@@ -409,10 +419,7 @@ def submitters_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     theirs = {a for _, s, a in submitted if s == top}
     first = min(d for d, s, _ in submitted if s == top).toordinal()
     corpus = prepared.corpus
-    stages = sorted(CACHE.glob("text-*.pkl"), key=lambda p: p.stat().st_mtime)
-    with stages[-1].open("rb") as handle:
-        stage = pickle.load(handle)
-    vectors = stage.model.vectors([p.text for p in corpus.papers])
+    vectors = text_vectors(prepared)
     y = np.asarray([p.arxiv_id in theirs for p in corpus.papers], dtype=np.int8)
     # Rows from the submitter's first submission on: before it, they could not have picked.
     train = np.flatnonzero((corpus.days <= until.toordinal()) & (corpus.days >= first))
@@ -425,12 +432,7 @@ def submitters_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     logit = fit(train).decision_function(vectors).astype(np.float32)
     for fit_rows, held in GroupKFold(5).split(train, y[train], corpus.days[train] // 14):
         logit[train[held]] = fit(train[fit_rows]).decision_function(vectors[train[held]])
-    extra = {
-        r.day: np.column_stack(
-            [logit[r.rows.start : r.rows.stop], _rank_pct(logit[r.rows.start : r.rows.stop])]
-        ).astype(np.float32)
-        for r in prepared.rows
-    }
+    extra = score_columns(prepared, logit)
     return with_extra(prepared, extra)
 
 
