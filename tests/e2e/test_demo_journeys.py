@@ -12,7 +12,8 @@ Journeys: sign in by the printed link, submit a sample paper (recent on the demo
 it, comment and reply, add it to a collection while staying on the paper, export BibTeX,
 subscribe to a digest, claim authorship (confirmed by an admin), "For you" after a vote and
 a collection, and suggested papers (issue 12: read their reasons on the demo's today, submit one
-and upvote it; `suggested-papers-*.png` shows a day's list). The last test saves a screenshot of
+and upvote it; `suggested-papers-*.png` shows a day's list), and a misspelt search offering the
+corrected one (`search-did-you-mean.png`). The last test saves a screenshot of
 every page kind at desktop light, desktop dark and phone size into docs/screenshots/
 (`<kind>-light.png`, `<kind>-dark.png`, `<kind>-mobile.png`), the pictures the README's table
 shows.
@@ -409,6 +410,24 @@ def shoot(tab: Any, kind: str) -> None:
     assert width <= PHONE["width"], f"{kind}: horizontal scrolling on a phone ({width}px)"
     tab.screenshot(path=str(SCREENSHOTS / f"{kind}-mobile.png"), animations="disabled")
     tab.set_viewport_size(DESKTOP)
+
+
+def test_a_misspelt_search_offers_the_corrected_one(ada: Any, demo: Demo) -> None:
+    """ "difusion models": no paper has "difusion"; the page offers "diffusion models", whose
+    link keeps the filter and finds diffusion papers above the line."""
+    ada.goto("/search?q=difusion+models&category=cs")
+    offer = ada.locator("main .did-you-mean a")
+    assert offer.inner_text() == "diffusion models"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    ada.locator("main .did-you-mean").screenshot(
+        path=str(SCREENSHOTS / "search-did-you-mean.png"), animations="disabled"
+    )
+    offer.click()
+    ada.wait_for_url("**/search?q=diffusion+models&category=cs")
+    assert ada.locator("main .did-you-mean").count() == 0
+    assert ada.locator("main #q").input_value() == "diffusion models"
+    cards = ada.locator("main article.result")
+    assert all("diffusion" in cards.nth(i).inner_text().lower() for i in range(5))
 
 
 def shoot_element(tab: Any, selector: str, kind: str, max_height: int = 1400) -> None:

@@ -35,6 +35,11 @@ def test_rebuild_sync_and_search_from_the_command_line(corpus: Engine) -> None:
 
     table = runner.invoke(app, ["search", "dark matter", "--limit", "2", "--min-relevance", "0"])
     assert table.exit_code == 0 and "2401.00004" in table.stdout
+    # "modles" is in no paper; "models" (four papers' "model") is one swap away
+    typo = runner.invoke(app, ["search", "language modles", "--min-relevance", "0"])
+    assert typo.exit_code == 0 and "did you mean: language models" in typo.output
+    as_json = runner.invoke(app, ["search", "language modles", "--json"])
+    assert json.loads(as_json.stdout)["suggestion"] == "language models"
 
     too_long = runner.invoke(app, ["search", "x" * 1001])
     assert too_long.exit_code == 1

@@ -190,3 +190,19 @@ def test_bad_search_parameters_show_the_form_with_the_query_and_a_plain_message(
     assert indexed.get("/search.json?q=attention&from=2026-99-01").json()["error"]["code"] == (
         "bad_date"
     )
+
+
+def test_a_misspelt_word_gets_a_did_you_mean_link_that_keeps_the_filters(
+    indexed: TestClient,
+) -> None:
+    # Every seed abstract says "We study things ...": "thnigs" is in no paper, one swap away.
+    body = indexed.get("/search.json", params={"q": "thnigs", "category": "cs.CL"}).json()
+    assert body["suggestion"] == "things"
+    page = indexed.get("/search", params={"q": "thnigs", "category": "cs.CL", "sort": "time"})
+    link = re.search(r'<p class="did-you-mean"[^>]*>Did you mean <a href="([^"]+)"', page.text)
+    assert link is not None
+    assert link.group(1).replace("&amp;", "&") == "/search?q=things&category=cs.CL&sort=time"
+    # the corrected search has no suggestion of its own, and finds the papers
+    fixed = indexed.get("/search.json", params={"q": "things", "category": "cs.CL"}).json()
+    assert fixed["suggestion"] is None and fixed["results"]
+    assert "did-you-mean" not in indexed.get("/search?q=things").text

@@ -155,6 +155,8 @@ def search_command(
         return
     if response.message:
         err_console.print(f"[yellow]{response.message}[/]", highlight=False)
+    if response.suggestion:
+        err_console.print(f"did you mean: {response.suggestion}", highlight=False, markup=False)
     for rank, r in enumerate(response.results, 1):
         typer.echo(f"{rank:>3}. {r.arxiv_id:<12} rel {r.relevance:.2f}  {r.title}")
     shown, total = len(response.results), response.total_candidates

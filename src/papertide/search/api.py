@@ -118,6 +118,9 @@ class SearchResponse:
     counted: tuple[str, ...] = ()
     # The line of the relevance model that judged the results (None: no model, no line).
     line: float | None = None
+    # The query with its words that no paper contains corrected ("difusion" -> "diffusion"),
+    # when a correction is near enough; the results are those of the query as typed.
+    suggestion: str | None = None
 
 
 class Searcher:
@@ -296,6 +299,7 @@ class Searcher:
             matching=matching,
             counted=tuple(highlight.split()),
             line=self.params.min_relevance.get(ranked.judged_by),
+            suggestion=engine.speller.suggest(query, words),
         )
 
     def _coverage(self, engine: HybridEngine, mode: str) -> tuple[SearchStatus, str | None]:

@@ -25,6 +25,7 @@ from papertide.search.relevance import (
     put_first,
     score_relevance,
 )
+from papertide.search.spelling import Speller
 from papertide.search.vectors import VectorIndex
 
 Mode = Literal["hybrid", "keyword", "semantic"]
@@ -107,6 +108,11 @@ class HybridEngine:
         return (
             self.vectors is not None and self.embedder is not None and self.vectors.live_count > 0
         )
+
+    @functools.cached_property
+    def speller(self) -> Speller:
+        """Corrections of query words no paper contains, from this index's terms."""
+        return Speller(self.keyword)
 
     @functools.cached_property
     def background(self) -> BackgroundModel:

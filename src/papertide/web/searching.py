@@ -44,6 +44,7 @@ class SearchOutcome:
     relevant_at_least: bool = False  # ... and maybe more beyond the ranking
     matching: int | None = None  # papers with a query word (when counted)
     counted: tuple[str, ...] = ()  # the words `matching` looks for
+    suggestion: str | None = None  # the query with words no paper has corrected ("did you mean")
 
 
 def searcher(state: WebState) -> tuple[Searcher | None, str | None]:
@@ -110,6 +111,7 @@ def run_search(
         relevant_at_least=response.relevant_at_least,
         matching=response.matching,
         counted=response.counted,
+        suggestion=response.suggestion,
     )
 
 

@@ -227,6 +227,7 @@ def _search(
                 "relevantAtLeast": outcome.relevant_at_least if outcome else False,
                 "matching": outcome.matching if outcome else 0,
                 "cutoff": outcome.cutoff if outcome else None,
+                "suggestion": outcome.suggestion if outcome else None,
                 "unavailable": outcome.unavailable if outcome else None,
                 "message": outcome.message if outcome else None,
                 "results": [
@@ -284,6 +285,11 @@ def _search(
             # The same query as a feed and as an email alert (feeds and digest packages).
             "atom_url": "/search.atom?" + urlencode(params, doseq=True),
             "alert_url": "/subscribe?" + urlencode({"kind": "search", "q": q}),
+            # "Did you mean": the same search (filters and order kept) with the corrected words.
+            "suggestion_url": "/search?"
+            + urlencode({**sorted_params, "q": outcome.suggestion}, doseq=True)
+            if outcome and outcome.suggestion
+            else None,
         },
     )
 
