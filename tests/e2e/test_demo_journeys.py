@@ -418,13 +418,22 @@ def test_a_misspelt_search_offers_the_corrected_one(ada: Any, demo: Demo) -> Non
     ada.goto("/search?q=difusion+models&category=cs")
     offer = ada.locator("main .did-you-mean a")
     assert offer.inner_text() == "diffusion models"
+    # each result says what it lacks: the misspelt word is in none of them
+    first = ada.locator("main article.result").first
+    assert first.locator(".missing").inner_text() == "Missing: difusion"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    ada.locator("main .did-you-mean").screenshot(
-        path=str(SCREENSHOTS / "search-did-you-mean.png"), animations="disabled"
+    box = ada.locator("main .did-you-mean").bounding_box()
+    card = first.bounding_box()
+    assert box is not None and card is not None
+    clip = {"x": box["x"], "y": box["y"], "width": card["width"] + card["x"] - box["x"]}
+    clip["height"] = card["y"] + card["height"] - box["y"]
+    ada.screenshot(
+        path=str(SCREENSHOTS / "search-did-you-mean.png"), clip=clip, animations="disabled"
     )
     offer.click()
     ada.wait_for_url("**/search?q=diffusion+models&category=cs")
     assert ada.locator("main .did-you-mean").count() == 0
+    assert ada.locator("main article.result .missing").count() < 20  # most have every word
     assert ada.locator("main #q").input_value() == "diffusion models"
     cards = ada.locator("main article.result")
     assert all("diffusion" in cards.nth(i).inner_text().lower() for i in range(5))

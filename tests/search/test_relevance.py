@@ -30,7 +30,7 @@ from papertide.search.fusion import fuse
 from papertide.search.keyword import KeywordDoc, KeywordIndex
 from papertide.search.params import load_params
 from papertide.search.query import parse_query
-from papertide.search.relevance import idf, put_first, query_evidence
+from papertide.search.relevance import idf, missing_words, put_first, query_evidence
 
 NAMES = ("cos", "coverage", "bm25_per_idf")
 
@@ -365,3 +365,24 @@ def test_keyword_search_keeps_bm25_order_and_is_judged_with_its_cosines(
     assert now["2401.00001"] > 0.9
     for partial in ("2401.00005", "2401.00002"):
         assert now[partial] < 0.75 * was[partial]
+
+
+def test_missing_words_are_those_a_paper_has_in_no_field(tmp_path: Path) -> None:
+    keyword = KeywordIndex.create(tmp_path / "kw")
+    keyword.upsert(
+        [
+            KeywordDoc(1, "2401.00001", "Graph networks", "Message passing on molecules.", ["Ada"]),
+            KeywordDoc(2, "2401.00002", "Neural networks", "Giraffes are tall.", ["Bo Giraffe"]),
+            KeywordDoc(3, "2401.00003", "Dark matter", "Halos of dwarf galaxies.", ["Cy"]),
+        ]
+    )
+    keyword.commit()
+    words = ["giraffe", "neural", "networks"]
+    missing = missing_words(keyword, words, [1, 2, 3])
+    # stems count ("network" in "networks"; "giraffe" in "Giraffes"), author names too
+    assert missing == {1: ("giraffe", "neural"), 2: (), 3: ("giraffe", "neural", "networks")}
+    # words with digits (ids, years) are not reported; a long query is not reported at all
+    assert missing_words(keyword, ["graph", "2024"], [1, 3]) == {1: (), 3: ("graph",)}
+    long = [f"word{chr(97 + i)}" for i in range(9)]
+    assert missing_words(keyword, ["graph", *["halos"] * 3, *long], [3]) == {}
+    assert missing_words(keyword, [], [1]) == {} and missing_words(keyword, words, []) == {}

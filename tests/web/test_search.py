@@ -198,6 +198,9 @@ def test_a_misspelt_word_gets_a_did_you_mean_link_that_keeps_the_filters(
     # Every seed abstract says "We study things ...": "thnigs" is in no paper, one swap away.
     body = indexed.get("/search.json", params={"q": "thnigs", "category": "cs.CL"}).json()
     assert body["suggestion"] == "things"
+    api = indexed.get("/api/papers/search", params={"q": "thnigs"})
+    assert api.headers["X-Search-Suggestion"] == "things" and isinstance(api.json(), list)
+    assert "X-Search-Suggestion" not in indexed.get("/api/papers/search?q=things").headers
     page = indexed.get("/search", params={"q": "thnigs", "category": "cs.CL", "sort": "time"})
     link = re.search(r'<p class="did-you-mean"[^>]*>Did you mean <a href="([^"]+)"', page.text)
     assert link is not None
@@ -206,3 +209,17 @@ def test_a_misspelt_word_gets_a_did_you_mean_link_that_keeps_the_filters(
     fixed = indexed.get("/search.json", params={"q": "things", "category": "cs.CL"}).json()
     assert fixed["suggestion"] is None and fixed["results"]
     assert "did-you-mean" not in indexed.get("/search?q=things").text
+
+
+def test_results_say_which_query_words_they_lack(indexed: TestClient) -> None:
+    # Every seed abstract has "things"; no paper has "giraffe".
+    body = indexed.get("/search.json", params={"q": "things giraffe"}).json()
+    assert body["results"] and all(r["missing"] == ["giraffe"] for r in body["results"])
+    api = indexed.get("/api/papers/search", params={"q": "things giraffe"}).json()
+    assert api and all(item["missing"] == ["giraffe"] for item in api)
+    page = indexed.get("/search", params={"q": "things giraffe"}).text
+    assert page.count('<span class="missing"') == len(body["results"])
+    assert "Missing: <s>giraffe</s>" in page
+    whole = indexed.get("/search.json", params={"q": "things"}).json()
+    assert whole["results"] and all(r["missing"] == [] for r in whole["results"])
+    assert 'class="missing"' not in indexed.get("/search", params={"q": "things"}).text

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
@@ -33,7 +33,7 @@ from papertide.search.engine import HybridEngine, Mode, Ranked, extend
 from papertide.search.keyword import Filter, KeywordIndex, content_words
 from papertide.search.params import SearchParams, load_params
 from papertide.search.query import MAX_QUERY_CHARS, QueryTooLong, parse_query
-from papertide.search.relevance import query_words
+from papertide.search.relevance import missing_words, query_words
 from papertide.search.state import STATE_FILE, IndexState, read_state
 from papertide.search.sync import SyncReport, rebuild_index, sync_index
 from papertide.search.vectors import VectorIndex
@@ -85,6 +85,9 @@ class SearchResult:
     keyword_score: float | None
     semantic_score: float | None
     snippet_html: str  # escaped text with <mark> highlights only
+    # The query's words this paper has in none of its title, abstract and authors (a partial
+    # match: "giraffe neural network" -> ("giraffe",)); see relevance.missing_words.
+    missing: tuple[str, ...] = ()
 
 
 class SearchStatus(StrEnum):
@@ -272,7 +275,7 @@ class Searcher:
         cutoff = line if min_relevance is None else min_relevance
         highlight = " ".join(words)
         results = self._results(
-            engine, highlight if snippets else None, ranked, cutoff, offset, limit
+            engine, highlight if snippets else None, ranked, cutoff, offset, limit, words
         )
         rel = np.nan_to_num(ranked.relevance)
         relevant = int((rel >= line).sum()) if line > 0 else 0
@@ -336,9 +339,10 @@ class Searcher:
         cutoff: float,
         offset: int,
         limit: int,
+        words: Sequence[str] = (),
     ) -> list[SearchResult]:
         """The results in [offset, offset + limit); excerpts marking `highlight`'s words (None:
-        no excerpts)."""
+        no excerpts), and which of the query's `words` each lacks."""
         fused = ranked.fused
         rel = ranked.relevance
         rel = np.where(np.isfinite(rel), rel, 0.0)  # uncalibrated (no params): no evidence
@@ -349,6 +353,7 @@ class Searcher:
             docs = engine.keyword.documents(ids)
         else:
             docs, snippets = engine.keyword.snippets(highlight, ids)
+        missing = missing_words(engine.keyword, words, ids)
         out = []
         for i in keep:
             paper_id = fused.paper_ids[i]
@@ -366,6 +371,7 @@ class Searcher:
                     keyword_score=float(fused.keyword[i]) if ranked.mode != "semantic" else None,
                     semantic_score=sem if np.isfinite(sem) and ranked.mode != "keyword" else None,
                     snippet_html=snippets.get(paper_id, ""),
+                    missing=missing.get(paper_id, ()),
                 )
             )
         return out

@@ -125,6 +125,48 @@ def query_evidence(
     return QueryEvidence(terms, weights, matches, known)
 
 
+# A query with more content words than this is not told word by word what each paper lacks:
+# long queries are answered by papers that have some of their words, and that is expected.
+MISSING_WORDS = 8
+
+
+def missing_words(
+    keyword: KeywordIndex, words: Sequence[str], paper_ids: Sequence[int]
+) -> dict[int, tuple[str, ...]]:
+    """For each paper, the query's content `words` (lower case, as typed) it has in none of
+    its title, abstract (stemmed, as searched) and author names: what a partial match lacks
+    ("giraffe neural network" -> a neural-network paper lacks "giraffe"). Words with digits
+    (ids, years, versions) are left out, and so is every word of a longer query."""
+    checked = [w for w in dict.fromkeys(words) if w.isalpha()]
+    if not checked or len(checked) > MISSING_WORDS or not paper_ids:
+        return {}
+    searcher = keyword.index.searcher()
+    has = np.zeros((len(paper_ids), len(checked)), dtype=bool)
+    for start in range(0, len(paper_ids), ID_GROUP):
+        group = list(paper_ids[start : start + ID_GROUP])
+        position = {pid: start + i for i, pid in enumerate(group)}
+        ids = keyword.id_query(group)
+        for w, word in enumerate(checked):
+            fields = [
+                tantivy.Query.term_query(keyword.schema, f, term)
+                for term in analysed_terms([word])
+                for f in MATCH_FIELDS
+            ]
+            fields.append(tantivy.Query.term_query(keyword.schema, "authors", word))
+            either = tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in fields])
+            both = tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Must, tantivy.Query.const_score_query(either, 1.0)),
+                    (tantivy.Occur.Must, ids),
+                ]
+            )
+            _hits(searcher, both, position, has[:, w])
+    return {
+        pid: tuple(word for w, word in enumerate(checked) if not has[i, w])
+        for i, pid in enumerate(paper_ids)
+    }
+
+
 def _hits(searcher: Any, query: Any, position: dict[int, int], out: npt.NDArray[np.bool_]) -> None:
     hits = searcher.search(query, limit=len(position), count=False).hits
     for pid in searcher.fast_field_values("paper_id", [addr for _, addr in hits]):

@@ -201,12 +201,15 @@ def search_papers(
                 "relevance": r.relevance,
                 "score": r.score,
                 "snippet": r.snippet_html,
+                "missing": list(r.missing),
             }
         )
     headers = {"X-Total-Count": str(outcome.total)}
     if outcome.message:
         # The body stays a plain list (HF-compatible); notes such as "empty query" ride along.
         headers["X-Search-Message"] = outcome.message.encode("ascii", "replace").decode()
+    if outcome.suggestion and outcome.suggestion.isascii():
+        headers["X-Search-Suggestion"] = outcome.suggestion  # "did you mean"
     return JSONResponse(body, headers=headers)
 
 

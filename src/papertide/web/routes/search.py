@@ -236,6 +236,7 @@ def _search(
                         "relevance": r.relevance,
                         "score": r.score,
                         "snippet": r.snippet_html,
+                        "missing": list(r.missing),
                     }
                     for r, p in rows
                 ],
