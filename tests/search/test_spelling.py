@@ -103,3 +103,15 @@ def test_the_vocabulary_is_the_most_common_terms_of_titles_and_abstracts(
     full = speller.vocabulary
     assert "diffus" in full.terms and "hallucin" in full.terms
     assert full.papers[full.terms.index("diffus")] == 3
+
+
+def test_a_query_of_many_unknown_words_gets_no_suggestion(speller: Speller) -> None:
+    """Each unknown word costs a look-up; more than four are no typos (and a 1,000-character
+    query of them must not take seconds)."""
+    four = ["difusion", "transfromer", "halucination", "blorfing"]
+    assert speller.suggest(" ".join(four), four) == ("diffusion transformer hallucination blorfing")
+    five = [*four, "snarkles"]
+    assert speller.suggest(" ".join(five), five) is None
+    # known words do not count towards the four
+    mixed = [*four, "diffusion", "models", "transformers"]
+    assert speller.suggest(" ".join(mixed), mixed) is not None
