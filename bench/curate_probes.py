@@ -26,6 +26,8 @@ ranker) and fits the shipped LightGBM ranker without calibration:
   picks since September 2025): a tf-idf regression of their own submissions, out-of-fold by
   fortnight like the shipped text score. A live instance knows who submitted what; the handle
   never leaves this script.
+- `day_ranks`: every author and trend feature also as its percentile within the day.
+- `day_density`: how crowded a paper's topic is among the day's papers.
 - `objectives`: the booster's randomness (three seeds), binary labels and other truncation
   levels for lambdarank, LightGBM's rank_xendcg, exponential label gains, and averages over
   seeds.
@@ -477,6 +479,39 @@ def objectives_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     return out
 
 
+def day_ranks_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+    """Each author and trend feature also as its percentile within the day."""
+    columns = [i for i, n in enumerate(ALL_FEATURES) if n.startswith(("auth_", "trend", "kernel"))]
+    extra = {
+        r.day: np.column_stack([_rank_pct(r.features[:, i]) for i in columns]).astype(np.float32)
+        for r in prepared.rows
+    }
+    return with_extra(prepared, extra)
+
+
+def day_density_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+    """How crowded the paper's topic is that day: cosines (dense text vectors) to the day's
+    other papers (top-5 mean, how many above 0.5) and their text scores near it."""
+    corpus = prepared.corpus
+    unit = corpus.dense / np.maximum(np.linalg.norm(corpus.dense, axis=1, keepdims=True), 1e-9)
+    extra: Extra = {}
+    for r in prepared.rows:
+        vectors = unit[r.rows.start : r.rows.stop]
+        chance = 1.0 / (1.0 + np.exp(-corpus.text_logit[r.rows.start : r.rows.stop]))
+        sims = vectors @ vectors.T
+        np.fill_diagonal(sims, -1.0)
+        near_picks = (np.clip(sims, 0.0, None) ** 4 @ chance) / len(chance)
+        extra[r.day] = np.column_stack(
+            [
+                np.sort(sims, axis=1)[:, -5:].mean(axis=1),
+                (sims > 0.5).sum(axis=1),
+                near_picks,
+                _rank_pct(near_picks.astype(np.float32)),
+            ]
+        ).astype(np.float32)
+    return with_extra(prepared, extra)
+
+
 PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "members": members_probe,
     "pairs": pairs_probe,
@@ -487,6 +522,8 @@ PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "siblings": siblings_probe,
     "submitters": submitters_probe,
     "objectives": objectives_probe,
+    "day_ranks": day_ranks_probe,
+    "day_density": day_density_probe,
 }
 
 
