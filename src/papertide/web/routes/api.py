@@ -148,7 +148,27 @@ def daily_papers(
 @router.get(
     "/papers/search",
     summary="Search papers",
-    responses={**ERROR_RESPONSES, 429: {"description": "Too many searches; see Retry-After"}},
+    responses={
+        **ERROR_RESPONSES,
+        200: {
+            "description": "A plain list (Hugging Face's shape), best first: each item's `paper`, "
+            "`title`, `summary`, `publishedAt`, calibrated `relevance`, fused `score`, `snippet` "
+            "(escaped, <mark> only) and `missing` (the query's words the paper has in none of "
+            "its title, abstract and authors)",
+            "headers": {
+                "X-Total-Count": {"description": "papers ranked", "schema": {"type": "integer"}},
+                "X-Search-Message": {
+                    "description": "a note such as an empty query (ASCII)",
+                    "schema": {"type": "string"},
+                },
+                "X-Search-Suggestion": {
+                    "description": "did you mean: the query with words no paper has corrected",
+                    "schema": {"type": "string"},
+                },
+            },
+        },
+        429: {"description": "Too many searches; see Retry-After"},
+    },
     dependencies=[SearchLimit],
 )
 def search_papers(
