@@ -28,6 +28,7 @@ ranker) and fits the shipped LightGBM ranker without calibration:
   never leaves this script.
 - `day_ranks`: every author and trend feature also as its percentile within the day.
 - `day_density`: how crowded a paper's topic is among the day's papers.
+- `link_owners`: the earlier picks of the GitHub owners and github.io sites a paper links to.
 - `objectives`: the booster's randomness (three seeds), binary labels and other truncation
   levels for lambdarank, LightGBM's rank_xendcg, exponential label gains, and averages over
   seeds.
@@ -48,6 +49,7 @@ import gzip
 import itertools
 import json
 import pickle
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -73,7 +75,7 @@ from papertide.rank.curate.model import (  # noqa: E402
     fit_ranker,
 )
 from papertide.rank.curate.protocol import day_result, summarise  # noqa: E402
-from papertide.rank.curate.records import author_key  # noqa: E402
+from papertide.rank.curate.records import Candidate, author_key  # noqa: E402
 
 SNAPSHOTS = DATA / "hf_daily_papers" / "daily_papers_snapshots.jsonl.gz"
 RESULTS = Path(__file__).resolve().parent / "results" / "curate_probes.json"
@@ -512,6 +514,53 @@ def day_density_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     return with_extra(prepared, extra)
 
 
+GITHUB_OWNER = re.compile(r"github\.com/([A-Za-z0-9_.-]+)", re.IGNORECASE)
+GITHUB_PAGES = re.compile(r"https?://([a-z0-9.-]+\.github\.io)", re.IGNORECASE)
+
+
+def link_owners(paper: Candidate) -> set[str]:
+    """Who a paper's links name: GitHub owners and github.io sites (a lab, a person)."""
+    text = " ".join([paper.abstract, paper.comment, *paper.code_links])
+    found = {o.lower().rstrip(".") for o in GITHUB_OWNER.findall(text)}
+    return (found | {h.lower() for h in GITHUB_PAGES.findall(text)}) - {""}
+
+
+def link_owners_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+    """The earlier picks and papers of the GitHub owners and github.io sites a paper links to
+    (from the arXiv text of earlier listed papers: the organisation an author list hides)."""
+    candidates, picks = inputs()
+    by_id = {c.arxiv_id: c for c in candidates}
+    listed = {c.arxiv_id: c.day for c in candidates}
+    events: list[tuple[dt.date, int, set[str]]] = []
+    seen: set[str] = set()
+    for pick in picks:
+        if pick.arxiv_id in by_id and pick.arxiv_id not in seen:
+            seen.add(pick.arxiv_id)
+            events.append((known_from(pick, listed), 0, link_owners(by_id[pick.arxiv_id])))
+    events += [(c.day + ONE_DAY, 1, owners) for c in candidates if (owners := link_owners(c))]
+    events.sort(key=lambda e: (e[0], e[1]))
+    owner_picks: collections.Counter[str] = collections.Counter()
+    owner_papers: collections.Counter[str] = collections.Counter()
+    extra: Extra = {}
+    j = 0
+    for rows in replay_days(prepared):
+        while j < len(events) and events[j][0] <= rows.day:
+            _, kind, owners = events[j]
+            (owner_picks if kind == 0 else owner_papers).update(owners)
+            j += 1
+        out = []
+        for i in rows.rows:
+            owners = link_owners(prepared.corpus.papers[i])
+            if not owners:
+                out.append([0.0, 0.0, 0.0, -1.0])
+                continue
+            most = max(owner_picks[o] for o in owners)
+            papers = max(owner_papers[o] for o in owners)
+            out.append([1.0, most, papers, (most + 0.05) / (papers + 1.0)])
+        extra[rows.day] = np.asarray(out, dtype=np.float32)
+    return with_extra(prepared, extra)
+
+
 PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "members": members_probe,
     "pairs": pairs_probe,
@@ -524,6 +573,7 @@ PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "objectives": objectives_probe,
     "day_ranks": day_ranks_probe,
     "day_density": day_density_probe,
+    "link_owners": link_owners_probe,
 }
 
 
