@@ -106,7 +106,9 @@ def main() -> None:
     keyword = build(args.papers, args.cache)
     print(f"index of {args.papers:,} papers ready in {time.perf_counter() - started:.0f} s")
     words = title_words(args.papers)
-    frequent = [w for w, c in words.most_common() if c >= 3 and len(w) >= MIN_LETTERS]
+    # Ties in a fixed order: a title's words are counted from a set, whose order varies by run.
+    ranked = sorted(words.items(), key=lambda item: (-item[1], item[0]))
+    frequent = [w for w, c in ranked if c >= 3 and len(w) >= MIN_LETTERS]
     weights = [words[w] for w in frequent]
     rng = random.Random(12)
     speller = Speller(keyword)

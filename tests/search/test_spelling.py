@@ -34,6 +34,7 @@ def speller(tmp_path_factory: pytest.TempPathFactory) -> Speller:
             arxiv_id=f"2401.{i + 1:05d}",
             title=title,
             abstract=f"We study {title.lower()} and report experiments.",
+            authors=["Ada Lovelace", "Geoffrey Transformr"] if i == 0 else ["Alan Turing"],
         )
         for i, title in enumerate(TITLES)
     )
@@ -68,6 +69,8 @@ def test_a_word_no_paper_has_is_corrected_as_papers_write_it(
         ("zebrs", "the nearest word is in one paper only"),
         ("qwen3", "digits: a model name, not a typo"),
         ("blorfing", "nothing near"),
+        ("lovelace", "an author's name, in no title or abstract"),
+        ("transformr", "an author's name, though 'transformer' is one edit away"),
         ("tran", "four letters: too many neighbours"),
         ("diffusión", "not ASCII"),
     ],

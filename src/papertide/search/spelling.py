@@ -140,8 +140,11 @@ class Speller:
         return best[3] if best is not None else None
 
     def known(self, word: str) -> bool:
-        """Whether some paper's title or abstract has `word` (as the index stems it)."""
+        """Whether some paper's title or abstract has `word` (as the index stems it), or an
+        author's name does (a surname is no typo: "hinton" is not "hint")."""
         searcher = self.keyword.index.searcher()
+        if searcher.doc_freq("authors", word.lower()) > 0:
+            return True
         return any(
             searcher.doc_freq(field, term) > 0
             for term in analysed_terms([word])
