@@ -118,3 +118,26 @@ def test_a_query_of_many_unknown_words_gets_no_suggestion(speller: Speller) -> N
     # known words do not count towards the four
     mixed = [*four, "diffusion", "models", "transformers"]
     assert speller.suggest(" ".join(mixed), mixed) is not None
+
+
+def test_a_typo_some_abstract_made_too_is_corrected_to_a_far_more_common_word(
+    tmp_path: Path,
+) -> None:
+    """At 158,898 papers "difusion" is in one abstract: a word of one or two papers is still
+    corrected, but only to a word at least 20 times as common."""
+    keyword = KeywordIndex.create(tmp_path / "kw")
+    texts = [f"Diffusion models, part {i}" for i in range(30)]
+    texts += ["A difusion model with a typo", "Sparse attenton, one", "Sparse attenton, two"]
+    texts += [f"Attention heads, part {i}" for i in range(35)]
+    texts += ["Graph netwroks here", "Graph netwroks there", "Graph netwroks everywhere"]
+    texts += [f"Neural networks, part {i}" for i in range(10)]
+    keyword.upsert(
+        KeywordDoc(paper_id=i + 1, arxiv_id=f"2401.{i + 1:05d}", title=t, abstract=t)
+        for i, t in enumerate(texts)
+    )
+    keyword.commit()
+    speller = Speller(keyword)
+    assert speller.papers_with("difusion") == 1 and not speller.known("difusion")
+    assert speller.correct("difusion") == "diffusion"  # 30 papers >= 20 x 1
+    assert speller.correct("attenton") is None  # two papers: needs 40, "attention" has 35
+    assert speller.known("netwroks") and speller.correct("netwroks") is None  # three papers

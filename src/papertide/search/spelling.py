@@ -27,8 +27,12 @@ from papertide.search.relevance import MATCH_FIELDS, analysed_terms
 # The vocabulary a correction is chosen from: the most common terms of titles and abstracts
 # (a typo's target is a common word; the rare tail is mostly names and other typos).
 VOCABULARY = 100_000
-# A correction must be a term of at least this many papers.
+# A correction must be a term of at least this many papers; a word of this many papers is a
+# word of the collection, never corrected.
 MIN_PAPERS = 3
+# ... and a word of fewer papers (one abstract's typo) is corrected only to a term of this many
+# times more papers.
+RARER = 20
 MIN_LETTERS = 5  # shorter words are not corrected
 # A query with more words that no paper has is not a query with typos (a pasted passage in
 # another language, a hostile string); each correction costs about 20 ms at 158,898 papers.
@@ -115,17 +119,29 @@ class Speller:
             return None
         vocabulary = self.vocabulary
         limit = max_distance(word)
-        near = process.extract(
-            stems[0],
-            vocabulary.terms,
-            scorer=OSA.distance,
-            score_cutoff=limit + STEM_SLACK,
-            limit=4 * CANDIDATES,
-        )
+        # A word a paper or two have is corrected only to one far more papers have.
+        enough = max(MIN_PAPERS, RARER * self.papers_with(word))
+        # A term is a stem, so it is near the start of the word a paper writes ("predict" of
+        # "prediction"): it is looked for near the typed word's own stem and near the word's
+        # prefixes ("prdict" -> "predict", where the misspelt word's stem "prdiction" is three
+        # edits from it).
+        views = [(stems[0], limit + STEM_SLACK)] + [
+            (word[:end], limit) for end in range(max(MIN_LETTERS - 1, len(word) - 3), len(word) - 1)
+        ]
+        nearest: dict[int, int] = {}
+        for view, cutoff in views:
+            for _, distance, index in process.extract(
+                view,
+                vocabulary.terms,
+                scorer=OSA.distance,
+                score_cutoff=cutoff,
+                limit=4 * CANDIDATES,
+            ):
+                nearest[index] = min(distance, nearest.get(index, distance))
         candidates = sorted(
             (distance, index)
-            for _, distance, index in near
-            if vocabulary.papers[index] >= MIN_PAPERS
+            for index, distance in nearest.items()
+            if vocabulary.papers[index] >= enough
         )[:CANDIDATES]
         best: tuple[int, int, int, str] | None = None
         for _, index in candidates:
@@ -139,17 +155,27 @@ class Speller:
                 best = key if best is None or key < best else best
         return best[3] if best is not None else None
 
+    def papers_with(self, word: str) -> int:
+        """How many papers' titles or abstracts have `word` (as the index stems it)."""
+        searcher = self.keyword.index.searcher()
+        return max(
+            (
+                int(searcher.doc_freq(field, term))
+                for term in analysed_terms([word])
+                for field in MATCH_FIELDS
+            ),
+            default=0,
+        )
+
     def known(self, word: str) -> bool:
-        """Whether some paper's title or abstract has `word` (as the index stems it), or an
-        author's name does (a surname is no typo: "hinton" is not "hint")."""
+        """Whether `word` is a word of this collection: in at least MIN_PAPERS papers' titles
+        or abstracts, or in an author's name (a surname is no typo: "hinton" is not "hint").
+        A word of one or two papers may be their typo: at 158,898 papers "difusion" is in one
+        abstract, and "diffusion" in thousands."""
         searcher = self.keyword.index.searcher()
         if searcher.doc_freq("authors", word.lower()) > 0:
             return True
-        return any(
-            searcher.doc_freq(field, term) > 0
-            for term in analysed_terms([word])
-            for field in MATCH_FIELDS
-        )
+        return self.papers_with(word) >= MIN_PAPERS
 
     def _as_written(self, term: str) -> set[str]:
         """The words of a few papers whose stem is `term` ("transform": transformer, ...)."""
