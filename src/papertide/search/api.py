@@ -271,7 +271,8 @@ class Searcher:
         if offset + limit > self.params.depth:  # a page past the first pool: look deeper
             deeper = engine.rank(parsed, filters.to_filter(), effective, depth=offset + limit)
             ranked = extend(ranked, deeper)
-        line = self.params.min_relevance.get(ranked.judged_by, 0.0)
+        judged_line = self.params.min_relevance.get(ranked.judged_by)
+        line = judged_line or 0.0
         cutoff = line if min_relevance is None else min_relevance
         highlight = " ".join(words)
         results = self._results(
@@ -301,7 +302,7 @@ class Searcher:
             relevant_at_least=bool(relevant) and relevant == ranked.total_candidates,
             matching=matching,
             counted=tuple(highlight.split()),
-            line=self.params.min_relevance.get(ranked.judged_by),
+            line=judged_line,
             suggestion=engine.speller.suggest(query, words),
         )
 

@@ -158,10 +158,11 @@ class HybridEngine:
             if not query.has_keywords:  # `cat:cs.LG`: the newest papers that have the fields
                 return self._listing(flt, mode, depth)
         whole, qvec, kw_string = self._retrieve(query, mode, depth, query_vector)
+        judge = judged_by(mode, qvec)
         target = navigational_target(self.keyword, query, whole, Filter())
         if flt.empty:
-            relevance = self._relevance(query, whole, qvec, mode, target)
-            return self._finish(query, whole, relevance, mode, judged_by(mode, qvec), depth, target)
+            relevance = self._relevance(query, whole, qvec, judge, target)
+            return self._finish(query, whole, relevance, mode, judge, depth, target)
         narrow = self._candidates(kw_string, qvec, flt, mode, depth)
         known = set(whole.paper_ids)
         extra = [i for i, pid in enumerate(narrow.paper_ids) if pid not in known]
@@ -171,11 +172,11 @@ class HybridEngine:
             np.concatenate([whole.keyword, narrow.keyword[extra]]),
             np.concatenate([whole.semantic, narrow.semantic[extra]]),
         )
-        relevance = self._relevance(query, whole, qvec, mode, target)
+        relevance = self._relevance(query, whole, qvec, judge, target)
         if extra:
             # The model pools an out-of-order run into its mean, which would lift the whole
             # collection's tail towards the extras: they are capped at that tail instead.
-            deeper = self._relevance(query, pool, qvec, mode, target)[len(whole.paper_ids) :]
+            deeper = self._relevance(query, pool, qvec, judge, target)[len(whole.paper_ids) :]
             floor = float(np.nanmin(relevance)) if len(relevance) else 0.0
             relevance = np.concatenate([relevance, np.fmin(deeper, floor)])
         # The vector index applies no field clause: every candidate is checked here.
@@ -189,7 +190,6 @@ class HybridEngine:
         )
         # The paper the query names, if it passes the filter (by id, it may not be in `listed`).
         target = navigational_target(self.keyword, query, listed, flt)
-        judge = judged_by(mode, qvec)
         return self._finish(query, listed, relevance[keep], mode, judge, depth, target, flt)
 
     def _listing(self, flt: Filter, mode: Mode, depth: int) -> Ranked:
@@ -268,12 +268,12 @@ class HybridEngine:
         query: ParsedQuery,
         fused: Fused,
         qvec: np.ndarray | None,
-        mode: Mode,
+        judge: str,
         target: int | None,
     ) -> np.ndarray:
-        """p(relevant) of each candidate, judged against the whole collection (`target`: the
-        paper the query names there, if any)."""
-        calibrator = self.params.calibrator(judged_by(mode, qvec))
+        """p(relevant) of each candidate by the model `judge` (see `judged_by`), against the
+        whole collection (`target`: the paper the query names there, if any)."""
+        calibrator = self.params.calibrator(judge)
         if calibrator is None:
             return np.full(len(fused.paper_ids), np.nan)
         background = self.background.for_query(qvec, Filter()) if qvec is not None else None
@@ -283,7 +283,7 @@ class HybridEngine:
             fused,
             calibrator,
             background,
-            mode != "semantic",
+            judge != "semantic",
             names_a_paper=names_one_paper(query, target),
         )
 

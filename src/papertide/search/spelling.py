@@ -4,10 +4,11 @@ A misspelt word ("difusion") matches nothing in BM25, so the keyword side of a s
 and the page fills with papers that match the other words. Such a word is compared with the
 index's own most common terms (title and abstract, as stemmed there), the nearest are read back
 as papers write them, and the nearest written word within a small edit distance (a swap of two
-letters counts one) is offered ("diffusion"). Words some paper contains are never corrected,
-nor words with digits (model names such as "qwen3") or of four letters or fewer (too many
-neighbours to choose from). The suggestion changes nothing in the results: it is a link to the
-corrected search. Measured in bench/spelling_check.py (docs/web.md).
+letters counts one) is offered ("diffusion"). Words of the collection (in a few papers' titles
+and abstracts, or in an author's name) are never corrected, nor words with digits (model names
+such as "qwen3") or of four letters or fewer (too many neighbours to choose from). The
+suggestion changes nothing in the results: it is a link to the corrected search. Measured in
+bench/spelling_check.py (docs/web.md).
 """
 
 from __future__ import annotations
@@ -91,7 +92,8 @@ class Speller:
 
     def suggest(self, query: str, words: Sequence[str]) -> str | None:
         """`query` with each correctable word of `words` replaced, or None if none is (or if
-        more than MAX_UNKNOWN words are in no paper: not typos, and each costs a look-up)."""
+        more than MAX_UNKNOWN words are not words of the collection: not typos, and each costs
+        a look-up)."""
         unknown = [w for w in dict.fromkeys(words) if correctable(w) and not self.known(w)]
         if len(unknown) > MAX_UNKNOWN:
             return None
@@ -104,8 +106,9 @@ class Speller:
         return pattern.sub(lambda m: fixes[m.group(0).lower()], query)
 
     def correct(self, word: str) -> str | None:
-        """The nearest word a paper writes, if `word` is in no paper and one is near enough
-        (nearest as typed, then in the most papers); None otherwise.
+        """The nearest word a paper writes, if `word` is not a word of the collection (see
+        `known`) and one is near enough (nearest as typed, then in the most papers); None
+        otherwise.
 
         Terms are compared as the index stems them, which can be further apart than the words
         ("learnng" -> "learnng", "learning" -> "learn"): terms up to two edits beyond the limit
@@ -115,12 +118,15 @@ class Speller:
         if not correctable(word):
             return None
         stems = analysed_terms([word])
-        if len(stems) != 1 or self.known(word):
+        if len(stems) != 1 or self._names_an_author(word):
+            return None
+        papers = self.papers_with(word)
+        if papers >= MIN_PAPERS:
             return None
         vocabulary = self.vocabulary
         limit = max_distance(word)
         # A word a paper or two have is corrected only to one far more papers have.
-        enough = max(MIN_PAPERS, RARER * self.papers_with(word))
+        enough = max(MIN_PAPERS, RARER * papers)
         # A term is a stem, so it is near the start of the word a paper writes ("predict" of
         # "prediction"): it is looked for near the typed word's own stem and near the word's
         # prefixes ("prdict" -> "predict", where the misspelt word's stem "prdiction" is three
@@ -172,10 +178,10 @@ class Speller:
         or abstracts, or in an author's name (a surname is no typo: "hinton" is not "hint").
         A word of one or two papers may be their typo: at 158,898 papers "difusion" is in one
         abstract, and "diffusion" in thousands."""
-        searcher = self.keyword.index.searcher()
-        if searcher.doc_freq("authors", word.lower()) > 0:
-            return True
-        return self.papers_with(word) >= MIN_PAPERS
+        return self._names_an_author(word) or self.papers_with(word) >= MIN_PAPERS
+
+    def _names_an_author(self, word: str) -> bool:
+        return self.keyword.index.searcher().doc_freq("authors", word.lower()) > 0
 
     def _as_written(self, term: str) -> set[str]:
         """The words of a few papers whose stem is `term` ("transform": transformer, ...)."""
