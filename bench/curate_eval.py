@@ -34,17 +34,25 @@ from papertide.rank.curate.evaluate import (
     fit_model_scorer,
     fit_text_stage,
     measure,
+    measure_days,
     prepare,
     stack_rows,
 )
-from papertide.rank.curate.model import ALL_GROUPS, Config, Scorer, choose_line, line_stats
+from papertide.rank.curate.model import (
+    ALL_GROUPS,
+    DEFAULT_GROUPS,
+    Config,
+    Scorer,
+    choose_line,
+    line_stats,
+)
 from papertide.rank.curate.records import Candidate, Pick
 
 DATA = Path("/work/shared/data")
 PAPERS = DATA / "arxiv" / "arxiv_papers.jsonl.gz"
 FEED = DATA / "hf_daily_papers" / "daily_papers.jsonl.gz"
 CACHE = Path("/tmp/curate-model-cache")
-FEATURES_VERSION = "f3"
+FEATURES_VERSION = "f4"
 RESULTS = Path(__file__).resolve().parent / "results"
 
 D = dt.date.fromisoformat
@@ -113,13 +121,15 @@ def cached_prepare(
     return prepared
 
 
+MODEL = "community-interest model"
 ABLATIONS: dict[str, tuple[str, ...]] = {
-    "all features": ALL_GROUPS,
-    "without trend": tuple(g for g in ALL_GROUPS if g != "trend"),
-    "without author": tuple(g for g in ALL_GROUPS if g != "author"),
-    "without text": tuple(g for g in ALL_GROUPS if g not in ("text",)),
-    "without meta": tuple(g for g in ALL_GROUPS if g != "meta"),
-    "without day": tuple(g for g in ALL_GROUPS if g != "day"),
+    MODEL: DEFAULT_GROUPS,
+    **{
+        f"without {group}": tuple(g for g in DEFAULT_GROUPS if g != group)
+        for group in ("taste", "author", "trend", "meta", "day")
+    },
+    "with the raw text score too (every group)": ALL_GROUPS,
+    "previous design (raw text score, no taste)": tuple(g for g in ALL_GROUPS if g != "taste"),
     "text + author + meta (boosted baseline)": ("text", "author", "meta"),
     "author only": ("author",),
     "trend only": ("trend",),
@@ -146,18 +156,18 @@ def run(name: str, config: Config, *, baselines: bool, ablations: bool) -> dict[
     if baselines:
         for label, scorer in baseline_scorers(prepared).items():
             show(label, measure(prepared, scorer).as_dict())
-    variants = ABLATIONS if ablations else {"all features": ALL_GROUPS}
+    variants = ABLATIONS if ablations else {MODEL: config.groups}
     line: dict[str, object] = {}
     for label, groups in variants.items():
         t1 = time.perf_counter()
         # The ablations need only the ranking: no calibration fit for them.
-        calibration = config.calibration_days if label == "all features" else 0
+        calibration = config.calibration_days if label == MODEL else 0
         fitted = fit_model_scorer(
             prepared, dataclasses.replace(config, groups=groups, calibration_days=calibration)
         )
         show(f"model: {label}", measure(prepared, lambda r, f=fitted: f.raw(r.features)).as_dict())
         print(f"   ({time.perf_counter() - t1:.0f}s)")
-        if label == "all features":
+        if label == MODEL:
             line = threshold_report(prepared, fitted)
             print(json.dumps(line))
     summary = measure(prepared, lambda r: np.zeros(len(r.rows)))
@@ -233,6 +243,46 @@ def grid(name: str, config: Config) -> dict[str, object]:
     return {"config": dataclasses.asdict(config), "trials": out}
 
 
+def seeds_run(name: str, config: Config, seeds: list[int]) -> dict[str, object]:
+    """The ablations with the booster fitted once per seed, figures averaged per day over the
+    seeds, and each variant's difference from the model with a 95% interval (days resampled,
+    2,000 draws): what a single seed cannot separate from the booster's own randomness."""
+    candidates, picks = inputs()
+    prepared = cached_prepare(name, SPLITS[name], config, candidates, picks)
+    per_day: dict[str, NDArray[np.float64]] = {}
+    for label, groups in ABLATIONS.items():
+        runs = []
+        for seed in seeds:
+            fitted = fit_model_scorer(
+                prepared,
+                dataclasses.replace(config, groups=groups, calibration_days=0, seed=seed),
+            )
+            days = measure_days(prepared, lambda r, f=fitted: f.raw(r.features))
+            runs.append([(d.precision, d.ndcg, d.recall) for d in days])
+        per_day[label] = np.asarray(runs, dtype=np.float64).mean(axis=0)
+    rng = np.random.default_rng(0)
+    rows: dict[str, dict[str, object]] = {}
+    for label, values in per_day.items():
+        diff = values - per_day[MODEL]
+        draws = rng.integers(0, len(diff), size=(2000, len(diff)))
+        low, high = np.percentile(diff[draws].mean(axis=1), [2.5, 97.5], axis=0)
+        mean = values.mean(axis=0)
+        rows[label] = {
+            "precision@15": round(float(mean[0]), 4),
+            "ndcg@15": round(float(mean[1]), 4),
+            "recall@50": round(float(mean[2]), 4),
+            "precision@15 minus model (95%)": [round(float(low[0]), 4), round(float(high[0]), 4)],
+            "ndcg@15 minus model (95%)": [round(float(low[1]), 4), round(float(high[1]), 4)],
+        }
+        print(
+            f"{label:<48} P@15 {mean[0]:.3f}  nDCG@15 {mean[1]:.3f}  R@50 {mean[2]:.3f}   "
+            f"vs model: P@15 [{low[0]:+.3f}, {high[0]:+.3f}] "
+            f"nDCG@15 [{low[1]:+.3f}, {high[1]:+.3f}]",
+            flush=True,
+        )
+    return {"split": name, "seeds": seeds, "days": len(prepared.test_days), "rows": rows}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--split", action="append", choices=sorted(SPLITS), required=True)
@@ -241,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", action="append", default=[], help="config field=value")
     parser.add_argument("--grid", action="store_true", help="try booster settings (val only)")
     parser.add_argument("--out", help="results file suffix (default: the split name)")
+    parser.add_argument(
+        "--seeds", type=int, nargs="+", help="ablations averaged over these booster seeds"
+    )
     args = parser.parse_args(argv)
     overrides: dict[str, object] = {}
     for item in args.set:
@@ -249,6 +302,12 @@ def main(argv: list[str] | None = None) -> int:
         overrides[key] = field_type(value) if field_type is not tuple else tuple(value.split(","))
     config = Config(**overrides)  # type: ignore[arg-type]
     for name in args.split:
+        if args.seeds:
+            result = seeds_run(name, config, args.seeds)
+            out = RESULTS / f"curate_{args.out or name}_seeds.json"
+            out.write_text(json.dumps(result, indent=2) + "\n")
+            print(f"wrote {out}")
+            continue
         if args.grid:
             result = grid(name, config)
             out = RESULTS / f"curate_{args.out or name}_grid.json"

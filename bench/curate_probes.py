@@ -113,8 +113,9 @@ def with_extra(prepared: Prepared, extra: Extra) -> dict[str, dict[str, float]]:
     for rows in prepared.rows:
         rows.features = np.hstack([rows.features[:, :BASE], extra[rows.day]])
     width = prepared.rows[0].features.shape[1]
-    base, _ = fit_and_measure(prepared, np.arange(BASE))
-    added, _ = fit_and_measure(prepared, np.arange(width))
+    shipped = Config().columns()
+    base, _ = fit_and_measure(prepared, shipped)
+    added, _ = fit_and_measure(prepared, np.concatenate([shipped, np.arange(BASE, width)]))
     return {"shipped features": base, "with the probe's columns": added}
 
 
@@ -561,6 +562,376 @@ def link_owners_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     return with_extra(prepared, extra)
 
 
+def author_taste_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+    """Which of a group's topics this community picks: the paper's cosines (dense text vectors)
+    to its authors' earlier papers listed here, split into those picked by that morning and the
+    rest, and a similarity-weighted pick rate over them (a group's picked line of work against
+    its unpicked ones)."""
+    _, picks = inputs()
+    corpus = prepared.corpus
+    listed = {p.arxiv_id: p.day for p in corpus.papers}
+    index = {p.arxiv_id: i for i, p in enumerate(corpus.papers)}
+    known = sorted((known_from(p, listed), index[p.arxiv_id]) for p in picks if p.arxiv_id in index)
+    unit = corpus.dense / np.maximum(np.linalg.norm(corpus.dense, axis=1, keepdims=True), 1e-9)
+    keys_of = [author_keys(p.authors) for p in corpus.papers]
+    earlier: dict[str, list[int]] = collections.defaultdict(list)
+    picked: set[int] = set()
+    extra: Extra = {}
+    j = 0
+    done = 0  # corpus papers (day order) already added to their authors' lists
+    for rows in replay_days(prepared):
+        while j < len(known) and known[j][0] <= rows.day:
+            picked.add(known[j][1])
+            j += 1
+        while done < len(corpus.papers) and corpus.papers[done].day < rows.day:
+            for key in keys_of[done]:
+                earlier[key].append(done)
+            done += 1
+        out = []
+        for i in rows.rows:
+            own = sorted({k for a in keys_of[i] for k in earlier.get(a, ())[-300:]})
+            if not own:
+                out.append([0.0, -1.0, -1.0, 0.0, -1.0, 0.0])
+                continue
+            idx = np.asarray(own, dtype=np.int64)
+            sims = unit[idx] @ unit[i]
+            hit = np.fromiter((k in picked for k in own), dtype=bool, count=len(own))
+            weight = np.clip(sims, 0.0, None) ** 4
+            rate = float((weight * hit).sum() + 0.05) / float(weight.sum() + 1.0)
+            near = sims > 0.5
+            out.append(
+                [
+                    float(len(own)),
+                    float(sims[hit].max()) if hit.any() else -1.0,
+                    float(sims[~hit].max()) if (~hit).any() else -1.0,
+                    rate,
+                    float(hit[near].mean()) if near.any() else -1.0,
+                    float(near.sum()),
+                ]
+            )
+        extra[rows.day] = np.asarray(out, dtype=np.float32)
+    return with_extra(prepared, extra)
+
+
+def title_style_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+    """The title alone, as characters (2-5-grams within words): a name, a colon, an acronym,
+    "Towards", "Scaling" - a regression of "picked" out-of-fold by fortnight, like the text
+    score."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+
+    corpus = prepared.corpus
+    titles = [p.title for p in corpus.papers]
+    train = np.flatnonzero(corpus.days <= prepared.split.train_until.toordinal())
+    rest = np.flatnonzero(corpus.days > prepared.split.train_until.toordinal())
+    y = np.asarray([p.arxiv_id in prepared.train_gain for p in corpus.papers], dtype=np.int8)
+    vectorizer = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(2, 5), lowercase=False, min_df=5, sublinear_tf=True
+    )
+    vectorizer.fit([titles[i] for i in train])
+    vectors = vectorizer.transform(titles)
+
+    def fit(rows: NDArray[np.int64]) -> Any:
+        return LogisticRegression(C=1.0, max_iter=300, solver="liblinear").fit(
+            vectors[rows], y[rows]
+        )
+
+    logit = np.zeros(len(titles), dtype=np.float32)
+    logit[rest] = fit(train).decision_function(vectors[rest])
+    for fit_rows, held in GroupKFold(5).split(train, y[train], corpus.days[train] // 14):
+        logit[train[held]] = fit(train[fit_rows]).decision_function(vectors[train[held]])
+    return with_extra(prepared, score_columns(prepared, logit))
+
+
+def orgs_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+    """The organisations an instance has seen the paper's authors pick under: the feed names an
+    organisation on 58% of its entries since October 2025 (earlier ones have none), which ties
+    a lab's authors together. For each organisation, its picks in the past 90 days; for the
+    paper, the busiest organisation of its authors and how many of them have one."""
+    _, picks = inputs()
+    listed = {p.arxiv_id: p.day for p in prepared.corpus.papers}
+    org_of: dict[str, str] = {}
+    with gzip.open(FEED, "rt") as feed:
+        for line in feed:
+            row = json.loads(line)
+            org = row.get("organization")
+            if org:
+                org_of[row["arxiv_id"]] = str(org).lower()
+    events = sorted(
+        (known_from(p, listed), org_of[p.arxiv_id], tuple(author_keys(p.authors)))
+        for p in picks
+        if p.arxiv_id in org_of
+    )
+    author_orgs: dict[str, set[str]] = collections.defaultdict(set)
+    org_days: dict[str, list[dt.date]] = collections.defaultdict(list)
+    extra: Extra = {}
+    j = 0
+    for rows in replay_days(prepared):
+        while j < len(events) and events[j][0] <= rows.day:
+            day, org, keys = events[j]
+            org_days[org].append(day)
+            for key in keys:
+                author_orgs[key].add(org)
+            j += 1
+        recent = {
+            o: sum(1 for d in days if (rows.day - d).days <= 90) for o, days in org_days.items()
+        }
+        out = []
+        for i in rows.rows:
+            keys = author_keys(prepared.corpus.papers[i].authors) or [""]
+            orgs = {o for k in keys for o in author_orgs.get(k, ())}
+            with_org = sum(1 for k in keys if k in author_orgs)
+            busiest = max((recent[o] for o in orgs), default=0)
+            total = max((len(org_days[o]) for o in orgs), default=0)
+            out.append([float(len(orgs)), with_org / len(keys), float(busiest), float(total)])
+        extra[rows.day] = np.asarray(out, dtype=np.float32)
+    return with_extra(prepared, extra)
+
+
+TASTE_SPACE = "dense"
+TASTE_PICKED_ONLY = False
+TASTE_PICKED_AUTHORS = False
+
+
+def author_taste2_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+    """`author_taste` with the authors' older picks too (picks from before the listing data,
+    embedded by the text stage from their feed title and abstract), their gains, and the
+    last week's papers left out of the unpicked side (a pick often comes days later)."""
+    _, picks = inputs()
+    corpus = prepared.corpus
+    listed = {p.arxiv_id: p.day for p in corpus.papers}
+    index = {p.arxiv_id: i for i, p in enumerate(corpus.papers)}
+    first: dict[str, Any] = {}
+    for p in picks:
+        if p.arxiv_id not in first or p.day < first[p.arxiv_id].day:
+            first[p.arxiv_id] = p
+    gain_of = {a: float(np.log2(2 + max(p.upvotes, 0))) for a, p in first.items()}
+    outside = [p for a, p in first.items() if a not in index]
+    stages = sorted(CACHE.glob("text-*.pkl"), key=lambda q: q.stat().st_mtime)
+    with stages[-1].open("rb") as handle:
+        model = pickle.load(handle).model
+    if TASTE_SPACE == "tfidf":
+        from scipy import sparse
+        from sklearn.preprocessing import normalize
+
+        tfidf = sparse.vstack(
+            [
+                model.vectors([p.text for p in corpus.papers]),
+                model.vectors([p.text for p in outside]),
+            ]
+        ).tocsr()
+        unit = normalize(tfidf)
+        dense = np.zeros((unit.shape[0], 1), dtype=np.float32)
+    else:
+        extra_dense = model.dense(model.vectors([p.text for p in outside]))
+        dense = np.vstack([corpus.dense, extra_dense]).astype(np.float32)
+        unit = dense / np.maximum(np.linalg.norm(dense, axis=1, keepdims=True), 1e-9)
+    n = len(corpus.papers)
+    gains = np.zeros(len(dense), dtype=np.float32)
+    for a, g in gain_of.items():
+        if a in index:
+            gains[index[a]] = g
+    for k, p in enumerate(outside):
+        gains[n + k] = gain_of[p.arxiv_id]
+    # (known day, row): a pick's row becomes picked (and, if outside, an earlier paper) then.
+    known = sorted(
+        [(known_from(p, listed), index[a]) for a, p in first.items() if a in index]
+        + [(known_from(p, listed), n + k) for k, p in enumerate(outside)]
+    )
+    keys_of = [author_keys(p.authors) for p in corpus.papers] + [
+        author_keys(p.authors) for p in outside
+    ]
+    days_of = np.concatenate([corpus.days, np.full(len(outside), -1)])
+    earlier: dict[str, list[int]] = collections.defaultdict(list)
+    picked: set[int] = set()
+    pick_authors: set[str] = set()
+    extra: Extra = {}
+    j = 0
+    done = 0
+    for rows in replay_days(prepared):
+        while j < len(known) and known[j][0] <= rows.day:
+            row = known[j][1]
+            picked.add(row)
+            pick_authors.update(keys_of[row])
+            if row >= n:
+                for key in keys_of[row]:
+                    earlier[key].append(row)
+            j += 1
+        while done < n and corpus.papers[done].day < rows.day:
+            for key in keys_of[done]:
+                earlier[key].append(done)
+            done += 1
+        today = rows.day.toordinal()
+        out = []
+        for i in rows.rows:
+            authors = (
+                [a for a in keys_of[i] if a in pick_authors] if TASTE_PICKED_AUTHORS else keys_of[i]
+            )
+            own = sorted({k for a in authors for k in earlier.get(a, ())[-400:]})
+            if not own:
+                empty = (
+                    [-1.0, -1.0, 0.0, 0.0]
+                    if TASTE_PICKED_ONLY
+                    else [0.0, -1.0, -1.0, 0.0, 0.0, -1.0, 0.0, -1.0]
+                )
+                out.append(empty)
+                continue
+            idx = np.asarray(own, dtype=np.int64)
+            product = unit[idx] @ unit[i].T
+            sims = np.asarray(product.toarray() if hasattr(product, "toarray") else product).ravel()
+            if TASTE_SPACE == "tfidf":
+                sims = np.sqrt(np.clip(sims, 0.0, None))  # tf-idf cosines run lower
+            hit = np.fromiter((k in picked for k in own), dtype=bool, count=len(own))
+            settled = hit | (days_of[idx] < today - 7)
+            weight = np.clip(sims, 0.0, None) ** 4
+            rate = float((weight * hit)[settled].sum() + 0.05) / float(weight[settled].sum() + 1.0)
+            grate = float((weight * gains[idx] * hit).sum()) / float(weight[settled].sum() + 1.0)
+            near = (sims > 0.5) & settled
+            top = np.sort(sims[hit])[-3:] if hit.any() else np.asarray([-1.0])
+            if TASTE_PICKED_ONLY:
+                w_hit = weight[hit]
+                out.append(
+                    [
+                        float(sims[hit].max()) if hit.any() else -1.0,
+                        float(top.mean()),
+                        float(w_hit.sum()),
+                        float((w_hit * gains[idx][hit]).sum()),
+                    ]
+                )
+                continue
+            out.append(
+                [
+                    float(len(own)),
+                    float(sims[hit].max()) if hit.any() else -1.0,
+                    float(sims[~hit].max()) if (~hit).any() else -1.0,
+                    rate,
+                    grate,
+                    float(hit[near].mean()) if near.any() else -1.0,
+                    float(near.sum()),
+                    float(top.mean()),
+                ]
+            )
+        extra[rows.day] = np.asarray(out, dtype=np.float32)
+    return with_extra(prepared, extra)
+
+
+def _taste_replay(
+    prepared: Prepared,
+    row: Callable[[list[str], int, Any, dt.date], list[float]],
+) -> Extra:
+    """Replay the shipped taste table (taste.py) day by day and build extra columns with
+    `row(authors with an earlier pick, corpus index, taste, day)`."""
+    from papertide.rank.curate.history import History
+    from papertide.rank.curate.model import taste_table
+
+    _, picks = inputs()
+    corpus = prepared.corpus
+    last = prepared.split.test_until
+    known = [p for p in picks if last is None or p.day <= last]
+    stages = sorted(CACHE.glob("text-*.pkl"), key=lambda q: q.stat().st_mtime)
+    with stages[-1].open("rb") as handle:
+        model = pickle.load(handle).model
+    pick_dense = model.dense(model.vectors([p.text for p in known]))
+    history = History(taste=taste_table(corpus, known, pick_dense))
+    listed = {p.arxiv_id: p.day for p in corpus.papers}
+    events = sorted(
+        [(known_from(p, listed), 0, k) for k, p in enumerate(known)]
+        + [(c.day + ONE_DAY, 1, i) for i, c in enumerate(corpus.papers)]
+    )
+    extra: Extra = {}
+    j = 0
+    for rows in replay_days(prepared):
+        while j < len(events) and events[j][0] <= rows.day:
+            _, kind, k = events[j]
+            if kind == 0:
+                history.add_pick(known[k])
+            else:
+                history.add_paper(corpus.papers[k])
+            j += 1
+        out = []
+        for i in rows.rows:
+            keys = [
+                a
+                for a in author_keys(corpus.papers[i].authors)
+                if a in history.authors and history.authors[a].picks
+            ]
+            out.append(row(keys, i, history.taste, rows.day))
+        extra[rows.day] = np.asarray(out, dtype=np.float32)
+    return extra
+
+
+def taste_roles_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+    """Taste of the first and of the last author alone (student and group leader), and of the
+    authors' papers of the past 120 days only (the group's current lines of work)."""
+    corpus = prepared.corpus
+    unit = corpus.dense / np.maximum(np.linalg.norm(corpus.dense, axis=1, keepdims=True), 1e-9)
+    names = [author_keys(p.authors) for p in corpus.papers]
+
+    def row(keys: list[str], i: int, taste: Any, day: dt.date) -> list[float]:
+        first = names[i][:1]
+        last = names[i][-1:]
+        out: list[float] = []
+        for part in (
+            [k for k in keys if k in first],
+            [k for k in keys if k in last],
+        ):
+            f = taste.features(part, unit[i], day) if part else (0.0, -1.0, -1.0, 0.0, 0.0)
+            out += [f[1], f[3], f[4]]
+        rows = sorted({r for k in keys for r in taste.author_rows.get(k, ())[-400:]})
+        recent = [r for r in rows if taste.days[r] >= day.toordinal() - 120]
+        if recent:
+            idx = np.asarray(recent)
+            sims = taste.vectors[idx] @ unit[i]
+            hit = taste.picked[idx]
+            w = np.clip(sims, 0, None) ** 4
+            out += [float(len(recent)), (float((w * hit).sum()) + 0.05) / (float(w.sum()) + 1.0)]
+        else:
+            out += [0.0, 0.0]
+        return out
+
+    return with_extra(prepared, _taste_replay(prepared, row))
+
+
+def knn_long_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+    """The community's taste over everything listed in the past 180 days (not only the
+    authors' papers): the pick rate and gain among a paper's 50 nearest settled papers."""
+    corpus = prepared.corpus
+    unit = (
+        corpus.dense / np.maximum(np.linalg.norm(corpus.dense, axis=1, keepdims=True), 1e-9)
+    ).astype(np.float32)
+    _, picks = inputs()
+    listed = {p.arxiv_id: p.day for p in corpus.papers}
+    index = {p.arxiv_id: i for i, p in enumerate(corpus.papers)}
+    known_day = np.full(len(corpus.papers), 10**9, dtype=np.int64)
+    gain = np.zeros(len(corpus.papers), dtype=np.float32)
+    for p in picks:
+        i = index.get(p.arxiv_id)
+        if i is not None:
+            known_day[i] = min(known_day[i], known_from(p, listed).toordinal())
+            gain[i] = float(np.log2(2 + max(p.upvotes, 0)))
+    extra: Extra = {}
+    for rows in replay_days(prepared):
+        o = rows.day.toordinal()
+        pool = np.flatnonzero((corpus.days >= o - 180) & (corpus.days < o - 7))
+        if len(pool) < 100:
+            extra[rows.day] = np.zeros((len(rows.rows), 4), dtype=np.float32)
+            continue
+        sims = unit[rows.rows.start : rows.rows.stop] @ unit[pool].T
+        top = np.argpartition(-sims, 50, axis=1)[:, :50]
+        hit = (known_day[pool][top] <= o).astype(np.float32)
+        w = np.take_along_axis(sims, top, axis=1).clip(0, None) ** 4
+        extra[rows.day] = np.column_stack(
+            [
+                hit.mean(axis=1),
+                (w * hit).sum(axis=1) / (w.sum(axis=1) + 1e-6),
+                (hit * gain[pool][top]).mean(axis=1),
+                _rank_pct(((w * hit).sum(axis=1) / (w.sum(axis=1) + 1e-6)).astype(np.float32)),
+            ]
+        ).astype(np.float32)
+    return with_extra(prepared, extra)
+
+
 PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "members": members_probe,
     "pairs": pairs_probe,
@@ -574,6 +945,12 @@ PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "day_ranks": day_ranks_probe,
     "day_density": day_density_probe,
     "link_owners": link_owners_probe,
+    "author_taste": author_taste_probe,
+    "title_style": title_style_probe,
+    "orgs": orgs_probe,
+    "author_taste2": author_taste2_probe,
+    "taste_roles": taste_roles_probe,
+    "knn_long": knn_long_probe,
 }
 
 

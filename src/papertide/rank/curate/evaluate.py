@@ -25,6 +25,7 @@ from papertide.rank.curate.model import (
     all_day_rows,
     fit_scorer,
     pick_index,
+    taste_table,
 )
 from papertide.rank.curate.protocol import (
     FIRST_FULL_DAY,
@@ -172,12 +173,20 @@ def prepare(
         trend,
         emit=lambda day: day <= split.train_until or day in wanted,
         progress=step,
+        taste=taste_table(corpus, known_picks, pick_dense),
     )
     return Prepared(corpus, rows, train_gain, test_gain, test_days, split)
 
 
 def measure(prepared: Prepared, scorer: Callable[[DayRows], NDArray[np.float64]]) -> Summary:
     """Rank each test day by the scorer (ties broken by a fixed shuffle) and average."""
+    return summarise(measure_days(prepared, scorer))
+
+
+def measure_days(
+    prepared: Prepared, scorer: Callable[[DayRows], NDArray[np.float64]]
+) -> list[DayResult]:
+    """Each test day ranked by the scorer (ties broken by a fixed shuffle)."""
     results: list[DayResult] = []
     rng = np.random.default_rng(12)
     for rows in prepared.test_rows():
@@ -186,7 +195,7 @@ def measure(prepared: Prepared, scorer: Callable[[DayRows], NDArray[np.float64]]
         tie = rng.permutation(len(ids))
         order = np.lexsort((tie, -scores))
         results.append(day_result(rows.day, [ids[i] for i in order], prepared.test_gain))
-    return summarise(results)
+    return results
 
 
 def col(name: str) -> int:

@@ -15,7 +15,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+from numpy.typing import NDArray
+
 from papertide.rank.curate.records import Candidate, Pick, author_key
+from papertide.rank.curate.taste import EMPTY, Taste
 
 ONE_DAY = dt.timedelta(days=1)
 # Picks in this many days count as "recent" for an author.
@@ -52,6 +56,11 @@ SMOOTH_PAPERS = 5.0
 PRIOR_RATE = 0.05
 
 
+def author_keys(authors: Sequence[str]) -> list[str]:
+    """The folded names of a paper's first MAX_AUTHORS authors, once each, in order."""
+    return list(dict.fromkeys(k for k in map(author_key, authors[:MAX_AUTHORS]) if k))
+
+
 @dataclass
 class AuthorStats:
     picks: int = 0
@@ -67,6 +76,8 @@ class History:
     authors: dict[str, AuthorStats] = field(default_factory=lambda: defaultdict(AuthorStats))
     picked: set[str] = field(default_factory=set)
     picks: list[Pick] = field(default_factory=list)
+    # The dense vectors of the authors' earlier papers, when the caller has them (taste.py).
+    taste: Taste | None = None
 
     def add_pick(self, pick: Pick) -> None:
         if pick.arxiv_id in self.picked:
@@ -74,15 +85,30 @@ class History:
         self.picked.add(pick.arxiv_id)
         self.picks.append(pick)
         gain = math.log2(2 + max(pick.upvotes, 0))
-        for key in {author_key(a) for a in pick.authors[:MAX_AUTHORS]} - {""}:
+        keys = author_keys(pick.authors)
+        for key in keys:
             stats = self.authors[key]
             stats.picks += 1
             stats.gain += gain
             stats.pick_days.append(pick.day)
+        if self.taste is not None:
+            self.taste.add_pick(pick.arxiv_id, keys, gain, pick.title)
 
     def add_paper(self, candidate: Candidate) -> None:
-        for key in {author_key(a) for a in candidate.authors[:MAX_AUTHORS]} - {""}:
+        keys = author_keys(candidate.authors)
+        for key in keys:
             self.authors[key].papers += 1
+        if self.taste is not None:
+            self.taste.add_paper(candidate.arxiv_id, keys)
+
+    def taste_features(
+        self, authors: Sequence[str], vector: NDArray[np.float32], day: dt.date
+    ) -> tuple[float, ...]:
+        """TASTE_FEATURES (taste.py) of a paper: its authors with an earlier pick only."""
+        if self.taste is None:
+            return EMPTY
+        keys = [k for k in author_keys(authors) if k in self.authors and self.authors[k].picks]
+        return self.taste.features(keys, vector, day) if keys else EMPTY
 
     def author_features(self, authors: Sequence[str], day: dt.date) -> list[float]:
         """AUTHOR_FEATURES for a paper by `authors` scored on `day`."""
@@ -129,6 +155,15 @@ class History:
             float(min((day - last_pick).days, 999)) if last_pick is not None else 999.0,
             smooth[-1],
         ]
+
+    def closest_pick(
+        self, authors: Sequence[str], vector: NDArray[np.float32]
+    ) -> tuple[str, float]:
+        """Title and cosine of the picked earlier paper of these authors closest to `vector`."""
+        if self.taste is None:
+            return "", -1.0
+        keys = [k for k in author_keys(authors) if k in self.authors and self.authors[k].picks]
+        return self.taste.closest_pick(keys, vector)
 
     def author_counts(self, authors: Sequence[str]) -> tuple[int, int]:
         """(authors with earlier picks, their picks in all) — for the reason in words."""

@@ -21,6 +21,12 @@ HERE = "here"
 SHIPPED_PLACE = "on Hugging Face Daily Papers or here"
 # How close (tf-idf cosine) a paper must be to a recent pick to call it the same topic.
 TOPIC_SIMILARITY = 0.2
+# How close (cosine of the dense vectors) a paper must be to one of its authors' picked papers
+# to name that paper: the "near" of the taste features (taste.NEAR is 0.5); higher, so that the
+# named paper reads as the same line of work.
+SAME_LINE = 0.6
+# Longer titles are cut to this many characters in a reason.
+TITLE_CHARS = 90
 # Words every abstract uses whatever its subject: they weigh a lot in a tf-idf product with the
 # week's picks but name no topic ("knowledge / improves" said less than "knowledge / editing").
 GENERIC_TERMS = frozenset(
@@ -74,6 +80,15 @@ def author_reason(authors_picked: int, picks: int, place: str = HERE) -> str | N
     return f"{who} earlier papers were picked {place} {times}"
 
 
+def same_line_reason(title: str, similarity: float, place: str = HERE) -> str | None:
+    """'close to the same authors' “Title”, picked here'."""
+    if not title or similarity < SAME_LINE:
+        return None
+    if len(title) > TITLE_CHARS:
+        title = title[: TITLE_CHARS - 1].rstrip() + "…"
+    return f"close to the same authors' “{title}”, picked {place}"
+
+
 def topic_terms(
     vector: sparse.csr_matrix, centroid: NDArray[np.float32], terms: Sequence[str], k: int = 2
 ) -> list[str]:
@@ -103,12 +118,16 @@ def reasons_for(
     topic: Sequence[str],
     text_rank: float,
     place: str = HERE,
+    closest_pick: tuple[str, float] = ("", -1.0),
 ) -> list[str]:
     """The reasons, strongest first; never empty."""
     out: list[str] = []
     by_authors = author_reason(*authors_picked, place=place)
     if by_authors:
         out.append(by_authors)
+    same_line = same_line_reason(*closest_pick, place=place)
+    if same_line:
+        out.append(same_line)
     if week_similarity >= TOPIC_SIMILARITY and topic:
         out.append(f"close to this week's trending topic “{' / '.join(topic)}”")
     if paper.code_links:

@@ -23,7 +23,13 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from papertide.rank.curate.features import META_FEATURES, meta_matrix
-from papertide.rank.curate.history import MAX_AUTHORS, AuthorStats, History, known_from
+from papertide.rank.curate.history import (
+    MAX_AUTHORS,
+    AuthorStats,
+    History,
+    author_keys,
+    known_from,
+)
 from papertide.rank.curate.model import (
     ALL_FEATURES,
     DEFAULT_THRESHOLD,
@@ -34,6 +40,7 @@ from papertide.rank.curate.model import (
     day_rows,
     fit_scorer,
     pick_index,
+    taste_table,
 )
 from papertide.rank.curate.protocol import gains
 from papertide.rank.curate.reasons import HERE, reasons_for, topic_terms
@@ -44,6 +51,7 @@ from papertide.rank.curate.records import (
     author_key,
     in_categories,
 )
+from papertide.rank.curate.taste import NOT_LISTED, Taste, unit_rows
 from papertide.rank.curate.text import (
     Projection,
     TextModel,
@@ -184,6 +192,7 @@ def train(
     del dense
     pick_dense = text.dense(text.vectors([p.text for p in known]))
     trend = pick_index(known, pick_dense, corpus)
+    table = taste_table(corpus, known, pick_dense)
     days = len(corpus.by_day)
     done = [0]
 
@@ -191,7 +200,8 @@ def train(
         done[0] += n
         progress("features", done[0], days)
 
-    rows = all_day_rows(corpus, known, trend, progress=step)
+    replayed = Taste(table.vectors, table.days, list(table.ids))
+    rows = all_day_rows(corpus, known, trend, progress=step, taste=replayed)
     x = np.vstack([r.features for r in rows])
     ids = [corpus.papers[i].arxiv_id for r in rows for i in r.rows]
     gain = np.asarray([label_gain.get(i, 0.0) for i in ids], dtype=np.float32)
@@ -202,11 +212,14 @@ def train(
     scorer = fit_scorer(x, gain, day, config)
     clock.lap("ranker and calibration")
     progress("booster", 1, 1)
-    history = History()
+    del replayed
+    history = History(taste=table)
     for pick in sorted(known, key=lambda p: p.day):
         history.add_pick(pick)
     for paper in papers:
         history.add_paper(paper)
+    # Only the authors with a pick take part in the taste features: keep their papers only.
+    history.taste = table.subset(k for k, s in history.authors.items() if s.picks)
     return CurateModel(
         text=text,
         scorer=scorer,
@@ -243,15 +256,74 @@ def _overlay(model: CurateModel, papers: Sequence[Candidate]) -> History:
     """A history holding copies of the model's counts for these papers' authors only."""
     view = History()
     view.picked = model.history.picked
+    keys: set[str] = set()
     for paper in papers:
         for name in paper.authors:
             key = author_key(name)
+            keys.add(key)
             if key and key in model.history.authors and key not in view.authors:
                 old = model.history.authors[key]
                 view.authors[key] = AuthorStats(
                     old.picks, old.gain, old.papers, list(old.pick_days)
                 )
+    if model.history.taste is not None:
+        view.taste = model.history.taste.subset(keys - {""})
     return view
+
+
+def _extend_taste(
+    model: CurateModel,
+    taste: Taste,
+    theirs: Sequence[tuple[Candidate, set[str]]],
+    new_picks: Sequence[Pick],
+    today_authors: set[str],
+) -> None:
+    """Rows (dense vectors) for the day's authors' papers and picks since the model was
+    trained, so that the taste features see them as the replay in training did."""
+    papers = [paper for paper, _ in theirs]
+    if papers:
+        taste.add_rows(
+            [p.arxiv_id for p in papers], model.dense(papers), [p.day.toordinal() for p in papers]
+        )
+    picks = [p for p in new_picks if today_authors.intersection(author_keys(p.authors))]
+    if picks:
+        # Picks of papers held already keep their rows; the others join their authors' papers
+        # when picked, as a pick not listed here does in training.
+        taste.add_rows([p.arxiv_id for p in picks], model.dense(picks), [NOT_LISTED] * len(picks))
+
+
+def day_history(
+    model: CurateModel,
+    todays: Sequence[Candidate],
+    earlier: Sequence[Candidate],
+    before: Sequence[Pick],
+) -> History:
+    """The history as it stands on the morning of a day, for that day's authors: the model's
+    counts and taste rows, plus the papers listed (`earlier`) and the picks known (`before`)
+    since the model was trained."""
+    # Only the day's own authors are looked up; counts of anyone else do not matter today.
+    history = _overlay(model, todays)
+    today_authors = {author_key(a) for p in todays for a in p.authors} - {""}
+    new_picks = [p for p in before if p.arxiv_id not in model.history.picked]
+    # Earlier papers count only for the day's own authors (the others are not looked up).
+    theirs = [
+        (paper, keys)
+        for paper in earlier
+        if paper.day > model.trained_until
+        and (keys := today_authors.intersection(model.author_keys(paper)))
+    ]
+    if history.taste is not None:
+        _extend_taste(model, history.taste, theirs, new_picks, today_authors)
+    for paper, keys in theirs:
+        for key in keys:
+            history.authors[key].papers += 1
+        if history.taste is not None:
+            history.taste.add_paper(paper.arxiv_id, sorted(keys))
+    if new_picks:
+        history.picked = set(model.history.picked)
+        for pick in sorted(new_picks, key=lambda p: p.day):
+            history.add_pick(pick)
+    return history
 
 
 def suggest(
@@ -280,19 +352,7 @@ def suggest(
     earlier = [p for p in earlier_papers if p.day < day and listed_here(p)]
     listed = {p.arxiv_id: p.day for p in [*earlier, *todays]}
     before = [p for p in picks if known_from(p, listed) <= day]
-    # Only the day's own authors are looked up; counts of anyone else do not matter today.
-    history = _overlay(model, todays)
-    new_picks = [p for p in before if p.arxiv_id not in model.history.picked]
-    if new_picks:
-        history.picked = set(model.history.picked)
-        for pick in sorted(new_picks, key=lambda p: p.day):
-            history.add_pick(pick)
-    today_authors = {author_key(a) for p in todays for a in p.authors} - {""}
-    for paper in earlier:
-        # Earlier papers count only for the day's own authors (the others are not looked up).
-        if paper.day > model.trained_until:
-            for key in today_authors.intersection(model.author_keys(paper)):
-                history.authors[key].papers += 1
+    history = day_history(model, todays, earlier, before)
     since = day - dt.timedelta(days=WINDOW)
     # The trend vote reads the window's sampled papers only (trend.in_sample).
     window = [p for p in earlier if p.day >= since and in_sample(p.arxiv_id)]
@@ -332,6 +392,9 @@ def suggest(
                     else [],
                     text_rank=float(text_rank[i]),
                     place=model.place,
+                    closest_pick=history.closest_pick(
+                        paper.authors, corpus.dense[rows.rows.start + i]
+                    ),
                 )
             ),
             above_line=bool(probability[i] >= model.threshold),
@@ -393,6 +456,8 @@ def save(model: CurateModel, folder: Path) -> Path:
             handle.write(f"{key}\t{s.picks}\t{s.gain:.3f}\t{s.papers}\t{days}\n")
     with gzip.open(folder / "picked.txt.gz", "wt", encoding="utf-8") as handle:
         handle.write("\n".join(sorted(model.history.picked)) + "\n")
+    if model.history.taste is not None:
+        _save_taste(model.history.taste, folder)
     meta = {
         "format": FORMAT,
         "trained_until": model.trained_until.isoformat(),
@@ -407,6 +472,51 @@ def save(model: CurateModel, folder: Path) -> Path:
     }
     (folder / "model.json").write_text(json.dumps(meta, indent=2) + "\n")
     return folder
+
+
+def _save_taste(taste: Taste, folder: Path) -> None:
+    """taste.npz: the rows as int8 unit vectors (cosines move by under 0.01) and the authors'
+    rows as one flat list with offsets; taste_titles.tsv.gz: the picked rows' titles."""
+    keys = sorted(taste.author_rows)
+    lengths = [len(taste.author_rows[k]) for k in keys]
+    with gzip.open(folder / "taste_titles.tsv.gz", "wt", encoding="utf-8") as handle:
+        for row in sorted(taste.titles):
+            handle.write(f"{row}\t{taste.titles[row]}\n")
+    np.savez_compressed(
+        folder / "taste.npz",
+        vectors=np.rint(taste.vectors * 127.0).astype(np.int8),
+        days=taste.days.astype(np.int32),
+        gains=taste.gains.astype(np.float16),
+        picked=taste.picked,
+        ids=np.asarray(taste.ids, dtype=str),
+        authors=np.asarray(keys, dtype=str),
+        offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        rows=np.asarray([r for k in keys for r in taste.author_rows[k]], dtype=np.int32),
+    )
+
+
+def _load_taste(folder: Path) -> Taste:
+    titles: dict[int, str] = {}
+    if (folder / "taste_titles.tsv.gz").exists():
+        with gzip.open(folder / "taste_titles.tsv.gz", "rt", encoding="utf-8") as handle:
+            for line in handle:
+                row, _, title = line.rstrip("\n").partition("\t")
+                titles[int(row)] = title
+    with np.load(folder / "taste.npz", allow_pickle=False) as arrays:
+        offsets = arrays["offsets"]
+        rows = arrays["rows"].tolist()
+        return Taste(
+            vectors=unit_rows(arrays["vectors"].astype(np.float32)),
+            days=arrays["days"].astype(np.int64),
+            ids=arrays["ids"].tolist(),
+            gains=arrays["gains"].astype(np.float32),
+            picked=arrays["picked"].astype(np.bool_),
+            author_rows={
+                str(k): rows[offsets[i] : offsets[i + 1]]
+                for i, k in enumerate(arrays["authors"].tolist())
+            },
+            titles=titles,
+        )
 
 
 def _lightgbm_version() -> str:
@@ -472,8 +582,15 @@ def load(folder: Path) -> CurateModel:
                 )
         with gzip.open(folder / "picked.txt.gz", "rt", encoding="utf-8") as handle:
             history.picked = {line for line in handle.read().split("\n") if line}
+        if (folder / "taste.npz").exists():
+            history.taste = _load_taste(folder)
         config = Config(**{**meta["config"], "groups": tuple(meta["config"]["groups"])})
         columns = np.asarray([ALL_FEATURES.index(n) for n in meta["features"]], dtype=np.int64)
+        if history.taste is None and "taste" in config.groups:
+            raise CurateError(
+                f"the suggestion model in {folder} is incomplete (no taste.npz); "
+                "retrain it with `papertide curate train`"
+            )
         a, b = (float(v) for v in meta.get("platt", (1.0, 0.0)))
         threshold = float(meta.get("threshold", DEFAULT_THRESHOLD))
     except CurateError:
