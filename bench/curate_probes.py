@@ -45,6 +45,7 @@ import argparse
 import collections
 import dataclasses
 import datetime as dt
+import functools
 import gzip
 import itertools
 import json
@@ -65,10 +66,16 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from curate_eval import CACHE, DATA, FEED, SPLITS, cached_prepare, inputs  # noqa: E402
 
-from papertide.rank.curate.evaluate import Prepared, measure, stack_rows  # noqa: E402
+from papertide.rank.curate.evaluate import (  # noqa: E402
+    Prepared,
+    measure,
+    measure_days,
+    stack_rows,
+)
 from papertide.rank.curate.history import known_from  # noqa: E402
 from papertide.rank.curate.model import (  # noqa: E402
     ALL_FEATURES,
+    ALL_GROUPS,
     Config,
     DayRows,
     _rank_pct,
@@ -108,15 +115,52 @@ def fit_and_measure(
     return result, ranker
 
 
+# What a probe's columns are added to (--base) and the booster seeds averaged over (--seeds).
+BASES: dict[str, tuple[str, ...]] = {
+    "shipped": Config().groups,
+    # The design before the fourth round: every group but taste (the raw text score in).
+    "third": tuple(g for g in ALL_GROUPS if g != "taste"),
+}
+SETTINGS: dict[str, Any] = {"base": "shipped", "seeds": [3]}
+
+
+def _per_day(prepared: Prepared, columns: NDArray[np.int64], seed: int) -> NDArray[np.float64]:
+    x, gain, days = prepared.train_matrix()
+    ranker = fit_ranker(x[:, columns], gain, days, Config(calibration_days=0, seed=seed))
+    found = measure_days(prepared, lambda r: ranker.predict(r.features[:, columns], num_threads=1))
+    return np.asarray([(d.precision, d.ndcg, d.recall) for d in found], dtype=np.float64)
+
+
 def with_extra(prepared: Prepared, extra: Extra) -> dict[str, dict[str, float]]:
-    """The shipped features against the shipped features plus `extra`, on the same rows."""
+    """The base features (--base) against them plus `extra`, on the same rows, averaged per day
+    over the booster seeds (--seeds), with the difference's 95% interval (days resampled)."""
     for rows in prepared.rows:
         rows.features = np.hstack([rows.features[:, :BASE], extra[rows.day]])
     width = prepared.rows[0].features.shape[1]
-    shipped = Config().columns()
-    base, _ = fit_and_measure(prepared, shipped)
-    added, _ = fit_and_measure(prepared, np.concatenate([shipped, np.arange(BASE, width)]))
-    return {"shipped features": base, "with the probe's columns": added}
+    base_columns = Config(groups=BASES[SETTINGS["base"]]).columns()
+    both = np.concatenate([base_columns, np.arange(BASE, width)])
+    seeds = SETTINGS["seeds"]
+    base = np.mean([_per_day(prepared, base_columns, s) for s in seeds], axis=0)
+    added = np.mean([_per_day(prepared, both, s) for s in seeds], axis=0)
+    diff = added - base
+    draws = np.random.default_rng(0).integers(0, len(diff), size=(2000, len(diff)))
+    low, high = np.percentile(diff[draws].mean(axis=1), [2.5, 97.5], axis=0)
+
+    def row(values: NDArray[np.float64]) -> dict[str, float]:
+        m = values.mean(axis=0)
+        return {"precision@15": float(m[0]), "ndcg@15": float(m[1]), "recall@50": float(m[2])}
+
+    return {
+        f"{SETTINGS['base']} features": row(base),
+        "with the probe's columns": row(added),
+        "difference": {
+            **row(diff),
+            "precision@15 low": float(low[0]),
+            "precision@15 high": float(high[0]),
+            "ndcg@15 low": float(low[1]),
+            "ndcg@15 high": float(high[1]),
+        },
+    }
 
 
 def score_columns(prepared: Prepared, score: NDArray[np.float32]) -> Extra:
@@ -689,15 +733,19 @@ def orgs_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     return with_extra(prepared, extra)
 
 
-TASTE_SPACE = "dense"
-TASTE_PICKED_ONLY = False
-TASTE_PICKED_AUTHORS = False
-
-
-def author_taste2_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+def author_taste2_probe(
+    prepared: Prepared,
+    space: str = "dense",
+    picked_only: bool = False,
+    picked_authors: bool = False,
+) -> dict[str, dict[str, float]]:
     """`author_taste` with the authors' older picks too (picks from before the listing data,
     embedded by the text stage from their feed title and abstract), their gains, and the
-    last week's papers left out of the unpicked side (a pick often comes days later)."""
+    last week's papers left out of the unpicked side (a pick often comes days later).
+
+    Variants: `space="tfidf"` compares tf-idf rows instead of the dense vectors;
+    `picked_only` keeps the columns that need no unpicked paper; `picked_authors` compares with
+    the papers of the authors with an earlier pick only (the shipped design, taste.py)."""
     _, picks = inputs()
     corpus = prepared.corpus
     listed = {p.arxiv_id: p.day for p in corpus.papers}
@@ -711,7 +759,7 @@ def author_taste2_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     stages = sorted(CACHE.glob("text-*.pkl"), key=lambda q: q.stat().st_mtime)
     with stages[-1].open("rb") as handle:
         model = pickle.load(handle).model
-    if TASTE_SPACE == "tfidf":
+    if space == "tfidf":
         from scipy import sparse
         from sklearn.preprocessing import normalize
 
@@ -765,14 +813,12 @@ def author_taste2_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
         today = rows.day.toordinal()
         out = []
         for i in rows.rows:
-            authors = (
-                [a for a in keys_of[i] if a in pick_authors] if TASTE_PICKED_AUTHORS else keys_of[i]
-            )
+            authors = [a for a in keys_of[i] if a in pick_authors] if picked_authors else keys_of[i]
             own = sorted({k for a in authors for k in earlier.get(a, ())[-400:]})
             if not own:
                 empty = (
                     [-1.0, -1.0, 0.0, 0.0]
-                    if TASTE_PICKED_ONLY
+                    if picked_only
                     else [0.0, -1.0, -1.0, 0.0, 0.0, -1.0, 0.0, -1.0]
                 )
                 out.append(empty)
@@ -780,7 +826,7 @@ def author_taste2_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
             idx = np.asarray(own, dtype=np.int64)
             product = unit[idx] @ unit[i].T
             sims = np.asarray(product.toarray() if hasattr(product, "toarray") else product).ravel()
-            if TASTE_SPACE == "tfidf":
+            if space == "tfidf":
                 sims = np.sqrt(np.clip(sims, 0.0, None))  # tf-idf cosines run lower
             hit = np.fromiter((k in picked for k in own), dtype=bool, count=len(own))
             settled = hit | (days_of[idx] < today - 7)
@@ -789,7 +835,7 @@ def author_taste2_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
             grate = float((weight * gains[idx] * hit).sum()) / float(weight[settled].sum() + 1.0)
             near = (sims > 0.5) & settled
             top = np.sort(sims[hit])[-3:] if hit.any() else np.asarray([-1.0])
-            if TASTE_PICKED_ONLY:
+            if picked_only:
                 w_hit = weight[hit]
                 out.append(
                     [
@@ -949,6 +995,9 @@ PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "title_style": title_style_probe,
     "orgs": orgs_probe,
     "author_taste2": author_taste2_probe,
+    "author_taste2_tfidf": functools.partial(author_taste2_probe, space="tfidf"),
+    "author_taste2_picked_only": functools.partial(author_taste2_probe, picked_only=True),
+    "author_taste2_picked_authors": functools.partial(author_taste2_probe, picked_authors=True),
     "taste_roles": taste_roles_probe,
     "knn_long": knn_long_probe,
 }
@@ -957,7 +1006,10 @@ PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", nargs="*", choices=sorted(PROBES), default=list(PROBES))
+    parser.add_argument("--base", choices=sorted(BASES), default="shipped")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[3])
     args = parser.parse_args()
+    SETTINGS.update(base=args.base, seeds=args.seeds)
     candidates, picks = inputs()
     config = Config()
     results: dict[str, object] = {}
@@ -969,13 +1021,24 @@ def main() -> int:
         t0 = time.perf_counter()
         found = PROBES[name](prepared)
         for label, row in found.items():
+            interval = (
+                f"  (95%: P@15 {row['precision@15 low']:+.3f} … {row['precision@15 high']:+.3f},"
+                f" nDCG@15 {row['ndcg@15 low']:+.3f} … {row['ndcg@15 high']:+.3f})"
+                if "precision@15 low" in row
+                else ""
+            )
             print(
                 f"{name:<12} {label:<55} P@15 {row['precision@15']:.3f}  "
-                f"nDCG@15 {row['ndcg@15']:.3f}  R@50 {row['recall@50']:.3f}",
+                f"nDCG@15 {row['ndcg@15']:.3f}  R@50 {row['recall@50']:.3f}{interval}",
                 flush=True,
             )
         print(f"   ({time.perf_counter() - t0:.0f}s)")
-        results[name] = {k: {m: round(v, 4) for m, v in row.items()} for k, row in found.items()}
+        key = (
+            name
+            if args.base == "shipped" and args.seeds == [3]
+            else f"{name} ({args.base} base, seeds {' '.join(map(str, args.seeds))})"
+        )
+        results[key] = {k: {m: round(v, 4) for m, v in row.items()} for k, row in found.items()}
         RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {RESULTS}")
     return 0

@@ -272,3 +272,39 @@ def test_submit_a_suggested_paper_then_upvote_it(
     body = client.get(f"/api/suggestions?date={DAY}").json()
     mine = next(s for s in body["suggestions"] if s["paper"]["id"] == epsilon)
     assert mine["onFeed"] and mine["paper"]["upvotes"] == 1 and not mine["canSubmit"]
+
+
+def test_a_paper_hidden_by_a_moderator_is_not_suggested_even_from_the_cache(
+    demo: tuple[TestClient, Settings, Engine],
+) -> None:
+    from papertide.store.schema import FeedEntry
+
+    client, settings, engine = demo
+    cats = tuple(settings.categories)
+    before = day_suggestions(engine, settings.data_dir, LISTING_DAY, categories=cats)
+    on_feed = [
+        s["paper"]["id"]
+        for s in client.get(f"/api/suggestions?date={LISTING_DAY}").json()["suggestions"]
+        if s["onFeed"]
+    ]
+    target = on_feed[0]
+
+    def set_hidden(value: bool) -> None:
+        with Session(engine) as db:
+            paper_id = db.scalar(select(Paper.id).where(Paper.arxiv_id == target))
+            for entry in db.scalars(select(FeedEntry).where(FeedEntry.paper_id == paper_id)):
+                entry.hidden = value
+            db.commit()
+
+    set_hidden(True)
+    try:
+        # The day's ranking is cached; the hide must still take effect at once.
+        after = day_suggestions(engine, settings.data_dir, LISTING_DAY, categories=cats)
+        assert [s.paper.arxiv_id for s in after.above] == [
+            s.paper.arxiv_id for s in before.above if s.paper.arxiv_id != target
+        ]
+        assert target not in _suggested_ids(client.get(f"/papers/date/{LISTING_DAY}").text)
+    finally:
+        set_hidden(False)
+    again = day_suggestions(engine, settings.data_dir, LISTING_DAY, categories=cats)
+    assert target in [s.paper.arxiv_id for s in again.above]

@@ -57,6 +57,19 @@ def listed_papers(
     return [_candidate(paper) for paper in session.scalars(stmt)]
 
 
+def hidden_papers(session: Session, arxiv_ids: Iterable[str]) -> set[str]:
+    """Those of these papers whose feed entry a moderator hid."""
+    wanted = list(arxiv_ids)
+    if not wanted:
+        return set()
+    stmt = (
+        select(Paper.arxiv_id)
+        .join(FeedEntry, FeedEntry.paper_id == Paper.id)
+        .where(Paper.arxiv_id.in_(wanted), FeedEntry.hidden.is_(True))
+    )
+    return set(session.scalars(stmt))
+
+
 def _pick(paper: Paper, day: dt.date, upvotes: int) -> Pick:
     return Pick(
         arxiv_id=paper.arxiv_id,

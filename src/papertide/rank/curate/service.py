@@ -13,13 +13,13 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from papertide.rank.curate.database import community_picks, listed_papers
+from papertide.rank.curate.database import community_picks, hidden_papers, listed_papers
 from papertide.rank.curate.model import DEFAULT_THRESHOLD, Config
 from papertide.rank.curate.suggest import (
     CurateError,
@@ -227,6 +227,12 @@ def day_suggestions(
     An unreadable model or a failing scorer gives an empty answer with `problem` set (and a
     log line), so the pages, feeds and digests that show suggestions keep working without them.
     """
+    return _without_hidden(engine, _cached_day(engine, data_dir, day, categories))
+
+
+def _cached_day(
+    engine: Engine, data_dir: Path, day: dt.date, categories: Sequence[str]
+) -> DaySuggestions:
     key = (str(engine.url), str(data_dir), day, model_stamp(data_dir), tuple(categories))
     hit = _day_cache.get(key)
     if hit is not None and hit[0] > time.monotonic():
@@ -241,6 +247,18 @@ def day_suggestions(
         ttl = FAILED_TTL if result.problem else DAY_TTL
         _day_cache[key] = (time.monotonic() + ttl, result)
         return result
+
+
+def _without_hidden(engine: Engine, result: DaySuggestions) -> DaySuggestions:
+    """Drop papers a moderator hid from the feed: checked on every call (a handful of ids), so a
+    hide takes effect at once, on every web node, whatever the cache holds."""
+    if not result.above:
+        return result
+    with Session(engine) as session:
+        hidden = hidden_papers(session, [s.paper.arxiv_id for s in result.above])
+    if not hidden:
+        return result
+    return replace(result, above=tuple(s for s in result.above if s.paper.arxiv_id not in hidden))
 
 
 def _score_day(
