@@ -177,6 +177,10 @@ def test_a_model_that_uses_taste_without_its_file_is_refused(tmp_path: Path) -> 
     folder = tmp_path / "model"
     shutil.copytree(DEFAULT_MODEL, folder)
     assert "taste" in load(folder).config.groups
+    whole = (folder / "taste.npz").read_bytes()
+    (folder / "taste.npz").write_bytes(whole[:1000])  # cut short: not a zip file any more
+    with pytest.raises(CurateError, match="cannot be read"):
+        load(folder)
     (folder / "taste.npz").unlink()
     with pytest.raises(CurateError, match="taste"):
         load(folder)

@@ -12,6 +12,7 @@ import datetime as dt
 import gzip
 import json
 import time
+import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -595,7 +596,15 @@ def load(folder: Path) -> CurateModel:
         threshold = float(meta.get("threshold", DEFAULT_THRESHOLD))
     except CurateError:
         raise
-    except (OSError, ValueError, KeyError, TypeError, EOFError, lgb.basic.LightGBMError) as exc:
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        TypeError,
+        EOFError,
+        zipfile.BadZipFile,  # a truncated .npz
+        lgb.basic.LightGBMError,
+    ) as exc:
         raise CurateError(
             f"the suggestion model in {folder} cannot be read ({exc}); "
             "retrain it with `papertide curate train`"
