@@ -217,10 +217,13 @@ def threshold_report(prepared: Prepared, fitted: Scorer) -> dict[str, object]:
 GRID: list[dict[str, object]] = [
     {},
     {"objective": "binary"},
-    {"half_life": 180.0},
+    {"half_life": 0.0},
     {"learning_rate": 0.03, "max_iter": 500},
+    {"max_leaf_nodes": 15},
     {"max_leaf_nodes": 15, "min_samples_leaf": 100},
     {"max_leaf_nodes": 63, "min_samples_leaf": 30},
+    {"min_samples_leaf": 100},
+    {"feature_fraction": 0.5},
     {"l2": 10.0},
 ]
 
@@ -243,20 +246,26 @@ def grid(name: str, config: Config) -> dict[str, object]:
     return {"config": dataclasses.asdict(config), "trials": out}
 
 
-def seeds_run(name: str, config: Config, seeds: list[int]) -> dict[str, object]:
-    """The ablations with the booster fitted once per seed, figures averaged per day over the
-    seeds, and each variant's difference from the model with a 95% interval (days resampled,
-    2,000 draws): what a single seed cannot separate from the booster's own randomness."""
+def seeds_run(
+    name: str, config: Config, seeds: list[int], *, settings: bool = False
+) -> dict[str, object]:
+    """The ablations (or, with `settings`, the booster settings of GRID) with the booster fitted
+    once per seed, figures averaged per day over the seeds, and each variant's difference from
+    the model with a 95% interval (days resampled, 2,000 draws): what a single seed cannot
+    separate from the booster's own randomness."""
     candidates, picks = inputs()
     prepared = cached_prepare(name, SPLITS[name], config, candidates, picks)
+    variants: dict[str, dict[str, object]] = (
+        {(json.dumps(change) if change else MODEL): change for change in GRID}
+        if settings
+        else {label: {"groups": groups} for label, groups in ABLATIONS.items()}
+    )
     per_day: dict[str, NDArray[np.float64]] = {}
-    for label, groups in ABLATIONS.items():
+    for label, change in variants.items():
         runs = []
         for seed in seeds:
-            fitted = fit_model_scorer(
-                prepared,
-                dataclasses.replace(config, groups=groups, calibration_days=0, seed=seed),
-            )
+            trial = dataclasses.replace(config, calibration_days=0, seed=seed, **change)  # type: ignore[arg-type]
+            fitted = fit_model_scorer(prepared, trial)
             days = measure_days(prepared, lambda r, f=fitted: f.raw(r.features))
             runs.append([(d.precision, d.ndcg, d.recall) for d in days])
         per_day[label] = np.asarray(runs, dtype=np.float64).mean(axis=0)
@@ -303,8 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     config = Config(**overrides)  # type: ignore[arg-type]
     for name in args.split:
         if args.seeds:
-            result = seeds_run(name, config, args.seeds)
-            out = RESULTS / f"curate_{args.out or name}_seeds.json"
+            result = seeds_run(name, config, args.seeds, settings=args.grid)
+            kind = "grid_seeds" if args.grid else "seeds"
+            out = RESULTS / f"curate_{args.out or name}_{kind}.json"
             out.write_text(json.dumps(result, indent=2) + "\n")
             print(f"wrote {out}")
             continue

@@ -32,6 +32,18 @@ ranker) and fits the shipped LightGBM ranker without calibration:
 - `objectives`: the booster's randomness (three seeds), binary labels and other truncation
   levels for lambdarank, LightGBM's rank_xendcg, exponential label gains, and averages over
   seeds.
+- `author_taste`, `author_taste2` (and its `_tfidf`, `_picked_only`, `_picked_authors`
+  variants): a paper against its authors' earlier papers, picked and not (the fourth round;
+  the last variant is what ships as the `taste` group, taste.py). Run with `--base third`.
+- `title_style`: a character n-gram regression on the title alone.
+- `orgs`: the organisations the feed names for the authors' earlier picks.
+- `taste_roles`, `knn_long`, `taste_siblings`: on top of the shipped taste features, the first
+  and last author's taste alone and the past 120 days only; the pick rate of a paper's 50
+  nearest recent papers; where a paper stands by taste among its group's papers of the day.
+
+`--base third` adds a probe's columns to the third design (every group but `taste`) instead of
+the shipped groups; `--seeds 3 11 29` averages every figure per day over booster seeds and
+reports the difference's 95% interval (days resampled).
 
 The MiniLM vectors as the dense space are probed by `bench/curate_probes_minilm.py` (its vectors
 come from `bench/curate_vectors.py`).
@@ -978,6 +990,41 @@ def knn_long_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     return with_extra(prepared, extra)
 
 
+def taste_siblings_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+    """Among the day's papers sharing an author with this one (a group's burst), where this
+    paper stands by the shipped taste rate and by its closest picked paper: does the community
+    take the one of a group's papers most like what it took from the group before?"""
+    papers = prepared.corpus.papers
+    rate_col = ALL_FEATURES.index("taste_rate")
+    near_col = ALL_FEATURES.index("taste_pick_max")
+    extra: Extra = {}
+    for rows in prepared.rows:
+        f = rows.features[:, :BASE]
+        rate, near = f[:, rate_col], f[:, near_col]
+        keys = [set(author_keys(papers[i].authors)) for i in rows.rows]
+        papers_of: dict[str, list[int]] = collections.defaultdict(list)
+        for j, own in enumerate(keys):
+            for key in own:
+                papers_of[key].append(j)
+        out = []
+        for j, own in enumerate(keys):
+            group = np.asarray(sorted({k for a in own for k in papers_of[a]} - {j}), dtype=np.int64)
+            if not len(group):
+                out.append([0.0, 0.0, 0.0, 0.0, 0.0])
+                continue
+            out.append(
+                [
+                    float(len(group)),
+                    float((rate[group] > rate[j]).mean()),
+                    float(rate[j] - rate[group].max()),
+                    float((near[group] > near[j]).mean()),
+                    float(near[j] - near[group].max()),
+                ]
+            )
+        extra[rows.day] = np.asarray(out, dtype=np.float32)
+    return with_extra(prepared, extra)
+
+
 PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "members": members_probe,
     "pairs": pairs_probe,
@@ -1000,6 +1047,7 @@ PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "author_taste2_picked_authors": functools.partial(author_taste2_probe, picked_authors=True),
     "taste_roles": taste_roles_probe,
     "knn_long": knn_long_probe,
+    "taste_siblings": taste_siblings_probe,
 }
 
 
