@@ -122,3 +122,40 @@ def test_the_shipped_model_holds_no_user_handles() -> None:
     with gzip.open(DEFAULT_MODEL / "authors.tsv.gz", "rt") as handle:
         header = handle.readline().rstrip("\n").split("\t")
     assert header == ["author", "picks", "gain", "papers", "pick_days"]
+
+
+@pytest.mark.slow
+def test_no_model_suggests_a_day_whose_picks_it_learnt_from(
+    settings: Settings, sample_engine: Engine
+) -> None:
+    from papertide.rank.curate.service import (
+        TrainedOnDay,
+        day_suggestions,
+        forget_day_suggestions,
+    )
+    from papertide.rank.curate.suggest import default_model
+
+    cats = settings.categories
+    train_from_database(
+        sample_engine, settings.data_dir, categories=cats, until=TRAIN_UNTIL, config=SMALL
+    )
+    forget_day_suggestions()
+    # A day the instance's model trained on: the shipped model (trained before it) ranks it.
+    ranked, origin = suggestions_for_day(
+        sample_engine, settings.data_dir, TRAIN_UNTIL, categories=cats
+    )
+    assert origin == "shipped" and ranked
+    later = latest_day(sample_engine, cats)
+    assert later is not None
+    assert suggestions_for_day(sample_engine, settings.data_dir, later, categories=cats)[1] == (
+        "instance"
+    )
+    # A day both learnt from (the sample's July days predate the shipped model's end).
+    shipped_until = default_model().trained_until
+    july = dt.date(2026, 7, 28)
+    assert july <= shipped_until
+    with pytest.raises(TrainedOnDay, match="would only repeat them"):
+        suggestions_for_day(sample_engine, settings.data_dir, july, categories=cats)
+    found = day_suggestions(sample_engine, settings.data_dir, july, categories=tuple(cats))
+    assert found.above == () and found.learnt_until == shipped_until and found.problem is None
+    forget_day_suggestions()

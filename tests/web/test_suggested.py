@@ -308,3 +308,18 @@ def test_a_paper_hidden_by_a_moderator_is_not_suggested_even_from_the_cache(
         set_hidden(False)
     again = day_suggestions(engine, settings.data_dir, LISTING_DAY, categories=cats)
     assert target in [s.paper.arxiv_id for s in again.above]
+
+
+def test_a_day_the_model_learnt_from_says_so_instead_of_repeating_its_picks(
+    demo: tuple[TestClient, Settings, Engine],
+) -> None:
+    client, settings, engine = demo
+    model, _ = current_model(settings.data_dir)
+    july = dt.date(2026, 7, 28)  # a sample day on or before the shipped model's last day
+    assert july <= model.trained_until and _listed(engine, july, settings.categories) > 0
+    body = client.get(f"/api/suggestions?date={july}").json()
+    assert body["suggestions"] == [] and body["aboveLine"] == 0
+    assert "learnt from the picks up to" in body["message"]
+    assert "would only repeat them" in body["message"]
+    section = html.unescape(_section(client.get(f"/papers/date/{july}").text))
+    assert body["message"] in section

@@ -41,6 +41,7 @@ class SuggestedDay:
     considered: int
     items: list[SuggestedPaper]
     problem: str | None
+    learnt_until: dt.date | None = None
 
     @property
     def below(self) -> int:
@@ -53,6 +54,12 @@ class SuggestedDay:
     @property
     def message(self) -> str | None:
         """What the page says instead of a list (None when there is a list)."""
+        if self.learnt_until is not None:
+            return (
+                "No suggestions for this day: the model learnt from the picks up to "
+                f"{self.learnt_until:%b} {self.learnt_until.day}, {self.learnt_until.year}, "
+                "this day's among them, so it would only repeat them."
+            )
         if self.problem:
             return "Suggestions are not available right now."
         if self.considered == 0:
@@ -113,6 +120,7 @@ def suggested_for_day(state: WebState, db: Session, day: dt.date) -> SuggestedDa
         considered=found.considered,
         items=items,
         problem=found.problem,
+        learnt_until=found.learnt_until,
     )
 
 

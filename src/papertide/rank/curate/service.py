@@ -42,8 +42,12 @@ def model_folder(data_dir: Path) -> Path:
     return data_dir / "curate" / "model"
 
 
-def current_model(data_dir: Path) -> tuple[CurateModel, str]:
-    """(the model to use, where it came from: "instance" or "shipped")."""
+def current_model(data_dir: Path, day: dt.date | None = None) -> tuple[CurateModel, str]:
+    """(the model to use, where it came from: "instance" or "shipped").
+
+    For a `day`, the instance's model only if it was trained on the days before it: a model
+    that learnt from the day's own picks would only repeat them (the shipped one serves then,
+    and the caller checks that it too was trained before the day)."""
     folder = model_folder(data_dir)
     marker = folder / "model.json"
     if marker.exists():
@@ -59,7 +63,7 @@ def current_model(data_dir: Path) -> tuple[CurateModel, str]:
                     "the instance's suggestion model is not usable, shipped one serves: %s", exc
                 )
                 _cache.pop(folder, None)
-        if folder in _cache:
+        if folder in _cache and (day is None or _cache[folder][1].trained_until < day):
             return _cache[folder][1], "instance"
     shipped = _cache.get(Path("<shipped>"))
     if shipped is None:
@@ -116,11 +120,25 @@ def train_from_database(
     )
 
 
+class TrainedOnDay(CurateError):
+    """Every model at hand was trained on the day's own picks: it cannot suggest that day."""
+
+    def __init__(self, day: dt.date, trained_until: dt.date) -> None:
+        self.trained_until = trained_until
+        super().__init__(
+            f"no suggestions for {day}: the model learnt from the picks up to {trained_until}, "
+            "that day's among them, so it would only repeat them"
+        )
+
+
 def suggestions_for_day(
     engine: Engine, data_dir: Path, day: dt.date, *, categories: Sequence[str] = ()
 ) -> tuple[list[Suggestion], str]:
-    """(the day's papers ranked with reasons, which model ranked them)."""
-    model, origin = current_model(data_dir)
+    """(the day's papers ranked with reasons, which model ranked them); CurateError when every
+    model at hand learnt from that day's picks."""
+    model, origin = current_model(data_dir, day)
+    if model.trained_until >= day:
+        raise TrainedOnDay(day, model.trained_until)
     since = min(day - dt.timedelta(days=WINDOW), model.trained_until + dt.timedelta(days=1))
     cats = tuple(categories) or model.categories
     with Session(engine) as session:
@@ -142,6 +160,7 @@ __all__ = [
     "CurateError",
     "DaySuggestions",
     "TrainReport",
+    "TrainedOnDay",
     "chance_label",
     "current_model",
     "day_suggestions",
@@ -196,6 +215,8 @@ class DaySuggestions:
     considered: int  # the day's papers in the categories that the model ranked
     above: tuple[Suggestion, ...]
     problem: str | None = None  # why nothing could be ranked (for the log and the API)
+    # Set when every model at hand learnt from this day's picks (up to this day): no ranking.
+    learnt_until: dt.date | None = None
 
     @property
     def below(self) -> int:
@@ -265,12 +286,14 @@ def _score_day(
     engine: Engine, data_dir: Path, day: dt.date, categories: Sequence[str]
 ) -> DaySuggestions:
     try:
-        model, origin = current_model(data_dir)
+        model, origin = current_model(data_dir, day)
         threshold = float(model.threshold)
         if not _listed_on(engine, day, categories or model.categories):
             # Weekends, days before the data or after it: no window of papers to load.
             return DaySuggestions(day, origin, threshold, 0, ())
         ranked, origin = suggestions_for_day(engine, data_dir, day, categories=categories)
+    except TrainedOnDay as exc:
+        return DaySuggestions(day, "", DEFAULT_THRESHOLD, 0, (), learnt_until=exc.trained_until)
     except CurateError as exc:
         log.warning("no suggestions for %s: %s", day, exc)
         return DaySuggestions(day, "", DEFAULT_THRESHOLD, 0, (), problem=str(exc))
