@@ -422,6 +422,23 @@ def ceiling_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     }
 
 
+def day_groups(
+    papers: Sequence[Candidate], rows: DayRows
+) -> tuple[list[set[str]], list[NDArray[np.int64]], dict[str, list[int]]]:
+    """For each of a day's papers: its authors, the day's other papers sharing one of them
+    (positions within the day), and each author's papers that day."""
+    keys = [set(author_keys(papers[i].authors)) for i in rows.rows]
+    papers_of: dict[str, list[int]] = collections.defaultdict(list)
+    for j, own in enumerate(keys):
+        for key in own:
+            papers_of[key].append(j)
+    groups = [
+        np.asarray(sorted({k for a in own for k in papers_of[a]} - {j}), dtype=np.int64)
+        for j, own in enumerate(keys)
+    ]
+    return keys, groups, papers_of
+
+
 def siblings_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     papers = prepared.corpus.papers
     col = {name: ALL_FEATURES.index(name) for name in ALL_FEATURES}
@@ -432,14 +449,10 @@ def siblings_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
             f[:, col[n]] for n in ("text_logit", "auth_gain_sum", "auth_picks_max")
         )
         code, page = f[:, col["code_link"]], f[:, col["project_page"]]
-        keys = [set(author_keys(papers[i].authors)) for i in rows.rows]
-        papers_of: dict[str, list[int]] = collections.defaultdict(list)
-        for j, own in enumerate(keys):
-            for key in own:
-                papers_of[key].append(j)
+        keys, groups, papers_of = day_groups(papers, rows)
         out = []
         for j, own in enumerate(keys):
-            group = np.asarray(sorted({k for a in own for k in papers_of[a]} - {j}), dtype=np.int64)
+            group = groups[j]
             if not len(group):
                 out.append([0.0] * 8)
                 continue
@@ -1001,14 +1014,9 @@ def taste_siblings_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     for rows in prepared.rows:
         f = rows.features[:, :BASE]
         rate, near = f[:, rate_col], f[:, near_col]
-        keys = [set(author_keys(papers[i].authors)) for i in rows.rows]
-        papers_of: dict[str, list[int]] = collections.defaultdict(list)
-        for j, own in enumerate(keys):
-            for key in own:
-                papers_of[key].append(j)
+        _, groups, _ = day_groups(papers, rows)
         out = []
-        for j, own in enumerate(keys):
-            group = np.asarray(sorted({k for a in own for k in papers_of[a]} - {j}), dtype=np.int64)
+        for j, group in enumerate(groups):
             if not len(group):
                 out.append([0.0, 0.0, 0.0, 0.0, 0.0])
                 continue
