@@ -3,7 +3,9 @@
     python scripts/build_curate_default_model.py [--papers PATH] [--feed PATH] [--until DAY]
 
 Trained on every listed paper in cs.AI/cs.CL/cs.CV/cs.LG and every daily-papers pick of the
-shared data up to 2026-07-31, so the bundled sample's August days (the demo) stay unseen.
+shared data up to 2026-07-12, the day before the bundled sample's feed month begins, so every
+day the demo shows (2026-07-13 ... 08-21) is unseen: a model never suggests a day whose picks
+it learnt from (service.TrainedOnDay).
 It keeps author names, text weights and counts only: the feed's user handles are never read
 into the model (a `Pick` has no such field). Authors with a single paper and no pick are left
 out of the shipped history to keep the package small (they count as new authors).
@@ -31,7 +33,7 @@ def main() -> int:
     parser.add_argument("--feed", default=str(DATA / "hf_daily_papers" / "daily_papers.jsonl.gz"))
     parser.add_argument("--max-features", type=int, default=60_000)
     parser.add_argument("--projection-terms", type=int, default=15_000)
-    parser.add_argument("--until", default="2026-07-31")
+    parser.add_argument("--until", default="2026-07-12")
     parser.add_argument("--out", default=str(DEFAULT_MODEL))
     args = parser.parse_args()
     candidates, _ = load_candidates([Path(args.papers)])

@@ -315,7 +315,7 @@ def test_a_day_the_model_learnt_from_says_so_instead_of_repeating_its_picks(
 ) -> None:
     client, settings, engine = demo
     model, _ = current_model(settings.data_dir)
-    july = dt.date(2026, 7, 28)  # a sample day on or before the shipped model's last day
+    july = dt.date(2026, 7, 9)  # a sample day the shipped model learnt from (before its feed month)
     assert july <= model.trained_until and _listed(engine, july, settings.categories) > 0
     body = client.get(f"/api/suggestions?date={july}").json()
     assert body["suggestions"] == [] and body["aboveLine"] == 0
