@@ -107,8 +107,12 @@ class History:
         """TASTE_FEATURES (taste.py) of a paper: its authors with an earlier pick only."""
         if self.taste is None:
             return EMPTY
-        keys = [k for k in author_keys(authors) if k in self.authors and self.authors[k].picks]
+        keys = self._picked_keys(authors)
         return self.taste.features(keys, vector, day) if keys else EMPTY
+
+    def _picked_keys(self, authors: Sequence[str]) -> list[str]:
+        """The folded names of these authors that have an earlier pick."""
+        return [k for k in author_keys(authors) if k in self.authors and self.authors[k].picks]
 
     def author_features(self, authors: Sequence[str], day: dt.date) -> list[float]:
         """AUTHOR_FEATURES for a paper by `authors` scored on `day`."""
@@ -162,8 +166,7 @@ class History:
         """Title and cosine of the picked earlier paper of these authors closest to `vector`."""
         if self.taste is None:
             return "", -1.0
-        keys = [k for k in author_keys(authors) if k in self.authors and self.authors[k].picks]
-        return self.taste.closest_pick(keys, vector)
+        return self.taste.closest_pick(self._picked_keys(authors), vector)
 
     def author_counts(self, authors: Sequence[str]) -> tuple[int, int]:
         """(authors with earlier picks, their picks in all) — for the reason in words."""

@@ -201,7 +201,7 @@ def train(
         done[0] += n
         progress("features", done[0], days)
 
-    replayed = Taste(table.vectors, table.days, list(table.ids))
+    replayed = table.unmarked()
     rows = all_day_rows(corpus, known, trend, progress=step, taste=replayed)
     x = np.vstack([r.features for r in rows])
     ids = [corpus.papers[i].arxiv_id for r in rows for i in r.rows]

@@ -77,9 +77,10 @@ class Taste:
         if not self.row_of:
             self.row_of = {arxiv_id: i for i, arxiv_id in enumerate(self.ids)}
 
-    @classmethod
-    def empty(cls, dims: int) -> Taste:
-        return cls(np.zeros((0, dims), np.float32), np.zeros(0, np.int64), [])
+    def unmarked(self) -> Taste:
+        """The same rows (vectors shared, not copied) with nothing picked or listed yet: a
+        replay marks its own copy day by day."""
+        return Taste(self.vectors, self.days, list(self.ids))
 
     def add_rows(
         self, ids: Sequence[str], vectors: NDArray[np.float32], days: Iterable[int]
@@ -123,12 +124,10 @@ class Taste:
     ) -> tuple[float, ...]:
         """TASTE_FEATURES of a paper with dense `vector` on `day`, over the earlier papers of
         `keys` (the folded names of its authors with an earlier pick)."""
-        rows = sorted({r for k in keys for r in self.author_rows.get(k, ())[-PER_AUTHOR:]})
-        if not rows:
+        idx = self._rows(keys)
+        if not idx.size:
             return EMPTY
-        idx = np.asarray(rows, dtype=np.int64)
-        norm = float(np.linalg.norm(vector))
-        sims = self.vectors[idx] @ (vector / max(norm, 1e-9))
+        sims = self._cosines(idx, vector)
         hit = self.picked[idx]
         settled = hit | (self.days[idx] < day.toordinal() - SETTLE_DAYS)
         weight = np.clip(sims, 0.0, None) ** POWER
@@ -136,7 +135,7 @@ class Taste:
         near = (sims > NEAR) & settled
         top = np.sort(sims[hit])[-3:] if hit.any() else np.asarray([-1.0])
         return (
-            float(len(rows)),
+            float(idx.size),
             float(sims[hit].max()) if hit.any() else -1.0,
             float(sims[~hit].max()) if (~hit).any() else -1.0,
             (float((weight * hit).sum()) + PRIOR) / mass,
@@ -149,14 +148,21 @@ class Taste:
     def closest_pick(self, keys: Iterable[str], vector: NDArray[np.float32]) -> tuple[str, float]:
         """The title of the picked earlier paper of `keys` closest to `vector`, and its cosine
         ("", -1.0 when there is none or its title is unknown)."""
-        held = {r for k in keys for r in self.author_rows.get(k, ())[-PER_AUTHOR:]}
-        rows = [r for r in held if self.picked[r]]
-        if not rows:
+        idx = self._rows(keys)
+        idx = idx[self.picked[idx]]
+        if not idx.size:
             return "", -1.0
-        idx = np.asarray(sorted(set(rows)), dtype=np.int64)
-        sims = self.vectors[idx] @ (vector / max(float(np.linalg.norm(vector)), 1e-9))
+        sims = self._cosines(idx, vector)
         best = int(np.argmax(sims))
         return self.titles.get(int(idx[best]), ""), float(sims[best])
+
+    def _rows(self, keys: Iterable[str]) -> NDArray[np.int64]:
+        """The rows of these authors' latest PER_AUTHOR earlier papers each, once, ascending."""
+        rows = {r for k in keys for r in self.author_rows.get(k, ())[-PER_AUTHOR:]}
+        return np.asarray(sorted(rows), dtype=np.int64)
+
+    def _cosines(self, idx: NDArray[np.int64], vector: NDArray[np.float32]) -> NDArray[np.float32]:
+        return self.vectors[idx] @ (vector / max(float(np.linalg.norm(vector)), 1e-9))
 
     def subset(self, keys: Iterable[str]) -> Taste:
         """A copy holding only these authors' rows (a day's scoring touches its own authors)."""
@@ -165,11 +171,11 @@ class Taste:
         remap = {r: i for i, r in enumerate(rows)}
         idx = np.asarray(rows, dtype=np.int64)
         return Taste(
-            vectors=self.vectors[idx] if rows else self.vectors[:0],
-            days=self.days[idx] if rows else self.days[:0],
+            vectors=self.vectors[idx],
+            days=self.days[idx],
             ids=[self.ids[r] for r in rows],
-            gains=self.gains[idx] if rows else self.gains[:0],
-            picked=self.picked[idx] if rows else self.picked[:0],
+            gains=self.gains[idx],
+            picked=self.picked[idx],
             author_rows={k: [remap[r] for r in rs] for k, rs in lists.items()},
             titles={remap[r]: t for r, t in self.titles.items() if r in remap},
         )
