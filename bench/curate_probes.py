@@ -40,6 +40,13 @@ ranker) and fits the shipped LightGBM ranker without calibration:
 - `taste_roles`, `knn_long`, `taste_siblings`: on top of the shipped taste features, the first
   and last author's taste alone and the past 120 days only; the pick rate of a paper's 50
   nearest recent papers; where a paper stands by taste among its group's papers of the day.
+- `author_lr`, `author_words_lr`, `all_fields_lr` (and their `_rank` forms, the day's rank
+  only): a logistic regression with one column per author, alone, beside the tf-idf words, and
+  with the comment's words and the categories too (the fifth round).
+- `boosters`: monotone author counts, extra trees, path smoothing, and training without the last
+  training week (its late picks are not known yet).
+- `activity`: how busy the authors are on arXiv right now (days since their previous paper,
+  papers in the past 30 days).
 
 `--base third` adds a probe's columns to the third design (every group but `taste`) instead of
 the shipped groups; `--seeds 3 11 29` averages every figure per day over booster seeds and
@@ -1033,6 +1040,203 @@ def taste_siblings_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     return with_extra(prepared, extra)
 
 
+def _author_matrix(prepared: Prepared, train: NDArray[np.int64]) -> Any:
+    """Binary paper x author rows over the authors of at least two training papers."""
+    from scipy import sparse
+
+    papers = prepared.corpus.papers
+    keys = [author_keys(p.authors) for p in papers]
+    counts = collections.Counter(k for i in train for k in keys[int(i)])
+    column = {k: j for j, k in enumerate(k for k, n in counts.items() if n >= 2)}
+    rows, cols = [], []
+    for i, names in enumerate(keys):
+        for k in names:
+            j = column.get(k)
+            if j is not None:
+                rows.append(i)
+                cols.append(j)
+    data = np.ones(len(rows), dtype=np.float32)
+    return sparse.csr_matrix((data, (rows, cols)), shape=(len(papers), len(column)))
+
+
+def _field_matrix(prepared: Prepared, train: NDArray[np.int64]) -> Any:
+    """The comment's words (tf-idf, 1-2-grams, fitted on the training papers) beside every
+    listed category as a column."""
+    from scipy import sparse
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+    papers = prepared.corpus.papers
+    comments = [p.comment or "" for p in papers]
+    words = TfidfVectorizer(ngram_range=(1, 2), min_df=5, sublinear_tf=True)
+    words.fit([comments[int(i)] for i in train])
+    cats = CountVectorizer(analyzer=lambda c: list(c), binary=True)
+    cats.fit([papers[int(i)].categories for i in train])
+    return sparse.hstack(
+        [words.transform(comments), cats.transform([p.categories for p in papers])], format="csr"
+    )
+
+
+def author_lr_probe(
+    prepared: Prepared, *, words: bool = False, fields: bool = False, rank_only: bool = False
+) -> dict[str, dict[str, float]]:
+    """A logistic regression over the authors themselves (one column per author of two or more
+    training papers), optionally beside the tf-idf words: a group's weight is learnt jointly
+    with its co-authors' (explaining away a prolific co-author that the counts credit), out-of-
+    fold by fortnight like the shipped text score."""
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+
+    corpus = prepared.corpus
+    train = np.flatnonzero(corpus.days <= prepared.split.train_until.toordinal())
+    rest = np.flatnonzero(corpus.days > prepared.split.train_until.toordinal())
+    y = np.asarray([p.arxiv_id in prepared.train_gain for p in corpus.papers], dtype=np.int8)
+    vectors = _author_matrix(prepared, train)
+    if words:
+        vectors = sparse.hstack([text_vectors(prepared), vectors], format="csr")
+    if fields:
+        vectors = sparse.hstack([vectors, _field_matrix(prepared, train)], format="csr")
+
+    def fit(rows: NDArray[np.int64]) -> Any:
+        return LogisticRegression(C=1.0, max_iter=300, solver="liblinear").fit(
+            vectors[rows], y[rows]
+        )
+
+    logit = np.zeros(len(corpus.papers), dtype=np.float32)
+    logit[rest] = fit(train).decision_function(vectors[rest])
+    for fit_rows, held in GroupKFold(5).split(train, y[train], corpus.days[train] // 14):
+        logit[train[held]] = fit(train[fit_rows]).decision_function(vectors[train[held]])
+    columns = score_columns(prepared, logit)
+    if rank_only:
+        # The raw score of a regression fitted on every training row is more confident on
+        # later days than its out-of-fold scores were; its rank within the day is not.
+        columns = {day: values[:, 1:] for day, values in columns.items()}
+    return with_extra(prepared, columns)
+
+
+def _interval(base: NDArray[np.float64], added: NDArray[np.float64]) -> dict[str, float]:
+    """Mean per-day difference with its 95% interval (days resampled)."""
+    diff = added - base
+    draws = np.random.default_rng(0).integers(0, len(diff), size=(2000, len(diff)))
+    low, high = np.percentile(diff[draws].mean(axis=1), [2.5, 97.5], axis=0)
+    m = diff.mean(axis=0)
+    return {
+        "precision@15": float(m[0]),
+        "ndcg@15": float(m[1]),
+        "recall@50": float(m[2]),
+        "precision@15 low": float(low[0]),
+        "precision@15 high": float(high[0]),
+        "ndcg@15 low": float(low[1]),
+        "ndcg@15 high": float(high[1]),
+    }
+
+
+def boosters_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+    """Booster settings the earlier grids did not cover, on the shipped features, each averaged
+    over the booster seeds (--seeds): monotone author counts, extra trees, path smoothing, and
+    leaving out the last training week (its late picks are not known yet: a third of a day's
+    picks reach the feed a day or more after the listing, so its papers look unpicked)."""
+    import lightgbm as lgb
+
+    from papertide.rank.curate.model import MAX_LABEL, _lgb_params
+
+    columns = Config().columns()
+    names = [ALL_FEATURES[i] for i in columns]
+    x, gain, days = prepared.train_matrix()
+    x = x[:, columns]
+    label = np.clip(np.rint(gain), 0, MAX_LABEL).astype(np.int32)
+    monotone_names = {
+        "auth_picks_max",
+        "auth_picks_sum",
+        "auth_picked_n",
+        "auth_gain_max",
+        "auth_gain_sum",
+        "auth_decay_max",
+        "auth_decay_sum",
+        "auth_recent_max",
+    }
+    monotone = [1 if n in monotone_names else 0 for n in names]
+
+    def per_day(seed: int, keep: NDArray[np.bool_] | None = None, **change: Any) -> Any:
+        rows = np.ones(len(days), dtype=bool) if keep is None else keep
+        d = days[rows]
+        weight = 0.5 ** ((d.max() - d) / Config().half_life)
+        _, sizes = np.unique(d, return_counts=True)
+        params = {
+            **_lgb_params(Config(calibration_days=0)),
+            "seed": 0,
+            "feature_fraction_seed": seed,
+            "bagging_seed": seed,
+            **change,
+        }
+        data = lgb.Dataset(x[rows], label=label[rows], group=sizes, weight=weight)
+        booster = lgb.train(params, data, num_boost_round=Config().max_iter)
+        found = measure_days(
+            prepared, lambda r: booster.predict(r.features[:, columns], num_threads=1)
+        )
+        return np.asarray([(f.precision, f.ndcg, f.recall) for f in found], dtype=np.float64)
+
+    seeds = SETTINGS["seeds"]
+
+    def averaged(**change: Any) -> NDArray[np.float64]:
+        return np.mean([per_day(s, **change) for s in seeds], axis=0)
+
+    def row(values: NDArray[np.float64]) -> dict[str, float]:
+        m = values.mean(axis=0)
+        return {"precision@15": float(m[0]), "ndcg@15": float(m[1]), "recall@50": float(m[2])}
+
+    base = averaged()
+    out = {"shipped settings": row(base)}
+    variants: dict[str, dict[str, Any]] = {
+        "monotone author counts": {"monotone_constraints": monotone},
+        "extra trees": {"extra_trees": True},
+        "path smoothing 10": {"path_smooth": 10.0},
+        "without the last 7 training days": {"keep": days <= days.max() - 7},
+        "without the last 3 training days": {"keep": days <= days.max() - 3},
+    }
+    for name, change in variants.items():
+        found = averaged(**change)
+        out[name] = row(found)
+        out[f"{name}: difference"] = _interval(base, found)
+        print(f"  {name}: P@15 {out[name]['precision@15']:.3f}", flush=True)
+    return out
+
+
+def activity_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+    """How busy the authors are on arXiv right now, picked or not: days since any author's
+    previous paper listed here, the most and the total papers of one author in the past 30
+    days, and how many of the authors listed a paper in the past 7."""
+    corpus = prepared.corpus
+    seen: dict[str, list[int]] = collections.defaultdict(list)
+    out = np.zeros((len(corpus.papers), 4), dtype=np.float32)
+    order = np.argsort(corpus.days, kind="stable")
+    pending: list[tuple[int, list[str]]] = []
+    current = None
+    for i in map(int, order):
+        day = int(corpus.days[i])
+        if day != current:
+            for d, keys in pending:
+                for k in keys:
+                    seen[k].append(d)
+            pending = []
+            current = day
+        keys = author_keys(corpus.papers[i].authors)
+        since, most, total, week = 400.0, 0, 0, 0
+        for k in keys:
+            days = seen.get(k)
+            if not days:
+                continue
+            since = min(since, float(day - days[-1]))
+            recent = sum(1 for d in days[-60:] if day - d <= 30)
+            most = max(most, recent)
+            total += recent
+            week += 1 if day - days[-1] <= 7 else 0
+        out[i] = (since, most, total, week)
+        pending.append((day, keys))
+    extra = {r.day: out[r.rows.start : r.rows.stop] for r in prepared.rows}
+    return with_extra(prepared, extra)
+
+
 PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "members": members_probe,
     "pairs": pairs_probe,
@@ -1056,6 +1260,16 @@ PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "taste_roles": taste_roles_probe,
     "knn_long": knn_long_probe,
     "taste_siblings": taste_siblings_probe,
+    "author_lr": author_lr_probe,
+    "author_words_lr": functools.partial(author_lr_probe, words=True),
+    "all_fields_lr": functools.partial(author_lr_probe, words=True, fields=True),
+    "author_lr_rank": functools.partial(author_lr_probe, rank_only=True),
+    "author_words_lr_rank": functools.partial(author_lr_probe, words=True, rank_only=True),
+    "boosters": boosters_probe,
+    "activity": activity_probe,
+    "all_fields_lr_rank": functools.partial(
+        author_lr_probe, words=True, fields=True, rank_only=True
+    ),
 }
 
 
