@@ -19,7 +19,7 @@ import json
 import pickle
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +42,7 @@ from papertide.rank.curate.model import (
     ALL_GROUPS,
     DEFAULT_GROUPS,
     Config,
+    DayRows,
     Scorer,
     choose_line,
     line_stats,
@@ -65,12 +66,17 @@ SPLITS = {
 }
 
 
+def raw_of(fitted: Scorer) -> Callable[[DayRows], NDArray[np.float64]]:
+    """A day's raw scores by one fitted scorer (bound here, not in a loop's lambda)."""
+    return lambda rows: fitted.raw(rows.features)
+
+
 def inputs() -> tuple[list[Candidate], list[Pick]]:
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / "inputs.pkl"
     if path.exists():
         with path.open("rb") as handle:
-            return pickle.load(handle)  # type: ignore[no-any-return]
+            return pickle.load(handle)
     candidates, skipped_p = load_candidates([PAPERS])
     picks, skipped_f = load_picks([FEED])
     print(
@@ -114,7 +120,7 @@ def cached_prepare(
     path = CACHE / f"prepared-{key}.pkl"
     if path.exists():
         with path.open("rb") as handle:
-            return pickle.load(handle)  # type: ignore[no-any-return]
+            return pickle.load(handle)
     prepared = prepare(candidates, picks, split, config, text_stage=cached_stage(split, config))
     with path.open("wb") as handle:
         pickle.dump(prepared, handle, protocol=5)
@@ -165,7 +171,7 @@ def run(name: str, config: Config, *, baselines: bool, ablations: bool) -> dict[
         fitted = fit_model_scorer(
             prepared, dataclasses.replace(config, groups=groups, calibration_days=calibration)
         )
-        show(f"model: {label}", measure(prepared, lambda r, f=fitted: f.raw(r.features)).as_dict())
+        show(f"model: {label}", measure(prepared, raw_of(fitted)).as_dict())
         print(f"   ({time.perf_counter() - t1:.0f}s)")
         if label == MODEL:
             line = threshold_report(prepared, fitted)
@@ -236,7 +242,7 @@ def grid(name: str, config: Config) -> dict[str, object]:
     for change in GRID:
         trial = dataclasses.replace(config, **change)  # type: ignore[arg-type]
         fitted = fit_model_scorer(prepared, trial)
-        summary = measure(prepared, lambda r, f=fitted: f.raw(r.features)).as_dict()
+        summary = measure(prepared, raw_of(fitted)).as_dict()
         out[json.dumps(change)] = summary
         print(
             f"{json.dumps(change):<60} P@15 {summary['precision@15']:.3f}  "
@@ -266,7 +272,7 @@ def seeds_run(
         for seed in seeds:
             trial = dataclasses.replace(config, calibration_days=0, seed=seed, **change)  # type: ignore[arg-type]
             fitted = fit_model_scorer(prepared, trial)
-            days = measure_days(prepared, lambda r, f=fitted: f.raw(r.features))
+            days = measure_days(prepared, raw_of(fitted))
             runs.append([(d.precision, d.ndcg, d.recall) for d in days])
         per_day[label] = np.asarray(runs, dtype=np.float64).mean(axis=0)
     rng = np.random.default_rng(0)

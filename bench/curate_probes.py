@@ -222,7 +222,7 @@ def members_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
             if submitter and submitter in names:
                 members.add(submitter)
             day = dt.date.fromisoformat(record["feed_date"])
-            events.append((max(day, listed.get(paper.get("id"), day)) + ONE_DAY, members))
+            events.append((max(day, listed.get(str(paper.get("id")), day)) + ONE_DAY, members))
     events.sort(key=lambda e: e[0])
     count: collections.Counter[str] = collections.Counter()
     last: dict[str, dt.date] = {}
@@ -266,7 +266,7 @@ def pairs_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     events = _history_events(prepared)
     picks: collections.Counter[tuple[str, str]] = collections.Counter()
     papers: collections.Counter[tuple[str, str]] = collections.Counter()
-    gains: collections.Counter[tuple[str, str]] = collections.Counter()
+    gains: dict[tuple[str, str], float] = collections.defaultdict(float)
     extra: Extra = {}
     j = 0
     for rows in replay_days(prepared):
@@ -745,9 +745,9 @@ def orgs_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     j = 0
     for rows in replay_days(prepared):
         while j < len(events) and events[j][0] <= rows.day:
-            day, org, keys = events[j]
+            day, org, picked_keys = events[j]
             org_days[org].append(day)
-            for key in keys:
+            for key in picked_keys:
                 author_orgs[key].add(org)
             j += 1
         recent = {
@@ -1172,7 +1172,8 @@ def boosters_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
         data = lgb.Dataset(x[rows], label=label[rows], group=sizes, weight=weight)
         booster = lgb.train(params, data, num_boost_round=Config().max_iter)
         found = measure_days(
-            prepared, lambda r: booster.predict(r.features[:, columns], num_threads=1)
+            prepared,
+            lambda r: np.asarray(booster.predict(r.features[:, columns], num_threads=1)),
         )
         return np.asarray([(f.precision, f.ndcg, f.recall) for f in found], dtype=np.float64)
 

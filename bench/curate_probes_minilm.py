@@ -163,6 +163,11 @@ def regression_columns(
     return out, c
 
 
+def predictor(ranker: Any, columns: NDArray[np.int64]) -> Callable[[DayRows], Any]:
+    """A day's scores by one booster over some columns (bound here, not in a loop's lambda)."""
+    return lambda rows: ranker.predict(rows.features[:, columns], num_threads=1)
+
+
 def day_results(prepared: Prepared, scorer: Callable[[DayRows], Any]) -> list[DayResult]:
     """Each evaluated day's result, ranked as `evaluate.measure` ranks (same tie-breaking)."""
     results = []
@@ -215,9 +220,7 @@ def measure_variants(
     for label, columns in variants.items():
         t0 = time.perf_counter()
         ranker = fit_ranker(x[:, columns], gain, days, Config(calibration_days=0))
-        found = day_results(
-            prepared, lambda r, c=columns, m=ranker: m.predict(r.features[:, c], num_threads=1)
-        )
+        found = day_results(prepared, predictor(ranker, columns))
         s = summarise(found)
         row: dict[str, Any] = {
             "precision@15": s.precision,

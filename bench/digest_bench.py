@@ -97,6 +97,7 @@ def build(settings: Any, engine: Any, n: int, seed: int) -> dict[str, Any]:
     subs = []
     for i in range(n):
         roll = rng.random()
+        params: dict[str, Any]
         if roll < 0.45:
             kind, params = "daily_trending", {}
         elif roll < 0.80:

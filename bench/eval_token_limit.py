@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from papertide.config import Settings  # noqa: E402
 from papertide.embed.registry import get_embedder  # noqa: E402
 from papertide.search.beir import load_beir  # noqa: E402
+from papertide.search.engine import Mode  # noqa: E402
 from papertide.search.evaluate import index_beir, rank_queries, ranking_metrics  # noqa: E402
 from papertide.search.params import load_params  # noqa: E402
 
@@ -33,7 +34,8 @@ def main() -> None:
         idx = index_beir(train, Path(tempfile.mkdtemp()), emb, p, ROOT / "data" / "eval-cache")
         print(model, "indexed", round(time.time() - t), flush=True)
         row: dict[str, float] = {}
-        for mode in ["semantic", "hybrid"]:
+        modes: tuple[Mode, ...] = ("semantic", "hybrid")
+        for mode in modes:
             row[mode] = ranking_metrics(idx, train, rank_queries(idx, train, mode))["ndcg@10"]
         for w in [0.3, 0.5]:
             p.weight = w

@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -74,7 +75,7 @@ def main() -> None:
             params.rm3_docs, params.rm3_terms, params.rm3_weight = 0, 0, 0.0
         engine.keyword.field_boosts = params.field_boosts
         # 1. BM25 field boosts
-        grid = []
+        grid: list[tuple[Any, float]] = []
         if "boosts" not in steps:
             grid = [((params.title_boost, params.abstract_boost), 0.0)]
         for title, abstract in itertools.product([0.25, 0.5, 1.0], [1.0]):

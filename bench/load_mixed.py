@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -242,7 +242,7 @@ def outage(after: float, seconds: float, log: dict[str, Any], url: str) -> None:
 
     engine = make_engine(url)
     with engine.begin() as conn:
-        conn.execute(Paper.__table__.insert().values(arxiv_id=marker, title="before the stop"))
+        conn.execute(insert(Paper).values(arxiv_id=marker, title="before the stop"))
     engine.dispose()
     log["marker"] = marker
     log["stopped_at"] = time.time()

@@ -71,7 +71,7 @@ def cases(
     papers: list[dict[str, object]], by_day: dict[str, list[int]], by_user: dict[str, list[int]]
 ) -> list[tuple[int, list[int], list[int]]]:
     """(held-out paper, seeds, candidates including the held-out paper) per leave-one-out case."""
-    day_of = {}
+    day_of: dict[int, str] = {}
     for day, ids in by_day.items():
         for i in ids:
             day_of.setdefault(i, day)

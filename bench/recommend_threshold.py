@@ -89,8 +89,8 @@ def main() -> int:
     other_scores: list[list[float]] = []
     none = np.zeros((0, 0), np.float32)
     for held, seeds, cands in chosen:
-        text_v, author_v, row, tx, ax = spaces[week_of[day_of[held]]]
-        rows = [row[i] for i in cands]
+        text_v, author_v, row_of, tx, ax = spaces[week_of[day_of[held]]]
+        rows = [row_of[i] for i in cands]
         st = text_v.transform([texts[i] for i in seeds])
         sa = author_v.transform([authors[i] for i in seeds])
         text_sims = np.asarray((tx[rows] @ st.T).toarray(), np.float32)
@@ -101,11 +101,11 @@ def main() -> int:
         held_scores.append(float(scores[target]))
         held_text.append(float(fused_scores([(1.0, text_sims, no_neg)])[0][target]))
         other_scores.append([float(s) for i, s in enumerate(scores) if i != target])
-    held = np.array(held_scores)
+    held_all = np.array(held_scores)
     text_only = np.array(held_text)
     table = []
     for line in LINES:
-        recall = float((held >= line).mean())
+        recall = float((held_all >= line).mean())
         others = float(np.mean([sum(s >= line for s in day) for day in other_scores]))
         shown = recall + others
         precision = recall / shown if shown else 0.0
@@ -120,7 +120,7 @@ def main() -> int:
     chosen_line = max(
         r["line"] for r in table if r["recall"] >= RECALL and r["recall_text_only"] >= RECALL
     )
-    print(f"{len(chosen)} cases; held-out score median {np.median(held):.3f}")
+    print(f"{len(chosen)} cases; held-out score median {np.median(held_all):.3f}")
     print(f"{'line':>6} {'recall':>7} {'text':>7} {'others':>7} {'prec>=':>7} {'F1':>6}")
     for row in table:
         marks = [
@@ -143,7 +143,7 @@ def main() -> int:
             {
                 "cases": len(chosen),
                 "seed": args.seed,
-                "held_out_median": round(float(np.median(held)), 4),
+                "held_out_median": round(float(np.median(held_all)), 4),
                 "recall_goal": RECALL,
                 "chosen_line": chosen_line,
                 "best_f1_line": best["line"],

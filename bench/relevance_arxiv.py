@@ -265,7 +265,7 @@ def main() -> None:
             return
 
         # 1. nonsense
-        rows = []
+        rows: list[dict[str, Any]] = []
         for q in nonsense_queries():
             response = search(q)
             top = search(q, limit=3, min_relevance=0.0).results

@@ -199,15 +199,17 @@ def load(cache: Path, name: str) -> list[dict[str, Any]]:
         data = pickle.load(handle)
     for q in data["queries"]:
         q["docs"] = data["docs"]
-    return data["queries"]  # type: ignore[no-any-return]
+    return data["queries"]
 
 
 CASCADE = True  # --no-cascade: the ablation that treats every query as a topic
 
 
-def tables(queries: list[dict[str, Any]], mode: str) -> list[tuple[dict[str, Any], np.ndarray]]:
-    """(feature table of the top CALIBRATION_DEPTH, labels) per query."""
-    out = []
+def tables(
+    queries: list[dict[str, Any]], mode: str
+) -> list[tuple[dict[str, Any], np.ndarray, int]]:
+    """(feature table of the top CALIBRATION_DEPTH, labels, relevant documents) per query."""
+    out: list[tuple[dict[str, Any], np.ndarray, int]] = []
     for q in queries:
         m = q[RANKING_OF.get(mode, mode)]
         semantic = m["semantic"] if mode != "keyword_text" else np.full(len(m["semantic"]), np.nan)
@@ -221,7 +223,7 @@ def tables(queries: list[dict[str, Any]], mode: str) -> list[tuple[dict[str, Any
         depth = min(CALIBRATION_DEPTH, len(fused.paper_ids))
         top = {k: v[:depth] for k, v in table.items()}
         out.append((top, m["labels"][:depth], q["relevant"]))
-    return out  # type: ignore[return-value]
+    return out
 
 
 def set_f1(returned: np.ndarray, labels: np.ndarray, relevant: int) -> float:

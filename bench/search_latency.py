@@ -29,6 +29,7 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -313,24 +314,23 @@ def main() -> None:
     for p in random.sample(papers, args.queries):
         words = str(p["title"]).split()
         queries.append(" ".join(words[: random.randint(3, 7)]))
-    results = {
+    sizes: list[dict[str, Any]] = []
+    results: dict[str, Any] = {
         "note": "papers: real 158,898 (the 1M set repeats them with new ids); vectors: 3,098 real "
         "MiniLM vectors + perturbed copies (synthetic); queries: 3-7 first words of real titles; "
         "query embedding included in timings",
         "machine": "2 cores shared with other engineers' work",
-        "sizes": [],
+        "sizes": sizes,
     }
     for size in [int(s) for s in args.sizes.split(",")]:
-        results["sizes"].append(  # type: ignore[union-attr]
-            run_size(size, papers, queries, size, args.keep, args.src, args.rounds, modes)
-        )
+        sizes.append(run_size(size, papers, queries, size, args.keep, args.src, args.rounds, modes))
         gc.collect()
     out = args.out
     results["command"] = " ".join(["python", *sys.argv])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1) + "\n")
     print(f"\n{'papers':>10} {'mode':<16} {'p50 ms':>8} {'p95 ms':>8}")
-    for r in results["sizes"]:  # type: ignore[union-attr]
+    for r in sizes:
         for run in r.get("runs", [r]):
             for mode in modes:
                 print(

@@ -113,7 +113,7 @@ def main() -> None:
     def v1_date(rec: dict[str, Any]) -> str | None:
         when = published.get(rec["id"])
         day = dt.date.fromisoformat(when[:10]) if when else None
-        if not could_be_v1_date(rec["id"], day) or when[:10] > rec["first_seen"]:
+        if when is None or not could_be_v1_date(rec["id"], day) or when[:10] > rec["first_seen"]:
             return None
         return when
 
