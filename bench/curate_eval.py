@@ -1,6 +1,6 @@
 """Issue-12 evaluation on the shared data: baselines, the model, ablations, other splits.
 
-    python bench/curate_eval.py --split dev       # validation inside the training months
+    python bench/curate_eval.py --split val       # validation inside the training months
     python bench/curate_eval.py --split test      # the 2026-03-01 test split (read once)
     python bench/curate_eval.py --split sep2025 --split jun2026
 
@@ -49,7 +49,8 @@ from papertide.rank.curate.model import (
 )
 from papertide.rank.curate.records import Candidate, Pick
 
-DATA = Path("/work/shared/data")
+# ../shared beside the checkout, as in CI.
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 PAPERS = DATA / "arxiv" / "arxiv_papers.jsonl.gz"
 FEED = DATA / "hf_daily_papers" / "daily_papers.jsonl.gz"
 CACHE = Path("/tmp/curate-model-cache")

@@ -1,6 +1,6 @@
 """SciFact TEST figures (the parameters were fitted on train): saved as JSON and a PNG.
 
-    .venv/bin/python bench/eval_scifact.py [--data /work/shared/data/scifact]
+    .venv/bin/python bench/eval_scifact.py [--data ../shared/data/scifact]
 
 Runs the same evaluation as `papertide eval PATH --json` and writes
 bench/results/eval_scifact.json and bench/results/reliability_scifact.png.

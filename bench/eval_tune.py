@@ -1,6 +1,6 @@
 """Fit the search parameters on SciFact TRAIN (never test) and write them into the package.
 
-    .venv/bin/python bench/eval_tune.py [--data /work/shared/data/scifact] [--model minilm-int8]
+    .venv/bin/python bench/eval_tune.py [--data ../shared/data/scifact] [--model minilm-int8]
                                         [--write]
 
 Grids are coarse (a few values each) because the machine is shared; see the log for every
@@ -40,7 +40,7 @@ from papertide.search.params import SearchParams, load_params  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=Path("/work/shared/data/scifact"))
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "scifact")
     parser.add_argument("--model", default="minilm-int8")
     parser.add_argument("--cache", type=Path, default=ROOT / "data" / "eval-cache")
     parser.add_argument("--write", action="store_true", help="write params.json into the package")

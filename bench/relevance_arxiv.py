@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-ARXIV = Path("/work/shared/data/arxiv/arxiv_papers.jsonl.gz")
+ARXIV = ROOT.parent / "shared" / "data" / "arxiv" / "arxiv_papers.jsonl.gz"
 
 PHRASES = [
     "diffusion model",

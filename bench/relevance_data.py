@@ -36,7 +36,7 @@ from papertide.search.evaluate import eval_query, index_beir  # noqa: E402
 from papertide.search.params import load_params  # noqa: E402
 from papertide.search.relevance import BACKGROUND_SAMPLE, query_evidence  # noqa: E402
 
-DATA = Path("/work/shared/data")
+DATA = ROOT.parent / "shared" / "data"
 COLLECTIONS = {
     "scifact-train": (DATA / "scifact", "train"),
     "cisi": (DATA / "ir_collections" / "cisi", "test"),

@@ -42,7 +42,7 @@ from papertide.search.keyword import KeywordDoc, KeywordIndex  # noqa: E402
 from papertide.search.relevance import analysed_terms  # noqa: E402
 from papertide.search.spelling import MIN_LETTERS, Speller  # noqa: E402
 
-ARXIV = Path("/work/shared/data/arxiv/arxiv_papers.jsonl.gz")
+ARXIV = ROOT.parent / "shared" / "data" / "arxiv" / "arxiv_papers.jsonl.gz"
 KEYS = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
 WORD = re.compile(r"[a-z0-9]+")
 

@@ -24,7 +24,8 @@ from papertide.rank.curate.model import Config
 from papertide.rank.curate.reasons import SHIPPED_PLACE
 from papertide.rank.curate.suggest import DEFAULT_MODEL, save, train
 
-DATA = Path("/work/shared/data")
+# ../shared beside the checkout, as in CI.
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def main() -> int:
