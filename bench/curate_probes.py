@@ -47,6 +47,8 @@ ranker) and fits the shipped LightGBM ranker without calibration:
   training week (its late picks are not known yet).
 - `activity`: how busy the authors are on arXiv right now (days since their previous paper,
   papers in the past 30 days).
+- `ingroup_lr`, `ingroup_lr_rank`: a tf-idf regression fitted only on the followed groups' papers
+  (an author with an earlier pick).
 
 `--base third` adds a probe's columns to the third design (every group but `taste`) instead of
 the shipped groups; `--seeds 3 11 29` averages every figure per day over booster seeds and
@@ -1238,6 +1240,40 @@ def activity_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     return with_extra(prepared, extra)
 
 
+def ingroup_lr_probe(prepared: Prepared, *, rank_only: bool = False) -> dict[str, dict[str, float]]:
+    """A tf-idf regression fitted only on the training papers with an author who had an earlier
+    pick that morning (the papers among which the ranking is decided: 94-100% of the top 60
+    each day), so it learns which topics of the followed groups are picked rather than what
+    the followed groups write about; out-of-fold by fortnight like the shipped text score."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+
+    corpus = prepared.corpus
+    vectors = text_vectors(prepared)
+    followed = np.zeros(len(corpus.papers), dtype=bool)
+    column = ALL_FEATURES.index("auth_picks_max")
+    for rows in prepared.rows:
+        followed[rows.rows.start : rows.rows.stop] = rows.features[:, column] > 0
+    is_train = corpus.days <= prepared.split.train_until.toordinal()
+    train = np.flatnonzero(is_train & followed)
+    y = np.asarray([p.arxiv_id in prepared.train_gain for p in corpus.papers], dtype=np.int8)
+
+    def fit(rows: NDArray[np.int64]) -> Any:
+        return LogisticRegression(C=4.0, max_iter=300, solver="liblinear").fit(
+            vectors[rows], y[rows]
+        )
+
+    logit = np.zeros(len(corpus.papers), dtype=np.float32)
+    rest = np.flatnonzero(~np.isin(np.arange(len(corpus.papers)), train))
+    logit[rest] = fit(train).decision_function(vectors[rest])
+    for fit_rows, held in GroupKFold(5).split(train, y[train], corpus.days[train] // 14):
+        logit[train[held]] = fit(train[fit_rows]).decision_function(vectors[train[held]])
+    columns = score_columns(prepared, logit)
+    if rank_only:
+        columns = {day: values[:, 1:] for day, values in columns.items()}
+    return with_extra(prepared, columns)
+
+
 PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "members": members_probe,
     "pairs": pairs_probe,
@@ -1268,6 +1304,8 @@ PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "author_words_lr_rank": functools.partial(author_lr_probe, words=True, rank_only=True),
     "boosters": boosters_probe,
     "activity": activity_probe,
+    "ingroup_lr": ingroup_lr_probe,
+    "ingroup_lr_rank": functools.partial(ingroup_lr_probe, rank_only=True),
     "all_fields_lr_rank": functools.partial(
         author_lr_probe, words=True, fields=True, rank_only=True
     ),
