@@ -1061,6 +1061,34 @@ def _author_matrix(prepared: Prepared, train: NDArray[np.int64]) -> Any:
     return sparse.csr_matrix((data, (rows, cols)), shape=(len(papers), len(column)))
 
 
+def _regression_columns(
+    prepared: Prepared, vectors: Any, train: NDArray[np.int64], c: float, rank_only: bool
+) -> Extra:
+    """A logistic regression of "picked" over `vectors`, fitted on the `train` rows, as columns
+    of every day: out-of-fold by fortnight on the `train` rows, from the regression fitted on
+    all of them elsewhere. `rank_only`: the day's rank alone (the raw score of the regression
+    fitted on every row is more confident on later days than its out-of-fold scores were; its
+    rank within the day is not)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+
+    corpus = prepared.corpus
+    y = np.asarray([p.arxiv_id in prepared.train_gain for p in corpus.papers], dtype=np.int8)
+
+    def fit(rows: NDArray[np.int64]) -> Any:
+        return LogisticRegression(C=c, max_iter=300, solver="liblinear").fit(vectors[rows], y[rows])
+
+    logit = np.zeros(len(corpus.papers), dtype=np.float32)
+    rest = np.flatnonzero(~np.isin(np.arange(len(corpus.papers)), train))
+    logit[rest] = fit(train).decision_function(vectors[rest])
+    for fit_rows, held in GroupKFold(5).split(train, y[train], corpus.days[train] // 14):
+        logit[train[held]] = fit(train[fit_rows]).decision_function(vectors[train[held]])
+    columns = score_columns(prepared, logit)
+    if rank_only:
+        columns = {day: values[:, 1:] for day, values in columns.items()}
+    return columns
+
+
 def _field_matrix(prepared: Prepared, train: NDArray[np.int64]) -> Any:
     """The comment's words (tf-idf, 1-2-grams, fitted on the training papers) beside every
     listed category as a column."""
@@ -1086,34 +1114,15 @@ def author_lr_probe(
     with its co-authors' (explaining away a prolific co-author that the counts credit), out-of-
     fold by fortnight like the shipped text score."""
     from scipy import sparse
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GroupKFold
 
     corpus = prepared.corpus
     train = np.flatnonzero(corpus.days <= prepared.split.train_until.toordinal())
-    rest = np.flatnonzero(corpus.days > prepared.split.train_until.toordinal())
-    y = np.asarray([p.arxiv_id in prepared.train_gain for p in corpus.papers], dtype=np.int8)
     vectors = _author_matrix(prepared, train)
     if words:
         vectors = sparse.hstack([text_vectors(prepared), vectors], format="csr")
     if fields:
         vectors = sparse.hstack([vectors, _field_matrix(prepared, train)], format="csr")
-
-    def fit(rows: NDArray[np.int64]) -> Any:
-        return LogisticRegression(C=1.0, max_iter=300, solver="liblinear").fit(
-            vectors[rows], y[rows]
-        )
-
-    logit = np.zeros(len(corpus.papers), dtype=np.float32)
-    logit[rest] = fit(train).decision_function(vectors[rest])
-    for fit_rows, held in GroupKFold(5).split(train, y[train], corpus.days[train] // 14):
-        logit[train[held]] = fit(train[fit_rows]).decision_function(vectors[train[held]])
-    columns = score_columns(prepared, logit)
-    if rank_only:
-        # The raw score of a regression fitted on every training row is more confident on
-        # later days than its out-of-fold scores were; its rank within the day is not.
-        columns = {day: values[:, 1:] for day, values in columns.items()}
-    return with_extra(prepared, columns)
+    return with_extra(prepared, _regression_columns(prepared, vectors, train, 1.0, rank_only))
 
 
 def _interval(base: NDArray[np.float64], added: NDArray[np.float64]) -> dict[str, float]:
@@ -1246,9 +1255,6 @@ def ingroup_lr_probe(prepared: Prepared, *, rank_only: bool = False) -> dict[str
     wrong papers of the shipped top 15 on validation have one), so it learns which topics of
     the followed groups are picked rather than what the followed groups write about;
     out-of-fold by fortnight like the shipped text score."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GroupKFold
-
     corpus = prepared.corpus
     vectors = text_vectors(prepared)
     followed = np.zeros(len(corpus.papers), dtype=bool)
@@ -1257,22 +1263,7 @@ def ingroup_lr_probe(prepared: Prepared, *, rank_only: bool = False) -> dict[str
         followed[rows.rows.start : rows.rows.stop] = rows.features[:, column] > 0
     is_train = corpus.days <= prepared.split.train_until.toordinal()
     train = np.flatnonzero(is_train & followed)
-    y = np.asarray([p.arxiv_id in prepared.train_gain for p in corpus.papers], dtype=np.int8)
-
-    def fit(rows: NDArray[np.int64]) -> Any:
-        return LogisticRegression(C=4.0, max_iter=300, solver="liblinear").fit(
-            vectors[rows], y[rows]
-        )
-
-    logit = np.zeros(len(corpus.papers), dtype=np.float32)
-    rest = np.flatnonzero(~np.isin(np.arange(len(corpus.papers)), train))
-    logit[rest] = fit(train).decision_function(vectors[rest])
-    for fit_rows, held in GroupKFold(5).split(train, y[train], corpus.days[train] // 14):
-        logit[train[held]] = fit(train[fit_rows]).decision_function(vectors[train[held]])
-    columns = score_columns(prepared, logit)
-    if rank_only:
-        columns = {day: values[:, 1:] for day, values in columns.items()}
-    return with_extra(prepared, columns)
+    return with_extra(prepared, _regression_columns(prepared, vectors, train, 4.0, rank_only))
 
 
 PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
