@@ -253,22 +253,16 @@ class _Clock:
         self._last = now
 
 
-def _overlay(model: CurateModel, papers: Sequence[Candidate]) -> History:
-    """A history holding copies of the model's counts for these papers' authors only."""
+def _overlay(model: CurateModel, keys: set[str]) -> History:
+    """A history holding copies of the model's counts and taste rows for these authors only."""
     view = History()
     view.picked = model.history.picked
-    keys: set[str] = set()
-    for paper in papers:
-        for name in paper.authors:
-            key = author_key(name)
-            keys.add(key)
-            if key and key in model.history.authors and key not in view.authors:
-                old = model.history.authors[key]
-                view.authors[key] = AuthorStats(
-                    old.picks, old.gain, old.papers, list(old.pick_days)
-                )
+    for key in keys:
+        old = model.history.authors.get(key)
+        if old is not None:
+            view.authors[key] = AuthorStats(old.picks, old.gain, old.papers, list(old.pick_days))
     if model.history.taste is not None:
-        view.taste = model.history.taste.subset(keys - {""})
+        view.taste = model.history.taste.subset(keys)
     return view
 
 
@@ -303,8 +297,8 @@ def day_history(
     counts and taste rows, plus the papers listed (`earlier`) and the picks known (`before`)
     since the model was trained."""
     # Only the day's own authors are looked up; counts of anyone else do not matter today.
-    history = _overlay(model, todays)
     today_authors = {author_key(a) for p in todays for a in p.authors} - {""}
+    history = _overlay(model, today_authors)
     new_picks = [p for p in before if p.arxiv_id not in model.history.picked]
     # Earlier papers count only for the day's own authors (the others are not looked up).
     theirs = [
