@@ -112,10 +112,9 @@ def main() -> None:
 
     def v1_date(rec: dict[str, Any]) -> str | None:
         when = published.get(rec["id"])
-        day = dt.date.fromisoformat(when[:10]) if when else None
-        if when is None or not could_be_v1_date(rec["id"], day) or when[:10] > rec["first_seen"]:
+        if not when or when[:10] > rec["first_seen"]:
             return None
-        return when
+        return when if could_be_v1_date(rec["id"], dt.date.fromisoformat(when[:10])) else None
 
     first_day = days[0]
     chosen: list[dict[str, Any]] = []
