@@ -49,6 +49,11 @@ ranker) and fits the shipped LightGBM ranker without calibration:
   papers in the past 30 days).
 - `ingroup_lr`, `ingroup_lr_rank`: a tf-idf regression fitted only on the followed groups' papers
   (an author with an earlier pick).
+- `roles`, `recent_rate`, `burst`, `pick_lag` (the sixth round): credit 1/n per author of an
+  earlier pick and picks in the same role (first, last author); the authors' pick rate over the
+  past 90 and 180 days only; their picks of the past 3, 7 and 14 days; how many of their earlier
+  picks were on the feed on their own listing day (the feed's snapshot is taken hours after
+  arXiv's announcement).
 
 `--base third` adds a probe's columns to the third design (every group but `taste`) instead of
 the shipped groups; `--seeds 3 11 29` averages every figure per day over booster seeds and
@@ -1266,6 +1271,162 @@ def ingroup_lr_probe(prepared: Prepared, *, rank_only: bool = False) -> dict[str
     return with_extra(prepared, _regression_columns(prepared, vectors, train, 4.0, rank_only))
 
 
+def roles_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+    """Credit and role in the authors' earlier picks: a pick credits each of its n authors 1/n
+    (a middle name on a 30-author pick says little), and counts separately for its first and its
+    last author (the student who submits the paper, the group's lead); for this paper's first and
+    last author, their picks and pick rate in that same role."""
+    events = _history_events(prepared)
+    credit: dict[str, float] = collections.defaultdict(float)
+    paper_credit: dict[str, float] = collections.defaultdict(float)
+    role_picks: collections.Counter[tuple[str, str]] = collections.Counter()
+    role_papers: collections.Counter[tuple[str, str]] = collections.Counter()
+    extra: Extra = {}
+    j = 0
+    for rows in replay_days(prepared):
+        while j < len(events) and events[j][0] <= rows.day:
+            _, kind, authors, _ = events[j]
+            keys = author_keys(authors)
+            j += 1
+            if not keys:
+                continue
+            share = 1.0 / len(keys)
+            counts = credit if kind == 0 else paper_credit
+            roles = role_picks if kind == 0 else role_papers
+            for k in keys:
+                counts[k] += share
+            roles[("first", keys[0])] += 1
+            roles[("last", keys[-1])] += 1
+        out = []
+        for i in rows.rows:
+            keys = author_keys(prepared.corpus.papers[i].authors)
+            if not keys:
+                out.append([0.0] * 9)
+                continue
+            c = [credit.get(k, 0.0) for k in keys]
+            rate = [(credit.get(k, 0.0) + 0.05) / (paper_credit.get(k, 0.0) + 1.0) for k in keys]
+            fp, fn = role_picks.get(("first", keys[0]), 0), role_papers.get(("first", keys[0]), 0)
+            lp, ln = role_picks.get(("last", keys[-1]), 0), role_papers.get(("last", keys[-1]), 0)
+            led = sum(
+                1 for k in keys if role_picks.get(("first", k)) or role_picks.get(("last", k))
+            )
+            out.append(
+                [
+                    max(c),
+                    sum(c),
+                    max(rate),
+                    fp,
+                    (fp + 0.25) / (fn + 5.0),
+                    lp,
+                    (lp + 0.25) / (ln + 5.0),
+                    led,
+                    led / len(keys),
+                ]
+            )
+        extra[rows.day] = np.asarray(out, dtype=np.float32)
+    return with_extra(prepared, extra)
+
+
+def recent_rate_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+    """The authors' pick rate over their recent papers only (the past 90 and 180 days): a group
+    the community started or stopped following shows here before its lifetime rate moves."""
+    events = _history_events(prepared)
+    pick_days: dict[str, list[int]] = collections.defaultdict(list)
+    paper_days: dict[str, list[int]] = collections.defaultdict(list)
+    extra: Extra = {}
+    j = 0
+    for rows in replay_days(prepared):
+        while j < len(events) and events[j][0] <= rows.day:
+            known, kind, authors, _ = events[j]
+            target = pick_days if kind == 0 else paper_days
+            for k in author_keys(authors):
+                target[k].append(known.toordinal())
+            j += 1
+        today = rows.day.toordinal()
+        out = []
+        for i in rows.rows:
+            keys = author_keys(prepared.corpus.papers[i].authors)
+            row = []
+            for window in (90, 180):
+                rates, picks = [0.0], 0
+                for k in keys:
+                    p = sum(1 for d in pick_days.get(k, ())[-200:] if today - d <= window)
+                    n = sum(1 for d in paper_days.get(k, ())[-400:] if today - d <= window)
+                    picks += p
+                    rates.append((p + 0.25) / (n + 5.0))
+                row += [max(rates), float(np.mean(rates[1:])) if keys else 0.0, picks]
+            out.append(row)
+        extra[rows.day] = np.asarray(out, dtype=np.float32)
+    return with_extra(prepared, extra)
+
+
+def burst_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+    """Picks come in group bursts: the authors' picks that became known in the past 3, 7 and
+    14 days (most of one author, all authors), the shipped counts' 90-day window being too long
+    to see a series of related papers whose first one was just picked."""
+    events = _history_events(prepared)
+    pick_days: dict[str, list[int]] = collections.defaultdict(list)
+    extra: Extra = {}
+    j = 0
+    for rows in replay_days(prepared):
+        while j < len(events) and events[j][0] <= rows.day:
+            known, kind, authors, _ = events[j]
+            if kind == 0:
+                for k in author_keys(authors):
+                    pick_days[k].append(known.toordinal())
+            j += 1
+        today = rows.day.toordinal()
+        out = []
+        for i in rows.rows:
+            keys = author_keys(prepared.corpus.papers[i].authors)
+            row: list[float] = []
+            for window in (3, 7, 14):
+                counts = [
+                    sum(1 for d in pick_days.get(k, ())[-50:] if today - d <= window) for k in keys
+                ] or [0]
+                row += [max(counts), sum(counts)]
+            out.append(row)
+        extra[rows.day] = np.asarray(out, dtype=np.float32)
+    return with_extra(prepared, extra)
+
+
+def pick_lag_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+    """How fast the authors' earlier papers were picked: the feed's snapshot is taken a few hours
+    after arXiv's announcement, so a day's picks are mostly papers someone submitted at once (the
+    group itself, or a regular). Per author: earlier picks on their own listing day (or before),
+    picks a day or more later, and the share picked at once."""
+    _, picks = inputs()
+    listed = {p.arxiv_id: p.day for p in prepared.corpus.papers}
+    events: list[tuple[dt.date, tuple[str, ...], bool]] = []
+    seen: set[str] = set()
+    for pick in sorted(picks, key=lambda p: p.day):
+        if pick.arxiv_id in seen:
+            continue
+        seen.add(pick.arxiv_id)
+        day = listed.get(pick.arxiv_id)
+        at_once = day is not None and pick.day <= day
+        events.append((known_from(pick, listed), pick.authors, at_once))
+    events.sort(key=lambda e: e[0])
+    fast: collections.Counter[str] = collections.Counter()
+    slow: collections.Counter[str] = collections.Counter()
+    extra: Extra = {}
+    j = 0
+    for rows in replay_days(prepared):
+        while j < len(events) and events[j][0] <= rows.day:
+            _, authors, at_once = events[j]
+            (fast if at_once else slow).update(author_keys(authors))
+            j += 1
+        out = []
+        for i in rows.rows:
+            keys = author_keys(prepared.corpus.papers[i].authors) or [""]
+            f = [fast.get(k, 0) for k in keys]
+            s_ = [slow.get(k, 0) for k in keys]
+            share = [(a + 0.5) / (a + b + 1.0) for a, b in zip(f, s_, strict=True) if a + b]
+            out.append([max(f), sum(f), max(s_), max(share, default=0.0), f[0], f[-1]])
+        extra[rows.day] = np.asarray(out, dtype=np.float32)
+    return with_extra(prepared, extra)
+
+
 PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "members": members_probe,
     "pairs": pairs_probe,
@@ -1298,6 +1459,10 @@ PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "activity": activity_probe,
     "ingroup_lr": ingroup_lr_probe,
     "ingroup_lr_rank": functools.partial(ingroup_lr_probe, rank_only=True),
+    "roles": roles_probe,
+    "recent_rate": recent_rate_probe,
+    "burst": burst_probe,
+    "pick_lag": pick_lag_probe,
     "all_fields_lr_rank": functools.partial(
         author_lr_probe, words=True, fields=True, rank_only=True
     ),
