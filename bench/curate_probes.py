@@ -54,6 +54,9 @@ ranker) and fits the shipped LightGBM ranker without calibration:
   past 90 and 180 days only; their picks of the past 3, 7 and 14 days; how many of their earlier
   picks were on the feed on their own listing day (the feed's snapshot is taken hours after
   arXiv's announcement).
+- `boosters2`: DART, GOSS, row bagging, unnormalised lambdas, 63 bins (the sixth round).
+- `prune`: each shipped column left out in turn; the columns whose removal helped on one half
+  of the validation days dropped together and judged on the other half.
 
 `--base third` adds a probe's columns to the third design (every group but `taste`) instead of
 the shipped groups; `--seeds 3 11 29` averages every figure per day over booster seeds and
@@ -1147,11 +1150,13 @@ def _interval(base: NDArray[np.float64], added: NDArray[np.float64]) -> dict[str
     }
 
 
-def boosters_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+def boosters_probe(prepared: Prepared, *, sixth: bool = False) -> dict[str, dict[str, float]]:
     """Booster settings the earlier grids did not cover, on the shipped features, each averaged
     over the booster seeds (--seeds): monotone author counts, extra trees, path smoothing, and
     leaving out the last training week (its late picks are not known yet: a third of a day's
-    picks reach the feed a day or more after the listing, so its papers look unpicked)."""
+    picks reach the feed a day or more after the listing, so its papers look unpicked).
+    `sixth` (the sixth round, `boosters2`): dropout boosting (DART), gradient-based one-side
+    sampling, row bagging, unnormalised lambdas, coarser histograms."""
     import lightgbm as lgb
 
     from papertide.rank.curate.model import MAX_LABEL, _lgb_params
@@ -1211,6 +1216,14 @@ def boosters_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
         "without the last 7 training days": {"keep": days <= days.max() - 7},
         "without the last 3 training days": {"keep": days <= days.max() - 3},
     }
+    if sixth:
+        variants = {
+            "dart, drop rate 0.1": {"boosting": "dart", "drop_rate": 0.1},
+            "goss": {"data_sample_strategy": "goss"},
+            "bagging 70% of rows per tree": {"bagging_fraction": 0.7, "bagging_freq": 1},
+            "lambdas not normalised": {"lambdarank_norm": False},
+            "63 bins per feature": {"max_bin": 63},
+        }
     for name, change in variants.items():
         found = averaged(**change)
         out[name] = row(found)
@@ -1427,6 +1440,48 @@ def pick_lag_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     return with_extra(prepared, extra)
 
 
+def prune_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+    """Every added column of the fifth and sixth rounds made validation worse: is the booster
+    spending splits on redundant columns it already has? Each shipped column is left out in
+    turn (averaged over --seeds); the columns whose removal raised P@15 + nDCG@15 on one half of
+    the validation days are dropped together, and the pruned model is judged on the other half
+    (both ways round), so the choice is never measured on the days it was made on."""
+    columns = Config().columns()
+    seeds = SETTINGS["seeds"]
+    days = [r.day for r in prepared.test_rows()]
+    assert days == sorted(days), "the halves are periods: test rows must be in day order"
+    n_days = len(days)
+    halves = {"first": np.arange(n_days) < n_days // 2}
+    halves["second"] = ~halves["first"]
+
+    def per_day(cols: NDArray[np.int64]) -> NDArray[np.float64]:
+        return np.mean([_per_day(prepared, cols, s) for s in seeds], axis=0)
+
+    base = per_day(columns)
+    helped: dict[str, list[int]] = {"first": [], "second": []}
+    for c in columns:
+        without = per_day(columns[columns != c])
+        for half, mask in halves.items():
+            if (without[mask, :2] - base[mask, :2]).sum(axis=1).mean() > 0:
+                helped[half].append(int(c))
+    out: dict[str, dict[str, float]] = {}
+    for chosen_on, judged_on in (("first", "second"), ("second", "first")):
+        dropped = helped[chosen_on]
+        pruned = per_day(np.asarray([c for c in columns if c not in dropped], dtype=np.int64))
+        mask = halves[judged_on]
+        m = base[mask].mean(axis=0)
+        out[f"shipped, on the {judged_on} half"] = {
+            "precision@15": float(m[0]),
+            "ndcg@15": float(m[1]),
+            "recall@50": float(m[2]),
+        }
+        row = _interval(base[mask], pruned[mask])
+        row["columns dropped"] = float(len(dropped))
+        out[f"pruned on the {chosen_on} half, judged on the {judged_on}"] = row
+        print(f"   dropped (chosen on the {chosen_on} half):", [ALL_FEATURES[c] for c in dropped])
+    return out
+
+
 PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "members": members_probe,
     "pairs": pairs_probe,
@@ -1463,6 +1518,8 @@ PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "recent_rate": recent_rate_probe,
     "burst": burst_probe,
     "pick_lag": pick_lag_probe,
+    "prune": prune_probe,
+    "boosters2": functools.partial(boosters_probe, sixth=True),
     "all_fields_lr_rank": functools.partial(
         author_lr_probe, words=True, fields=True, rank_only=True
     ),
@@ -1478,10 +1535,7 @@ def main() -> int:
     SETTINGS.update(base=args.base, seeds=args.seeds)
     candidates, picks = inputs()
     config = Config()
-    results: dict[str, object] = {}
-    if RESULTS.exists():
-        results = json.loads(RESULTS.read_text())
-    results["split"] = {k: str(v) for k, v in dataclasses.asdict(SPLITS["val"]).items()}
+    split = {k: str(v) for k, v in dataclasses.asdict(SPLITS["val"]).items()}
     for name in args.only:
         prepared = cached_prepare("val", SPLITS["val"], config, candidates, picks)
         t0 = time.perf_counter()
@@ -1504,6 +1558,9 @@ def main() -> int:
             if args.base == "shipped" and args.seeds == [3]
             else f"{name} ({args.base} base, seeds {' '.join(map(str, args.seeds))})"
         )
+        # Read just before writing: another run of this script may have written meanwhile.
+        results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        results["split"] = split
         results[key] = {k: {m: round(v, 4) for m, v in row.items()} for k, row in found.items()}
         RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {RESULTS}")
