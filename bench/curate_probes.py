@@ -54,6 +54,8 @@ ranker) and fits the shipped LightGBM ranker without calibration:
   past 90 and 180 days only; their picks of the past 3, 7 and 14 days; how many of their earlier
   picks were on the feed on their own listing day (the feed's snapshot is taken hours after
   arXiv's announcement).
+- `submitter_libraries`: who in the community would submit the paper: overlaps of its authors
+  with each submitter's library of earlier submissions, and how active and focused they are.
 - `boosters2`: DART, GOSS, row bagging, unnormalised lambdas, 63 bins (the sixth round).
 - `prune`: each shipped column left out in turn; the columns whose removal helped on one half
   of the validation days dropped together and judged on the other half.
@@ -1482,6 +1484,70 @@ def prune_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     return out
 
 
+def submitter_libraries_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+    """Who in the community would submit this paper? Each submitter's library is the authors of
+    what they submitted before that morning (a live instance knows who submitted what; "For
+    you" finds a submitter's next submission among a whole day's listing at MRR 0.94 mostly
+    through these author overlaps). Per paper: how many submitters' libraries share an author,
+    how many of those submitted in the past 30 days, the largest share of the paper's authors
+    in one library, the largest share of one submitter's submissions that involve these authors
+    (a focused submitter, often the group's own student, scores near 1; a generalist near 0),
+    the same among active submitters, the fewest days since an overlapping submitter's latest
+    submission, and the most submissions of the past 30 days among them."""
+    listed = {c.arxiv_id: c.day for c in prepared.corpus.papers}
+    events: list[tuple[dt.date, str, tuple[str, ...]]] = []
+    seen: set[str] = set()
+    with gzip.open(FEED, "rt") as feed:
+        for line in feed:
+            row = json.loads(line)
+            who, arxiv_id = row.get("submitted_by"), row.get("arxiv_id")
+            if not who or not arxiv_id or arxiv_id in seen:
+                continue
+            seen.add(arxiv_id)
+            day = dt.date.fromisoformat(row["feed_date"])
+            known = max(day, listed.get(arxiv_id, day)) + ONE_DAY
+            events.append((known, who, tuple(author_keys(row.get("authors") or []))))
+    events.sort(key=lambda e: e[0])
+    library: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    submitted: collections.Counter[str] = collections.Counter()
+    when: dict[str, list[int]] = collections.defaultdict(list)
+    by_author: dict[str, set[str]] = collections.defaultdict(set)
+    extra: Extra = {}
+    j = 0
+    for rows in replay_days(prepared):
+        while j < len(events) and events[j][0] <= rows.day:
+            known, who, names = events[j]
+            library[who].update(names)
+            submitted[who] += 1
+            when[who].append(known.toordinal())
+            for k in names:
+                by_author[k].add(who)
+            j += 1
+        today = rows.day.toordinal()
+        out = []
+        for i in rows.rows:
+            keys = author_keys(prepared.corpus.papers[i].authors)
+            who_all = set().union(*(by_author.get(k, set()) for k in keys)) if keys else set()
+            row = [0.0, 0.0, 0.0, 0.0, 0.0, 400.0, 0.0]
+            for who in who_all:
+                lib = library[who]
+                recent = sum(1 for d in when[who][-100:] if today - d <= 30)
+                share_paper = sum(1 for k in keys if k in lib) / len(keys)
+                # Approximate: counts of author mentions, capped at the submissions made.
+                focus = min(max(lib[k] for k in keys), submitted[who]) / submitted[who]
+                row[0] += 1
+                row[2] = max(row[2], share_paper)
+                row[3] = max(row[3], focus)
+                if recent:
+                    row[1] += 1
+                    row[4] = max(row[4], focus)
+                row[5] = min(row[5], float(today - when[who][-1]))
+                row[6] = max(row[6], float(recent))
+            out.append(row)
+        extra[rows.day] = np.asarray(out, dtype=np.float32)
+    return with_extra(prepared, extra)
+
+
 PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "members": members_probe,
     "pairs": pairs_probe,
@@ -1520,6 +1586,7 @@ PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "pick_lag": pick_lag_probe,
     "prune": prune_probe,
     "boosters2": functools.partial(boosters_probe, sixth=True),
+    "submitter_libraries": submitter_libraries_probe,
     "all_fields_lr_rank": functools.partial(
         author_lr_probe, words=True, fields=True, rank_only=True
     ),
