@@ -86,7 +86,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -121,6 +121,8 @@ BASE = len(ALL_FEATURES)
 MAX_AUTHORS = 25
 ONE_DAY = dt.timedelta(days=1)
 Extra = dict[dt.date, NDArray[np.float32]]
+AuthorDays = dict[str, list[int]]
+Event = TypeVar("Event")
 
 
 def author_keys(authors: Sequence[str]) -> list[str]:
@@ -1286,123 +1288,134 @@ def ingroup_lr_probe(prepared: Prepared, *, rank_only: bool = False) -> dict[str
     return with_extra(prepared, _regression_columns(prepared, vectors, train, 4.0, rank_only))
 
 
+def _replayed_columns(
+    prepared: Prepared,
+    events: Sequence[tuple[dt.date, Event]],
+    learn: Callable[[dt.date, Event], None],
+    row_of: Callable[[list[str], int], list[float]],
+) -> Extra:
+    """Extra columns: each paper's `row_of(its author keys, its day's ordinal)`, once `learn`
+    has seen every event (sorted by the day it becomes known) up to that morning."""
+    extra: Extra = {}
+    j = 0
+    for rows in replay_days(prepared):
+        while j < len(events) and events[j][0] <= rows.day:
+            learn(*events[j])
+            j += 1
+        today = rows.day.toordinal()
+        extra[rows.day] = np.asarray(
+            [row_of(author_keys(prepared.corpus.papers[i].authors), today) for i in rows.rows],
+            dtype=np.float32,
+        )
+    return extra
+
+
+def _author_events(prepared: Prepared) -> list[tuple[dt.date, tuple[int, list[str]]]]:
+    """`_history_events` as (known day, (0 = pick / 1 = paper, author keys))."""
+    return [(d, (kind, author_keys(a))) for d, kind, a, _ in _history_events(prepared)]
+
+
 def roles_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     """Credit and role in the authors' earlier picks: a pick credits each of its n authors 1/n
     (a middle name on a 30-author pick says little), and counts separately for its first and its
     last author (the student who submits the paper, the group's lead); for this paper's first and
     last author, their picks and pick rate in that same role."""
-    events = _history_events(prepared)
     credit: dict[str, float] = collections.defaultdict(float)
     paper_credit: dict[str, float] = collections.defaultdict(float)
     role_picks: collections.Counter[tuple[str, str]] = collections.Counter()
     role_papers: collections.Counter[tuple[str, str]] = collections.Counter()
-    extra: Extra = {}
-    j = 0
-    for rows in replay_days(prepared):
-        while j < len(events) and events[j][0] <= rows.day:
-            _, kind, authors, _ = events[j]
-            keys = author_keys(authors)
-            j += 1
-            if not keys:
-                continue
-            share = 1.0 / len(keys)
-            counts = credit if kind == 0 else paper_credit
-            roles = role_picks if kind == 0 else role_papers
-            for k in keys:
-                counts[k] += share
-            roles[("first", keys[0])] += 1
-            roles[("last", keys[-1])] += 1
-        out = []
-        for i in rows.rows:
-            keys = author_keys(prepared.corpus.papers[i].authors)
-            if not keys:
-                out.append([0.0] * 9)
-                continue
-            c = [credit.get(k, 0.0) for k in keys]
-            rate = [(credit.get(k, 0.0) + 0.05) / (paper_credit.get(k, 0.0) + 1.0) for k in keys]
-            fp, fn = role_picks.get(("first", keys[0]), 0), role_papers.get(("first", keys[0]), 0)
-            lp, ln = role_picks.get(("last", keys[-1]), 0), role_papers.get(("last", keys[-1]), 0)
-            led = sum(
-                1 for k in keys if role_picks.get(("first", k)) or role_picks.get(("last", k))
-            )
-            out.append(
-                [
-                    max(c),
-                    sum(c),
-                    max(rate),
-                    fp,
-                    (fp + 0.25) / (fn + 5.0),
-                    lp,
-                    (lp + 0.25) / (ln + 5.0),
-                    led,
-                    led / len(keys),
-                ]
-            )
-        extra[rows.day] = np.asarray(out, dtype=np.float32)
-    return with_extra(prepared, extra)
+
+    def learn(_: dt.date, event: tuple[int, list[str]]) -> None:
+        kind, keys = event
+        if not keys:
+            return
+        counts = credit if kind == 0 else paper_credit
+        roles = role_picks if kind == 0 else role_papers
+        for k in keys:
+            counts[k] += 1.0 / len(keys)
+        roles[("first", keys[0])] += 1
+        roles[("last", keys[-1])] += 1
+
+    def row_of(keys: list[str], _: int) -> list[float]:
+        if not keys:
+            return [0.0] * 9
+        c = [credit.get(k, 0.0) for k in keys]
+        rate = [(credit.get(k, 0.0) + 0.05) / (paper_credit.get(k, 0.0) + 1.0) for k in keys]
+        fp, fn = role_picks.get(("first", keys[0]), 0), role_papers.get(("first", keys[0]), 0)
+        lp, ln = role_picks.get(("last", keys[-1]), 0), role_papers.get(("last", keys[-1]), 0)
+        led = sum(1 for k in keys if role_picks.get(("first", k)) or role_picks.get(("last", k)))
+        return [
+            max(c),
+            sum(c),
+            max(rate),
+            fp,
+            (fp + 0.25) / (fn + 5.0),
+            lp,
+            (lp + 0.25) / (ln + 5.0),
+            led,
+            led / len(keys),
+        ]
+
+    return with_extra(
+        prepared, _replayed_columns(prepared, _author_events(prepared), learn, row_of)
+    )
+
+
+def _author_days(
+    prepared: Prepared, row_of: Callable[[list[str], int, AuthorDays, AuthorDays], list[float]]
+) -> Extra:
+    """Columns from `row_of(author keys, day, pick days, paper days)`: the ordinal days on which
+    each author's earlier picks and earlier papers became known."""
+    pick_days: AuthorDays = collections.defaultdict(list)
+    paper_days: AuthorDays = collections.defaultdict(list)
+
+    def learn(known: dt.date, event: tuple[int, list[str]]) -> None:
+        kind, keys = event
+        for k in keys:
+            (pick_days if kind == 0 else paper_days)[k].append(known.toordinal())
+
+    return _replayed_columns(
+        prepared,
+        _author_events(prepared),
+        learn,
+        lambda keys, today: row_of(keys, today, pick_days, paper_days),
+    )
 
 
 def recent_rate_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     """The authors' pick rate over their recent papers only (the past 90 and 180 days): a group
     the community started or stopped following shows here before its lifetime rate moves."""
-    events = _history_events(prepared)
-    pick_days: dict[str, list[int]] = collections.defaultdict(list)
-    paper_days: dict[str, list[int]] = collections.defaultdict(list)
-    extra: Extra = {}
-    j = 0
-    for rows in replay_days(prepared):
-        while j < len(events) and events[j][0] <= rows.day:
-            known, kind, authors, _ = events[j]
-            target = pick_days if kind == 0 else paper_days
-            for k in author_keys(authors):
-                target[k].append(known.toordinal())
-            j += 1
-        today = rows.day.toordinal()
-        out = []
-        for i in rows.rows:
-            keys = author_keys(prepared.corpus.papers[i].authors)
-            row = []
-            for window in (90, 180):
-                rates, picks = [0.0], 0
-                for k in keys:
-                    p = sum(1 for d in pick_days.get(k, ())[-200:] if today - d <= window)
-                    n = sum(1 for d in paper_days.get(k, ())[-400:] if today - d <= window)
-                    picks += p
-                    rates.append((p + 0.25) / (n + 5.0))
-                row += [max(rates), float(np.mean(rates[1:])) if keys else 0.0, picks]
-            out.append(row)
-        extra[rows.day] = np.asarray(out, dtype=np.float32)
-    return with_extra(prepared, extra)
+
+    def row_of(keys: list[str], today: int, picks: AuthorDays, papers: AuthorDays) -> list[float]:
+        row: list[float] = []
+        for window in (90, 180):
+            rates, total = [0.0], 0
+            for k in keys:
+                p = sum(1 for d in picks.get(k, ())[-200:] if today - d <= window)
+                n = sum(1 for d in papers.get(k, ())[-400:] if today - d <= window)
+                total += p
+                rates.append((p + 0.25) / (n + 5.0))
+            row += [max(rates), float(np.mean(rates[1:])) if keys else 0.0, total]
+        return row
+
+    return with_extra(prepared, _author_days(prepared, row_of))
 
 
 def burst_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     """Picks come in group bursts: the authors' picks that became known in the past 3, 7 and
     14 days (most of one author, all authors), the shipped counts' 90-day window being too long
     to see a series of related papers whose first one was just picked."""
-    events = _history_events(prepared)
-    pick_days: dict[str, list[int]] = collections.defaultdict(list)
-    extra: Extra = {}
-    j = 0
-    for rows in replay_days(prepared):
-        while j < len(events) and events[j][0] <= rows.day:
-            known, kind, authors, _ = events[j]
-            if kind == 0:
-                for k in author_keys(authors):
-                    pick_days[k].append(known.toordinal())
-            j += 1
-        today = rows.day.toordinal()
-        out = []
-        for i in rows.rows:
-            keys = author_keys(prepared.corpus.papers[i].authors)
-            row: list[float] = []
-            for window in (3, 7, 14):
-                counts = [
-                    sum(1 for d in pick_days.get(k, ())[-50:] if today - d <= window) for k in keys
-                ] or [0]
-                row += [max(counts), sum(counts)]
-            out.append(row)
-        extra[rows.day] = np.asarray(out, dtype=np.float32)
-    return with_extra(prepared, extra)
+
+    def row_of(keys: list[str], today: int, picks: AuthorDays, _: AuthorDays) -> list[float]:
+        row: list[float] = []
+        for window in (3, 7, 14):
+            counts = [
+                sum(1 for d in picks.get(k, ())[-50:] if today - d <= window) for k in keys
+            ] or [0]
+            row += [max(counts), sum(counts)]
+        return row
+
+    return with_extra(prepared, _author_days(prepared, row_of))
 
 
 def pick_lag_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
@@ -1412,34 +1425,86 @@ def pick_lag_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     picks a day or more later, and the share picked at once."""
     _, picks = inputs()
     listed = {p.arxiv_id: p.day for p in prepared.corpus.papers}
-    events: list[tuple[dt.date, tuple[str, ...], bool]] = []
+    events: list[tuple[dt.date, tuple[list[str], bool]]] = []
     seen: set[str] = set()
     for pick in sorted(picks, key=lambda p: p.day):
-        if pick.arxiv_id in seen:
-            continue
-        seen.add(pick.arxiv_id)
-        day = listed.get(pick.arxiv_id)
-        at_once = day is not None and pick.day <= day
-        events.append((known_from(pick, listed), pick.authors, at_once))
+        if pick.arxiv_id not in seen:
+            seen.add(pick.arxiv_id)
+            day = listed.get(pick.arxiv_id)
+            at_once = day is not None and pick.day <= day
+            events.append((known_from(pick, listed), (author_keys(pick.authors), at_once)))
     events.sort(key=lambda e: e[0])
     fast: collections.Counter[str] = collections.Counter()
     slow: collections.Counter[str] = collections.Counter()
-    extra: Extra = {}
-    j = 0
-    for rows in replay_days(prepared):
-        while j < len(events) and events[j][0] <= rows.day:
-            _, authors, at_once = events[j]
-            (fast if at_once else slow).update(author_keys(authors))
-            j += 1
-        out = []
-        for i in rows.rows:
-            keys = author_keys(prepared.corpus.papers[i].authors) or [""]
-            f = [fast.get(k, 0) for k in keys]
-            s_ = [slow.get(k, 0) for k in keys]
-            share = [(a + 0.5) / (a + b + 1.0) for a, b in zip(f, s_, strict=True) if a + b]
-            out.append([max(f), sum(f), max(s_), max(share, default=0.0), f[0], f[-1]])
-        extra[rows.day] = np.asarray(out, dtype=np.float32)
-    return with_extra(prepared, extra)
+
+    def learn(_: dt.date, event: tuple[list[str], bool]) -> None:
+        (fast if event[1] else slow).update(event[0])
+
+    def row_of(keys: list[str], _: int) -> list[float]:
+        keys = keys or [""]
+        f = [fast.get(k, 0) for k in keys]
+        s = [slow.get(k, 0) for k in keys]
+        share = [(a + 0.5) / (a + b + 1.0) for a, b in zip(f, s, strict=True) if a + b]
+        return [max(f), sum(f), max(s), max(share, default=0.0), f[0], f[-1]]
+
+    return with_extra(prepared, _replayed_columns(prepared, events, learn, row_of))
+
+
+def submitter_libraries_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+    """Who in the community would submit this paper? Each submitter's library is the authors of
+    what they submitted before that morning (a live instance knows who submitted what; "For
+    you" finds a submitter's next submission among a whole day's listing at MRR 0.94 mostly
+    through these author overlaps). Per paper: how many submitters' libraries share an author,
+    how many of those submitted in the past 30 days, the largest share of the paper's authors
+    in one library, the largest share of one submitter's submissions that involve these authors
+    (a focused submitter, often the group's own student, scores near 1; a generalist near 0),
+    the same among active submitters, the fewest days since an overlapping submitter's latest
+    submission, and the most submissions of the past 30 days among them."""
+    listed = {c.arxiv_id: c.day for c in prepared.corpus.papers}
+    events: list[tuple[dt.date, tuple[str, list[str]]]] = []
+    seen: set[str] = set()
+    with gzip.open(FEED, "rt") as feed:
+        for line in feed:
+            row = json.loads(line)
+            who, arxiv_id = row.get("submitted_by"), row.get("arxiv_id")
+            if who and arxiv_id and arxiv_id not in seen:
+                seen.add(arxiv_id)
+                day = dt.date.fromisoformat(row["feed_date"])
+                known = max(day, listed.get(arxiv_id, day)) + ONE_DAY
+                events.append((known, (who, author_keys(row.get("authors") or []))))
+    events.sort(key=lambda e: e[0])
+    library: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    submitted: collections.Counter[str] = collections.Counter()
+    when: dict[str, list[int]] = collections.defaultdict(list)
+    by_author: dict[str, set[str]] = collections.defaultdict(set)
+
+    def learn(known: dt.date, event: tuple[str, list[str]]) -> None:
+        who, names = event
+        library[who].update(names)
+        submitted[who] += 1
+        when[who].append(known.toordinal())
+        for k in names:
+            by_author[k].add(who)
+
+    def row_of(keys: list[str], today: int) -> list[float]:
+        who_all = set().union(*(by_author.get(k, set()) for k in keys)) if keys else set()
+        row = [0.0, 0.0, 0.0, 0.0, 0.0, 400.0, 0.0]
+        for who in who_all:
+            lib = library[who]
+            recent = sum(1 for d in when[who][-100:] if today - d <= 30)
+            # Approximate: counts of author mentions, capped at the submissions made.
+            focus = min(max(lib[k] for k in keys), submitted[who]) / submitted[who]
+            row[0] += 1
+            row[2] = max(row[2], sum(1 for k in keys if k in lib) / len(keys))
+            row[3] = max(row[3], focus)
+            if recent:
+                row[1] += 1
+                row[4] = max(row[4], focus)
+            row[5] = min(row[5], float(today - when[who][-1]))
+            row[6] = max(row[6], float(recent))
+        return row
+
+    return with_extra(prepared, _replayed_columns(prepared, events, learn, row_of))
 
 
 def prune_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
@@ -1482,70 +1547,6 @@ def prune_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
         out[f"pruned on the {chosen_on} half, judged on the {judged_on}"] = row
         print(f"   dropped (chosen on the {chosen_on} half):", [ALL_FEATURES[c] for c in dropped])
     return out
-
-
-def submitter_libraries_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
-    """Who in the community would submit this paper? Each submitter's library is the authors of
-    what they submitted before that morning (a live instance knows who submitted what; "For
-    you" finds a submitter's next submission among a whole day's listing at MRR 0.94 mostly
-    through these author overlaps). Per paper: how many submitters' libraries share an author,
-    how many of those submitted in the past 30 days, the largest share of the paper's authors
-    in one library, the largest share of one submitter's submissions that involve these authors
-    (a focused submitter, often the group's own student, scores near 1; a generalist near 0),
-    the same among active submitters, the fewest days since an overlapping submitter's latest
-    submission, and the most submissions of the past 30 days among them."""
-    listed = {c.arxiv_id: c.day for c in prepared.corpus.papers}
-    events: list[tuple[dt.date, str, tuple[str, ...]]] = []
-    seen: set[str] = set()
-    with gzip.open(FEED, "rt") as feed:
-        for line in feed:
-            row = json.loads(line)
-            who, arxiv_id = row.get("submitted_by"), row.get("arxiv_id")
-            if not who or not arxiv_id or arxiv_id in seen:
-                continue
-            seen.add(arxiv_id)
-            day = dt.date.fromisoformat(row["feed_date"])
-            known = max(day, listed.get(arxiv_id, day)) + ONE_DAY
-            events.append((known, who, tuple(author_keys(row.get("authors") or []))))
-    events.sort(key=lambda e: e[0])
-    library: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
-    submitted: collections.Counter[str] = collections.Counter()
-    when: dict[str, list[int]] = collections.defaultdict(list)
-    by_author: dict[str, set[str]] = collections.defaultdict(set)
-    extra: Extra = {}
-    j = 0
-    for rows in replay_days(prepared):
-        while j < len(events) and events[j][0] <= rows.day:
-            known, who, names = events[j]
-            library[who].update(names)
-            submitted[who] += 1
-            when[who].append(known.toordinal())
-            for k in names:
-                by_author[k].add(who)
-            j += 1
-        today = rows.day.toordinal()
-        out = []
-        for i in rows.rows:
-            keys = author_keys(prepared.corpus.papers[i].authors)
-            who_all = set().union(*(by_author.get(k, set()) for k in keys)) if keys else set()
-            row = [0.0, 0.0, 0.0, 0.0, 0.0, 400.0, 0.0]
-            for who in who_all:
-                lib = library[who]
-                recent = sum(1 for d in when[who][-100:] if today - d <= 30)
-                share_paper = sum(1 for k in keys if k in lib) / len(keys)
-                # Approximate: counts of author mentions, capped at the submissions made.
-                focus = min(max(lib[k] for k in keys), submitted[who]) / submitted[who]
-                row[0] += 1
-                row[2] = max(row[2], share_paper)
-                row[3] = max(row[3], focus)
-                if recent:
-                    row[1] += 1
-                    row[4] = max(row[4], focus)
-                row[5] = min(row[5], float(today - when[who][-1]))
-                row[6] = max(row[6], float(recent))
-            out.append(row)
-        extra[rows.day] = np.asarray(out, dtype=np.float32)
-    return with_extra(prepared, extra)
 
 
 PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
