@@ -56,6 +56,8 @@ ranker) and fits the shipped LightGBM ranker without calibration:
   arXiv's announcement).
 - `submitter_libraries`: who in the community would submit the paper: overlaps of its authors
   with each submitter's library of earlier submissions, and how active and focused they are.
+- `minilm_taste`, `minilm_taste_instead`: the `taste` columns computed on the MiniLM search
+  vectors (`bench/curate_vectors.py`), beside the shipped SVD ones or in their place.
 - `boosters2`: DART, GOSS, row bagging, unnormalised lambdas, 63 bins (the sixth round).
 - `prune`: each shipped column left out in turn; the columns whose removal helped on one half
   of the validation days dropped together and judged on the other half.
@@ -113,7 +115,7 @@ from papertide.rank.curate.model import (  # noqa: E402
     fit_ranker,
 )
 from papertide.rank.curate.protocol import day_result, summarise  # noqa: E402
-from papertide.rank.curate.records import Candidate, author_key  # noqa: E402
+from papertide.rank.curate.records import Candidate, Pick, author_key  # noqa: E402
 
 SNAPSHOTS = DATA / "hf_daily_papers" / "daily_papers_snapshots.jsonl.gz"
 RESULTS = Path(__file__).resolve().parent / "results" / "curate_probes.json"
@@ -164,14 +166,19 @@ def _per_day(prepared: Prepared, columns: NDArray[np.int64], seed: int) -> NDArr
     return np.asarray([(d.precision, d.ndcg, d.recall) for d in found], dtype=np.float64)
 
 
-def with_extra(prepared: Prepared, extra: Extra) -> dict[str, dict[str, float]]:
-    """The base features (--base) against them plus `extra`, on the same rows, averaged per day
-    over the booster seeds (--seeds), with the difference's 95% interval (days resampled)."""
+def with_extra(
+    prepared: Prepared, extra: Extra, *, instead_of: Sequence[str] = ()
+) -> dict[str, dict[str, float]]:
+    """The base features (--base) against them plus `extra` (less the base features named in
+    `instead_of`), on the same rows, averaged per day over the booster seeds (--seeds), with
+    the difference's 95% interval (days resampled)."""
     for rows in prepared.rows:
         rows.features = np.hstack([rows.features[:, :BASE], extra[rows.day]])
     width = prepared.rows[0].features.shape[1]
     base_columns = Config(groups=BASES[SETTINGS["base"]]).columns()
-    both = np.concatenate([base_columns, np.arange(BASE, width)])
+    dropped = {ALL_FEATURES.index(name) for name in instead_of}
+    kept = np.asarray([c for c in base_columns if c not in dropped], dtype=np.int64)
+    both = np.concatenate([kept, np.arange(BASE, width)])
     seeds = SETTINGS["seeds"]
     base = np.mean([_per_day(prepared, base_columns, s) for s in seeds], axis=0)
     added = np.mean([_per_day(prepared, both, s) for s in seeds], axis=0)
@@ -911,9 +918,13 @@ def author_taste2_probe(
 def _taste_replay(
     prepared: Prepared,
     row: Callable[[list[str], int, Any, dt.date], list[float]],
+    vectors: Callable[[list[Pick]], tuple[NDArray[np.float32], NDArray[np.float32]]] | None = None,
 ) -> Extra:
     """Replay the shipped taste table (taste.py) day by day and build extra columns with
-    `row(authors with an earlier pick, corpus index, taste, day)`."""
+    `row(authors with an earlier pick, corpus index, taste, day)`. `vectors(known picks)` gives
+    other dense vectors (listed papers, picks) than the shipped SVD ones; with them, the authors
+    are the shipped model's (its first 40, `History._picked_keys`) rather than this script's 25,
+    so that the columns can stand in for the shipped ones."""
     from papertide.rank.curate.history import History
     from papertide.rank.curate.model import taste_table
 
@@ -921,10 +932,14 @@ def _taste_replay(
     corpus = prepared.corpus
     last = prepared.split.test_until
     known = [p for p in picks if last is None or p.day <= last]
-    stages = sorted(CACHE.glob("text-*.pkl"), key=lambda q: q.stat().st_mtime)
-    with stages[-1].open("rb") as handle:
-        model = pickle.load(handle).model
-    pick_dense = model.dense(model.vectors([p.text for p in known]))
+    if vectors is None:
+        stages = sorted(CACHE.glob("text-*.pkl"), key=lambda q: q.stat().st_mtime)
+        with stages[-1].open("rb") as handle:
+            model = pickle.load(handle).model
+        pick_dense = model.dense(model.vectors([p.text for p in known]))
+    else:
+        dense, pick_dense = vectors(known)
+        corpus = dataclasses.replace(corpus, dense=dense)
     history = History(taste=taste_table(corpus, known, pick_dense))
     listed = {p.arxiv_id: p.day for p in corpus.papers}
     events = sorted(
@@ -943,11 +958,15 @@ def _taste_replay(
             j += 1
         out = []
         for i in rows.rows:
-            keys = [
-                a
-                for a in author_keys(corpus.papers[i].authors)
-                if a in history.authors and history.authors[a].picks
-            ]
+            keys = (
+                history._picked_keys(corpus.papers[i].authors)
+                if vectors is not None
+                else [
+                    a
+                    for a in author_keys(corpus.papers[i].authors)
+                    if a in history.authors and history.authors[a].picks
+                ]
+            )
             out.append(row(keys, i, history.taste, rows.day))
         extra[rows.day] = np.asarray(out, dtype=np.float32)
     return extra
@@ -1549,6 +1568,43 @@ def prune_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     return out
 
 
+def minilm_taste_probe(prepared: Prepared, *, instead: bool = False) -> dict[str, dict[str, float]]:
+    """The `taste` columns (a paper against its followed authors' earlier papers, picked and
+    not) computed on the MiniLM vectors a live instance stores for search instead of the
+    128-d SVD of the tf-idf: beside the shipped ones, or (`instead`) in their place. Needs the
+    validation split's vectors from `bench/curate_vectors.py`; picks without one (fed before
+    2024-09-01) are embedded here."""
+    from curate_probes_minilm import DIM, load_vectors
+
+    from papertide.embed.base import paper_text
+    from papertide.embed.minilm_onnx import MiniLMOnnxEmbedder
+    from papertide.rank.curate.taste import EMPTY, TASTE_FEATURES
+
+    lookup = load_vectors()
+    corpus = prepared.corpus
+    missing = [i for i, c in enumerate(corpus.papers) if c.arxiv_id not in lookup]
+    if missing:
+        raise SystemExit(f"{len(missing):,} listed papers have no MiniLM vector yet")
+    dense = np.stack([lookup[c.arxiv_id] for c in corpus.papers]).astype(np.float32)
+
+    def vectors(known: list[Pick]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        todo = [p for p in known if p.arxiv_id not in lookup]
+        if todo:
+            print(f"   embedding {len(todo):,} older picks", flush=True)
+            found = MiniLMOnnxEmbedder(threads=2).embed(
+                [paper_text(p.title, p.abstract) for p in todo]
+            )
+            lookup.update({p.arxiv_id: v for p, v in zip(todo, found, strict=True)})
+        picks_dense = np.stack([lookup[p.arxiv_id] for p in known]) if known else np.zeros((0, DIM))
+        return dense, picks_dense.astype(np.float32)
+
+    def row(keys: list[str], i: int, taste: Any, day: dt.date) -> list[float]:
+        return list(taste.features(keys, dense[i], day) if keys else EMPTY)
+
+    extra = _taste_replay(prepared, row, vectors)
+    return with_extra(prepared, extra, instead_of=TASTE_FEATURES if instead else ())
+
+
 PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "members": members_probe,
     "pairs": pairs_probe,
@@ -1588,6 +1644,8 @@ PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "prune": prune_probe,
     "boosters2": functools.partial(boosters_probe, sixth=True),
     "submitter_libraries": submitter_libraries_probe,
+    "minilm_taste": minilm_taste_probe,
+    "minilm_taste_instead": functools.partial(minilm_taste_probe, instead=True),
     "all_fields_lr_rank": functools.partial(
         author_lr_probe, words=True, fields=True, rank_only=True
     ),
