@@ -166,6 +166,31 @@ def _per_day(prepared: Prepared, columns: NDArray[np.int64], seed: int) -> NDArr
     return np.asarray([(d.precision, d.ndcg, d.recall) for d in found], dtype=np.float64)
 
 
+def _mean_row(values: NDArray[np.float64]) -> dict[str, float]:
+    """Per-day (P@15, nDCG@15, R@50) rows averaged over the days."""
+    m = values.mean(axis=0)
+    return {"precision@15": float(m[0]), "ndcg@15": float(m[1]), "recall@50": float(m[2])}
+
+
+def _interval(base: NDArray[np.float64], added: NDArray[np.float64]) -> dict[str, float]:
+    """Mean per-day difference with its 95% interval (days resampled)."""
+    diff = added - base
+    draws = np.random.default_rng(0).integers(0, len(diff), size=(2000, len(diff)))
+    low, high = np.percentile(diff[draws].mean(axis=1), [2.5, 97.5], axis=0)
+    return {
+        **_mean_row(diff),
+        "precision@15 low": float(low[0]),
+        "precision@15 high": float(high[0]),
+        "ndcg@15 low": float(low[1]),
+        "ndcg@15 high": float(high[1]),
+    }
+
+
+def _seed_average(prepared: Prepared, columns: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Per-day figures of the ranker on `columns`, averaged over the booster seeds (--seeds)."""
+    return np.mean([_per_day(prepared, columns, s) for s in SETTINGS["seeds"]], axis=0)
+
+
 def with_extra(
     prepared: Prepared, extra: Extra, *, instead_of: Sequence[str] = ()
 ) -> dict[str, dict[str, float]]:
@@ -178,28 +203,12 @@ def with_extra(
     base_columns = Config(groups=BASES[SETTINGS["base"]]).columns()
     dropped = {ALL_FEATURES.index(name) for name in instead_of}
     kept = np.asarray([c for c in base_columns if c not in dropped], dtype=np.int64)
-    both = np.concatenate([kept, np.arange(BASE, width)])
-    seeds = SETTINGS["seeds"]
-    base = np.mean([_per_day(prepared, base_columns, s) for s in seeds], axis=0)
-    added = np.mean([_per_day(prepared, both, s) for s in seeds], axis=0)
-    diff = added - base
-    draws = np.random.default_rng(0).integers(0, len(diff), size=(2000, len(diff)))
-    low, high = np.percentile(diff[draws].mean(axis=1), [2.5, 97.5], axis=0)
-
-    def row(values: NDArray[np.float64]) -> dict[str, float]:
-        m = values.mean(axis=0)
-        return {"precision@15": float(m[0]), "ndcg@15": float(m[1]), "recall@50": float(m[2])}
-
+    base = _seed_average(prepared, base_columns)
+    added = _seed_average(prepared, np.concatenate([kept, np.arange(BASE, width)]))
     return {
-        f"{SETTINGS['base']} features": row(base),
-        "with the probe's columns": row(added),
-        "difference": {
-            **row(diff),
-            "precision@15 low": float(low[0]),
-            "precision@15 high": float(high[0]),
-            "ndcg@15 low": float(low[1]),
-            "ndcg@15 high": float(high[1]),
-        },
+        f"{SETTINGS['base']} features": _mean_row(base),
+        "with the probe's columns": _mean_row(added),
+        "difference": _interval(base, added),
     }
 
 
@@ -1156,23 +1165,6 @@ def author_lr_probe(
     return with_extra(prepared, _regression_columns(prepared, vectors, train, 1.0, rank_only))
 
 
-def _interval(base: NDArray[np.float64], added: NDArray[np.float64]) -> dict[str, float]:
-    """Mean per-day difference with its 95% interval (days resampled)."""
-    diff = added - base
-    draws = np.random.default_rng(0).integers(0, len(diff), size=(2000, len(diff)))
-    low, high = np.percentile(diff[draws].mean(axis=1), [2.5, 97.5], axis=0)
-    m = diff.mean(axis=0)
-    return {
-        "precision@15": float(m[0]),
-        "ndcg@15": float(m[1]),
-        "recall@50": float(m[2]),
-        "precision@15 low": float(low[0]),
-        "precision@15 high": float(high[0]),
-        "ndcg@15 low": float(low[1]),
-        "ndcg@15 high": float(high[1]),
-    }
-
-
 def boosters_probe(prepared: Prepared, *, sixth: bool = False) -> dict[str, dict[str, float]]:
     """Booster settings the earlier grids did not cover, on the shipped features, each averaged
     over the booster seeds (--seeds): monotone author counts, extra trees, path smoothing, and
@@ -1226,12 +1218,8 @@ def boosters_probe(prepared: Prepared, *, sixth: bool = False) -> dict[str, dict
     def averaged(**change: Any) -> NDArray[np.float64]:
         return np.mean([per_day(s, **change) for s in seeds], axis=0)
 
-    def row(values: NDArray[np.float64]) -> dict[str, float]:
-        m = values.mean(axis=0)
-        return {"precision@15": float(m[0]), "ndcg@15": float(m[1]), "recall@50": float(m[2])}
-
     base = averaged()
-    out = {"shipped settings": row(base)}
+    out = {"shipped settings": _mean_row(base)}
     variants: dict[str, dict[str, Any]] = {
         "monotone author counts": {"monotone_constraints": monotone},
         "extra trees": {"extra_trees": True},
@@ -1249,7 +1237,7 @@ def boosters_probe(prepared: Prepared, *, sixth: bool = False) -> dict[str, dict
         }
     for name, change in variants.items():
         found = averaged(**change)
-        out[name] = row(found)
+        out[name] = _mean_row(found)
         out[f"{name}: difference"] = _interval(base, found)
         print(f"  {name}: P@15 {out[name]['precision@15']:.3f}", flush=True)
     return out
@@ -1533,34 +1521,26 @@ def prune_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     the validation days are dropped together, and the pruned model is judged on the other half
     (both ways round), so the choice is never measured on the days it was made on."""
     columns = Config().columns()
-    seeds = SETTINGS["seeds"]
     days = [r.day for r in prepared.test_rows()]
     assert days == sorted(days), "the halves are periods: test rows must be in day order"
     n_days = len(days)
     halves = {"first": np.arange(n_days) < n_days // 2}
     halves["second"] = ~halves["first"]
 
-    def per_day(cols: NDArray[np.int64]) -> NDArray[np.float64]:
-        return np.mean([_per_day(prepared, cols, s) for s in seeds], axis=0)
-
-    base = per_day(columns)
+    base = _seed_average(prepared, columns)
     helped: dict[str, list[int]] = {"first": [], "second": []}
     for c in columns:
-        without = per_day(columns[columns != c])
+        without = _seed_average(prepared, columns[columns != c])
         for half, mask in halves.items():
             if (without[mask, :2] - base[mask, :2]).sum(axis=1).mean() > 0:
                 helped[half].append(int(c))
     out: dict[str, dict[str, float]] = {}
     for chosen_on, judged_on in (("first", "second"), ("second", "first")):
         dropped = helped[chosen_on]
-        pruned = per_day(np.asarray([c for c in columns if c not in dropped], dtype=np.int64))
+        kept = np.asarray([c for c in columns if c not in dropped], dtype=np.int64)
+        pruned = _seed_average(prepared, kept)
         mask = halves[judged_on]
-        m = base[mask].mean(axis=0)
-        out[f"shipped, on the {judged_on} half"] = {
-            "precision@15": float(m[0]),
-            "ndcg@15": float(m[1]),
-            "recall@50": float(m[2]),
-        }
+        out[f"shipped, on the {judged_on} half"] = _mean_row(base[mask])
         row = _interval(base[mask], pruned[mask])
         row["columns dropped"] = float(len(dropped))
         out[f"pruned on the {chosen_on} half, judged on the {judged_on}"] = row
