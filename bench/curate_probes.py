@@ -1585,6 +1585,134 @@ def minilm_taste_probe(prepared: Prepared, *, instead: bool = False) -> dict[str
     return with_extra(prepared, extra, instead_of=TASTE_FEATURES if instead else ())
 
 
+def _text_variants(prepared: Prepared) -> dict[str, NDArray[np.float32]]:
+    """Variants of the text regression (title + abstract, the shipped stage's tf-idf vectors),
+    each as a log-odds for every paper from the variant fitted on all the training papers:
+    the class balance, the regularisation, votes as weights, and the community's picks the
+    listing never held (older feed picks, other categories) as extra positives."""
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
+
+    corpus = prepared.corpus
+    stages = sorted(CACHE.glob("text-*.pkl"), key=lambda p: p.stat().st_mtime)
+    with stages[-1].open("rb") as handle:
+        model = pickle.load(handle).model
+    vectors = model.vectors([p.text for p in corpus.papers])
+    train = np.flatnonzero(corpus.days <= prepared.split.train_until.toordinal())
+    gain = np.asarray([prepared.train_gain.get(p.arxiv_id, 0.0) for p in corpus.papers])
+    y = (gain[train] > 0).astype(np.int8)
+    listed = {p.arxiv_id for p in corpus.papers}
+    extra: dict[str, Pick] = {}
+    # Every pick of the feed file (the probe filters by day): `Prepared` keeps only gains.
+    for pick in inputs()[1]:
+        if pick.arxiv_id not in listed and pick.day <= prepared.split.train_until and pick.abstract:
+            extra.setdefault(pick.arxiv_id, pick)
+    extra_vectors = model.vectors([p.text for p in extra.values()])
+    extra_gain = np.asarray([prepared.train_gain.get(i, 1.0) for i in extra])
+    print(
+        f"   text variants: {len(train)} training papers, {int(y.sum())} picked, "
+        f"{len(extra)} extra picks",
+        flush=True,
+    )
+
+    def lr(c: float, **kw: Any) -> Any:
+        return LogisticRegression(C=c, max_iter=500, solver="liblinear", **kw)
+
+    def score(classifier: Any) -> NDArray[np.float32]:
+        return np.asarray(classifier.decision_function(vectors), dtype=np.float32)
+
+    x = vectors[train]
+    x_more = sparse.vstack([x, extra_vectors], format="csr")
+    y_more = np.concatenate([y, np.ones(len(extra), dtype=np.int8)])
+    # scikit-learn's default vectoriser (unigrams, no stop words, raw tf), fitted on every
+    # training paper rather than the shipped sample of 30,000.
+    plain = TfidfVectorizer(dtype=np.float32).fit([corpus.papers[int(i)].text for i in train])
+    plain_vectors = plain.transform([p.text for p in corpus.papers])
+    plain_lr = lr(4.0).fit(plain_vectors[train], y)
+    out = {
+        "shipped (C 4)": score(lr(4.0).fit(x, y)),
+        "default vectoriser, fitted on every training paper": np.asarray(
+            plain_lr.decision_function(plain_vectors), dtype=np.float32
+        ),
+        "C 1": score(lr(1.0).fit(x, y)),
+        "C 16": score(lr(16.0).fit(x, y)),
+        "balanced classes": score(lr(4.0, class_weight="balanced").fit(x, y)),
+        "positives weighted by gain": score(
+            lr(4.0).fit(x, y, sample_weight=np.where(y > 0, gain[train], 1.0))
+        ),
+        "linear SVM (arxiv-sanity, C 0.1)": score(
+            LinearSVC(C=0.1, class_weight="balanced", max_iter=10_000).fit(x, y)
+        ),
+        "+ picks never listed here": score(lr(4.0).fit(x_more, y_more)),
+        "+ picks never listed here, weighted by gain": score(
+            lr(4.0).fit(
+                x_more,
+                y_more,
+                sample_weight=np.concatenate([np.where(y > 0, gain[train], 1.0), extra_gain]),
+            )
+        ),
+    }
+    return out
+
+
+def text_lr_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+    """The text regression alone, ranking each validation day (as the issue's "tf-idf +
+    logistic regression" row), in each variant."""
+    return {
+        name: summary_of(prepared, _day_slice(logit))
+        for name, logit in _text_variants(prepared).items()
+    }
+
+
+def _day_slice(score: NDArray[np.float32]) -> Callable[[DayRows], NDArray[np.float32]]:
+    """A day's rows' share of a per-paper score (bound here, not in a loop's lambda)."""
+    return lambda rows: score[rows.rows.start : rows.rows.stop]
+
+
+def specialist_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
+    """A ranker trained only on the papers of followed groups (an author with an earlier pick
+    that morning), the pairs the ranking is decided among: the shipped ranker's lambdas are
+    spent mostly on easy pairs (a followed group's paper against an unknown one). Followed
+    papers are ranked by the specialist, the rest after them by the shipped ranker."""
+    followed = ALL_FEATURES.index("auth_picks_max")
+    columns = Config().columns()
+    x, gain, days = prepared.train_matrix()
+    mask = x[:, followed] > 0
+
+    def per_day(seed: int, specialist: bool) -> NDArray[np.float64]:
+        config = Config(calibration_days=0, seed=seed)
+        general = fit_ranker(x[:, columns], gain, days, config)
+        special = fit_ranker(x[mask][:, columns], gain[mask], days[mask], config)
+
+        def score(rows: DayRows) -> NDArray[np.float64]:
+            f = rows.features[:, columns]
+            out = np.asarray(general.predict(f, num_threads=1), dtype=np.float64)
+            if specialist:
+                on = rows.features[:, followed] > 0
+                if on.any():
+                    out[on] = 1_000.0 + special.predict(f[on], num_threads=1)
+            return out
+
+        found = measure_days(prepared, score)
+        return np.asarray([(d.precision, d.ndcg, d.recall) for d in found], dtype=np.float64)
+
+    seeds = SETTINGS["seeds"]
+    base = np.mean([per_day(s, False) for s in seeds], axis=0)
+    added = np.mean([per_day(s, True) for s in seeds], axis=0)
+    print(
+        f"   followed: {mask.mean():.3f} of the training papers, "
+        f"{(gain[mask] > 0).sum() / max((gain > 0).sum(), 1):.3f} of their picks",
+        flush=True,
+    )
+    return {
+        "shipped ranker": _mean_row(base),
+        "followed papers by a ranker trained on them": _mean_row(added),
+        "difference": _interval(base, added),
+    }
+
+
 PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "members": members_probe,
     "pairs": pairs_probe,
@@ -1626,6 +1754,8 @@ PROBES: dict[str, Callable[[Prepared], dict[str, dict[str, float]]]] = {
     "submitter_libraries": submitter_libraries_probe,
     "minilm_taste": minilm_taste_probe,
     "minilm_taste_instead": functools.partial(minilm_taste_probe, instead=True),
+    "text_lr": text_lr_probe,
+    "specialist": specialist_probe,
     "all_fields_lr_rank": functools.partial(
         author_lr_probe, words=True, fields=True, rank_only=True
     ),
