@@ -61,6 +61,11 @@ ranker) and fits the shipped LightGBM ranker without calibration:
 - `boosters2`: DART, GOSS, row bagging, unnormalised lambdas, 63 bins (the sixth round).
 - `prune`: each shipped column left out in turn; the columns whose removal helped on one half
   of the validation days dropped together and judged on the other half.
+- `text_lr` (the seventh round): the text regression alone ranking each day, in eight variants
+  (regularisation, class balance, votes as weights, a linear SVM, scikit-learn's default
+  vectoriser, the feed's picks never listed here as extra positives).
+- `specialist`: a ranker trained only on the followed groups' papers (an author with an earlier
+  pick), ranking those of each day above the rest.
 
 `--base third` adds a probe's columns to the third design (every group but `taste`) instead of
 the shipped groups; `--seeds 3 11 29` averages every figure per day over booster seeds and
