@@ -157,6 +157,8 @@ def test_fast_tfidf_rows_equal_scikit_learns_transform() -> None:
         "Large language models reason about video and text with diffusion priors.",
         "Reinforcement learning for language models: reward models and reasoning.",
         "Café naïve Über-models: accents and hyphenated-terms in video models.",
+        # Letters no accent folding removes: the Unicode token pattern, not the ASCII one.
+        "αβ-video models and βdiffusion video 模型 models",
         "",
     ] * 3
     vectorizer = tfidf_vectorizer(min_df=2).fit(texts)
@@ -177,3 +179,26 @@ def test_a_topic_is_named_by_subject_words_not_words_every_abstract_uses() -> No
     centroid = np.array([0.9, 0.5, 0.4, 0.9, 0.2], dtype=np.float32)
     assert topic_terms(vector, centroid, terms) == ["knowledge", "editing"]
     assert topic_terms(sparse.csr_matrix((1, 5), dtype=np.float32), centroid, terms) == []
+
+
+def test_the_cheap_tests_before_the_release_and_scale_patterns_change_no_answer() -> None:
+    from papertide.rank.curate import features
+
+    abstracts = [
+        "We release our code.",
+        "The model is open-source; weights are open sourced.",
+        "Code and data are publicly available at https://x.",
+        "Models are publicly released. Our models and data will be released.",
+        "Code is available soon. Datasets are available at the link.",
+        "An opening move is not a release; availability is not stated.",
+        "A 7B model, a 1.5 T token corpus, 3 billion images, one trillion steps.",
+        "We train 7Bx models on 12 MB files with 3 millions of steps in 2B-scale.",
+        "",
+    ]
+    for abstract in abstracts:
+        lower = abstract.lower()
+        assert features._releases(lower) == (features._RELEASE.search(lower) is not None)
+        assert features._names_scale(abstract) == (features._SCALE.search(abstract) is not None)
+    assert features._releases("we release the benchmark.")
+    assert features._names_scale("a 7B model")
+    assert not features._names_scale("3 millions of steps")

@@ -42,10 +42,26 @@ _RELEASE = re.compile(
 )
 _NAMED = re.compile(r"^[A-Z][\w\-.+]*[A-Z0-9][\w\-.+]*\s*[:\-\u2014]")
 _SCALE = re.compile(r"\b\d+(?:\.\d+)?\s*[BMT]\b|\bbillion\b|\btrillion\b", re.ASCII)
+# What every match of _RELEASE and _SCALE contains: a cheap test first, the pattern (which tries
+# its alternatives at every position of an abstract) only when it passes.
+_RELEASE_WORDS = ("open", "we release", "available", "released", "code and")
+_DIGIT_UNIT = re.compile(r"\d\s*[BMT]", re.ASCII)
 
 
 def _any_in(text: str, parts: tuple[str, ...]) -> bool:
     return any(part in text for part in parts)
+
+
+def _releases(abstract: str) -> bool:
+    """_RELEASE in the lower-cased abstract."""
+    return _any_in(abstract, _RELEASE_WORDS) and _RELEASE.search(abstract) is not None
+
+
+def _names_scale(abstract: str) -> bool:
+    """_SCALE in the abstract as written ("7B", "1.5 T", "billion")."""
+    return ("illion" in abstract or _DIGIT_UNIT.search(abstract) is not None) and (
+        _SCALE.search(abstract) is not None
+    )
 
 
 TOP_CATEGORIES = (
@@ -113,9 +129,9 @@ def meta_row(c: Candidate) -> list[float]:
         1.0 if _any_in(both, _URL_PARTS) else 0.0,
         1.0 if _any_in(both, _PROJECT_PARTS) else 0.0,
         1.0 if _any_in(both, _HF_PARTS) else 0.0,
-        1.0 if _RELEASE.search(abstract) else 0.0,
+        1.0 if _releases(abstract) else 0.0,
         1.0 if _NAMED.match(c.title) else 0.0,
-        1.0 if _SCALE.search(c.abstract) else 0.0,
+        1.0 if _names_scale(c.abstract) else 0.0,
         float(len(c.title.split())),
         float(len(c.abstract.split())),
     ]
