@@ -227,12 +227,16 @@ def score_columns(prepared: Prepared, score: NDArray[np.float32]) -> Extra:
     }
 
 
-def text_vectors(prepared: Prepared) -> Any:
-    """The shipped text stage's tf-idf vectors of every paper (the newest cached stage)."""
+def cached_text_model() -> Any:
+    """The shipped text model of the newest text stage `curate_eval.py` cached."""
     stages = sorted(CACHE.glob("text-*.pkl"), key=lambda p: p.stat().st_mtime)
     with stages[-1].open("rb") as handle:
-        stage = pickle.load(handle)
-    return stage.model.vectors([p.text for p in prepared.corpus.papers])
+        return pickle.load(handle).model
+
+
+def text_vectors(prepared: Prepared) -> Any:
+    """The shipped text stage's tf-idf vectors of every paper (the newest cached stage)."""
+    return cached_text_model().vectors([p.text for p in prepared.corpus.papers])
 
 
 def replay_days(prepared: Prepared) -> list[DayRows]:
@@ -823,9 +827,7 @@ def author_taste2_probe(
             first[p.arxiv_id] = p
     gain_of = {a: float(np.log2(2 + max(p.upvotes, 0))) for a, p in first.items()}
     outside = [p for a, p in first.items() if a not in index]
-    stages = sorted(CACHE.glob("text-*.pkl"), key=lambda q: q.stat().st_mtime)
-    with stages[-1].open("rb") as handle:
-        model = pickle.load(handle).model
+    model = cached_text_model()
     if space == "tfidf":
         from scipy import sparse
         from sklearn.preprocessing import normalize
@@ -947,9 +949,7 @@ def _taste_replay(
     last = prepared.split.test_until
     known = [p for p in picks if last is None or p.day <= last]
     if vectors is None:
-        stages = sorted(CACHE.glob("text-*.pkl"), key=lambda q: q.stat().st_mtime)
-        with stages[-1].open("rb") as handle:
-            model = pickle.load(handle).model
+        model = cached_text_model()
         pick_dense = model.dense(model.vectors([p.text for p in known]))
     else:
         dense, pick_dense = vectors(known)
@@ -1601,9 +1601,7 @@ def _text_variants(prepared: Prepared) -> dict[str, NDArray[np.float32]]:
     from sklearn.svm import LinearSVC
 
     corpus = prepared.corpus
-    stages = sorted(CACHE.glob("text-*.pkl"), key=lambda p: p.stat().st_mtime)
-    with stages[-1].open("rb") as handle:
-        model = pickle.load(handle).model
+    model = cached_text_model()
     vectors = model.vectors([p.text for p in corpus.papers])
     train = np.flatnonzero(corpus.days <= prepared.split.train_until.toordinal())
     gain = np.asarray([prepared.train_gain.get(p.arxiv_id, 0.0) for p in corpus.papers])

@@ -150,7 +150,7 @@ def test_a_model_json_without_a_threshold_loads_with_the_default(tmp_path: Path)
 def test_fast_tfidf_rows_equal_scikit_learns_transform() -> None:
     from scipy import sparse
 
-    from papertide.rank.curate.text import tfidf_rows, tfidf_vectorizer
+    from papertide.rank.curate.text import term_lookup, tfidf_rows, tfidf_vectorizer
 
     texts = [
         "Diffusion models for video generation. We scale diffusion transformers.",
@@ -162,7 +162,7 @@ def test_fast_tfidf_rows_equal_scikit_learns_transform() -> None:
         "",
     ] * 3
     vectorizer = tfidf_vectorizer(min_df=2).fit(texts)
-    ours = tfidf_rows(vectorizer, [*texts, "the of and", "video diffusion video"])
+    ours = tfidf_rows(term_lookup(vectorizer), [*texts, "the of and", "video diffusion video"])
     theirs = sparse.csr_matrix(
         vectorizer.transform([*texts, "the of and", "video diffusion video"])
     )

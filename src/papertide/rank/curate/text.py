@@ -91,16 +91,13 @@ def term_lookup(vectorizer: Any) -> TermLookup:
     )
 
 
-def tfidf_rows(
-    vectorizer: Any, texts: Sequence[str], lookup: TermLookup | None = None
-) -> sparse.csr_matrix:
-    """The fitted vectoriser's rows for `texts`, as its own `transform` computes them (lower
-    case, accents stripped, its tokens without stop words, uni- and bigrams, sublinear tf times
-    idf, l2 rows), counted with array operations over the whole batch instead of a Python loop
-    per term: vectorising was the largest part of scoring a day."""
+def tfidf_rows(table: TermLookup, texts: Sequence[str]) -> sparse.csr_matrix:
+    """A fitted vectoriser's rows for `texts` (`table` = `term_lookup(vectoriser)`), as its own
+    `transform` computes them (lower case, accents stripped, its tokens without stop words, uni-
+    and bigrams, sublinear tf times idf, l2 rows), counted with array operations over the whole
+    batch instead of a Python loop per term: vectorising was the largest part of scoring a day."""
     from sklearn.feature_extraction.text import strip_accents_unicode
 
-    table = lookup or term_lookup(vectorizer)
     get = table.token_ids.get
     ids_of_all: list[int] = []
     lengths = np.zeros(len(texts), dtype=np.int64)
@@ -178,13 +175,10 @@ class TextModel:
     def vectors(self, texts: Sequence[str]) -> sparse.csr_matrix:
         if self._lookup is None:
             self._lookup = term_lookup(self.vectorizer)
-        lookup = self._lookup
+        table = self._lookup
         if len(texts) <= CHUNK:
-            return tfidf_rows(self.vectorizer, texts, lookup)
-        parts = [
-            tfidf_rows(self.vectorizer, texts[i : i + CHUNK], lookup)
-            for i in range(0, len(texts), CHUNK)
-        ]
+            return tfidf_rows(table, texts)
+        parts = [tfidf_rows(table, texts[i : i + CHUNK]) for i in range(0, len(texts), CHUNK)]
         return sparse.csr_matrix(sparse.vstack(parts, format="csr"), dtype=np.float32)
 
     def scores(self, vectors: sparse.csr_matrix) -> NDArray[np.float32]:
