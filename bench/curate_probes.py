@@ -1684,26 +1684,31 @@ def specialist_probe(prepared: Prepared) -> dict[str, dict[str, float]]:
     x, gain, days = prepared.train_matrix()
     mask = x[:, followed] > 0
 
-    def per_day(seed: int, specialist: bool) -> NDArray[np.float64]:
+    def figures(score: Callable[[DayRows], NDArray[np.float64]]) -> NDArray[np.float64]:
+        found = measure_days(prepared, score)
+        return np.asarray([(d.precision, d.ndcg, d.recall) for d in found], dtype=np.float64)
+
+    def per_day(seed: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """(the shipped ranker's, the specialist's) per-day figures with one booster seed."""
         config = Config(calibration_days=0, seed=seed)
         general = fit_ranker(x[:, columns], gain, days, config)
         special = fit_ranker(x[mask][:, columns], gain[mask], days[mask], config)
 
-        def score(rows: DayRows) -> NDArray[np.float64]:
-            f = rows.features[:, columns]
-            out = np.asarray(general.predict(f, num_threads=1), dtype=np.float64)
-            if specialist:
-                on = rows.features[:, followed] > 0
-                if on.any():
-                    out[on] = 1_000.0 + special.predict(f[on], num_threads=1)
+        def shipped(rows: DayRows) -> NDArray[np.float64]:
+            return np.asarray(general.predict(rows.features[:, columns], num_threads=1), np.float64)
+
+        def specialist(rows: DayRows) -> NDArray[np.float64]:
+            out = shipped(rows)
+            on = rows.features[:, followed] > 0
+            if on.any():
+                out[on] = 1_000.0 + special.predict(rows.features[on][:, columns], num_threads=1)
             return out
 
-        found = measure_days(prepared, score)
-        return np.asarray([(d.precision, d.ndcg, d.recall) for d in found], dtype=np.float64)
+        return figures(shipped), figures(specialist)
 
-    seeds = SETTINGS["seeds"]
-    base = np.mean([per_day(s, False) for s in seeds], axis=0)
-    added = np.mean([per_day(s, True) for s in seeds], axis=0)
+    both = [per_day(s) for s in SETTINGS["seeds"]]
+    base = np.mean([b for b, _ in both], axis=0)
+    added = np.mean([a for _, a in both], axis=0)
     print(
         f"   followed: {mask.mean():.3f} of the training papers, "
         f"{(gain[mask] > 0).sum() / max((gain > 0).sum(), 1):.3f} of their picks",
