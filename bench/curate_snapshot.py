@@ -24,6 +24,7 @@ import datetime as dt
 import gzip
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +50,11 @@ def utc(stamp: str) -> dt.datetime:
     return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """One record at a time (the paper snapshot is about 1 GB as Python objects)."""
     with gzip.open(path, "rt", encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines]
+        for line in lines:
+            yield json.loads(line)
 
 
 def hours_after_midnight(stamp: str, day: str) -> float:
@@ -153,7 +156,7 @@ def main() -> int:
     if not FEED.exists():
         print(f"curate_snapshot: {FEED} is missing (../shared beside it)", file=sys.stderr)
         return 1
-    feed = read_jsonl(FEED)
+    feed = list(read_jsonl(FEED))
     result = {
         "submission_hours": submission_hours(feed),
         "repeat_snapshots": repeat_snapshots(),
