@@ -32,17 +32,17 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from curate_eval import FEED, PAPERS  # noqa: E402
 
 from papertide.rank.curate.records import DEFAULT_CATEGORIES, author_key  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data"
-PAPERS = DATA / "arxiv" / "arxiv_papers.jsonl.gz"
-FEED = DATA / "hf_daily_papers" / "daily_papers.jsonl.gz"
-SNAPSHOTS = DATA / "hf_daily_papers" / "daily_papers_snapshots.jsonl.gz"
+SNAPSHOTS = FEED.parent / "daily_papers_snapshots.jsonl.gz"
 RESULTS = Path(__file__).resolve().parent / "results" / "curate_snapshot.json"
 LISTING_FROM = "2025-03-20"
 VAL_FROM, VAL_UNTIL = "2025-12-01", "2026-02-28"
-PICK_STRATA = ((1, 1), (2, 3), (4, 8), (9, 10**6))
+PICK_STRATA = (("1", 1, 1), ("2-3", 2, 3), ("4-8", 4, 8), ("9+", 9, 10**6))
 HOUR_STRATA = (("< 1 h", 0.0, 1.0), ("1-3 h", 1.0, 3.0), (">= 3 h", 3.0, 1e9))
 
 
@@ -135,9 +135,8 @@ def lag_strata(feed: list[dict[str, Any]]) -> dict[str, Any]:
             rows.append((most, float(np.median(known)), arxiv_id in picked))
     table = np.asarray(rows, dtype=np.float64)
     strata: dict[str, dict[str, dict[str, float]]] = {}
-    for low, high in PICK_STRATA:
+    for name, low, high in PICK_STRATA:
         by_picks = (table[:, 0] >= low) & (table[:, 0] <= high)
-        name = f"{low}" if low == high else f"{low}+" if high >= 10**6 else f"{low}-{high}"
         strata[name] = {}
         for label, start, end in HOUR_STRATA:
             cell = by_picks & (table[:, 1] >= start) & (table[:, 1] < end)
